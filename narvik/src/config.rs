@@ -1,0 +1,245 @@
+//! Settings, their defaults, and the checks that refuse broken or unsafe cookies.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use time::Duration;
+
+use crate::clock::{Clock, SystemClock};
+use crate::cookie::{CookieAttributes, SameSite};
+use crate::{Error, Narvik, Result, SessionData, SessionStore};
+
+/// The default session length: 30 days.
+pub const DEFAULT_SESSION_EXPIRES_IN: Duration = Duration::days(30);
+/// The default cookie name.
+pub const DEFAULT_COOKIE_NAME: &str = "narvik_session";
+
+/// Checked settings, shared by every clone of a [`Narvik`].
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) session_expires_in: Duration,
+    pub(crate) cookie_name: String,
+    /// Whole seconds, at least one.
+    pub(crate) cookie_max_age: i64,
+    pub(crate) secure: bool,
+    pub(crate) domain: Option<String>,
+    pub(crate) path: String,
+    pub(crate) same_site: SameSite,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl Default for Config {
+    /// The original's defaults, which pass every check of `build()`.
+    fn default() -> Self {
+        Self {
+            session_expires_in: DEFAULT_SESSION_EXPIRES_IN,
+            cookie_name: DEFAULT_COOKIE_NAME.to_owned(),
+            cookie_max_age: DEFAULT_SESSION_EXPIRES_IN.whole_seconds(),
+            secure: true,
+            domain: None,
+            path: "/".to_owned(),
+            same_site: SameSite::Lax,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl Config {
+    pub(crate) fn cookie_attributes(&self, max_age: i64) -> CookieAttributes {
+        CookieAttributes {
+            domain: self.domain.clone(),
+            max_age,
+            path: self.path.clone(),
+            same_site: self.same_site,
+            secure: self.secure,
+            http_only: true,
+        }
+    }
+}
+
+/// Configures a [`Narvik`]; made by [`Narvik::builder`].
+///
+/// Every setting starts at the original's default: sessions of 30 days, a cookie
+/// named `narvik_session` living as long as the session, `Secure`, `HttpOnly`,
+/// `Path=/`, `SameSite=Lax`, no `Domain`. [`build`](Self::build) refuses settings
+/// that would produce a broken or unsafe cookie.
+#[must_use = "call `build()` to get a `Narvik`"]
+pub struct NarvikBuilder<D, S> {
+    store: S,
+    /// Unchecked until `build()`; `cookie_max_age` is set there.
+    config: Config,
+    cookie_expires_in: Option<Duration>,
+    data: PhantomData<fn() -> D>,
+}
+
+impl<D: SessionData, S: SessionStore<D>> NarvikBuilder<D, S> {
+    pub(crate) fn new(store: S) -> Self {
+        Self {
+            store,
+            config: Config::default(),
+            cookie_expires_in: None,
+            data: PhantomData,
+        }
+    }
+
+    /// How long a session lasts; validation extends it by this much again once less
+    /// than half is left. Default: 30 days.
+    pub fn session_expires_in(mut self, length: Duration) -> Self {
+        self.config.session_expires_in = length;
+        self
+    }
+
+    /// The cookie's name: an RFC 6265 token. Default: `narvik_session`.
+    pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.config.cookie_name = name.into();
+        self
+    }
+
+    /// The cookie's `Max-Age`, in whole seconds. Default: the session length.
+    pub fn cookie_expires_in(mut self, lifetime: Duration) -> Self {
+        self.cookie_expires_in = Some(lifetime);
+        self
+    }
+
+    /// The `Secure` attribute. Default: on. Turn it off only for plain-HTTP
+    /// development servers.
+    pub fn secure(mut self, secure: bool) -> Self {
+        self.config.secure = secure;
+        self
+    }
+
+    /// The `Domain` attribute. Default: none (the cookie goes to the exact host).
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.config.domain = Some(domain.into());
+        self
+    }
+
+    /// The `Path` attribute. Default: `/`.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.config.path = path.into();
+        self
+    }
+
+    /// The `SameSite` attribute. Default: `Lax`.
+    pub fn same_site(mut self, same_site: SameSite) -> Self {
+        self.config.same_site = same_site;
+        self
+    }
+
+    /// Where narvik reads the time. Default: [`SystemClock`]; tests pass a
+    /// [`ManualClock`](crate::ManualClock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.config.clock = Arc::new(clock);
+        self
+    }
+
+    /// Checks the settings and makes the [`Narvik`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`], naming the setting, when a length is not positive,
+    /// the cookie would live less than a second, the cookie name is not an RFC 6265
+    /// token, the domain or path holds `;`, whitespace or control characters (or the
+    /// path does not start with `/`), `SameSite=None` comes without `Secure`, or the
+    /// name's `__Host-` or `__Secure-` prefix is not honoured.
+    pub fn build(self) -> Result<Narvik<D, S>> {
+        let mut config = self.config;
+        if config.session_expires_in <= Duration::ZERO {
+            return Err(Error::config("session_expires_in", "must be positive"));
+        }
+        let cookie_expires_in = self.cookie_expires_in.unwrap_or(config.session_expires_in);
+        if cookie_expires_in < Duration::SECOND {
+            return Err(Error::config(
+                "cookie_expires_in",
+                "must be at least one second (Max-Age is whole seconds)",
+            ));
+        }
+        check_cookie_name(&config.cookie_name)?;
+        if let Some(domain) = &config.domain {
+            check_attribute_value("domain", domain)?;
+        }
+        check_attribute_value("path", &config.path)?;
+        if !config.path.starts_with('/') {
+            return Err(Error::config("path", "must start with `/`"));
+        }
+        if config.same_site == SameSite::None && !config.secure {
+            return Err(Error::config(
+                "same_site",
+                "`SameSite=None` requires `secure(true)`; browsers drop such cookies otherwise",
+            ));
+        }
+        check_cookie_prefix(&config)?;
+        config.cookie_max_age = cookie_expires_in.whole_seconds();
+        Ok(Narvik::from_parts(self.store, config))
+    }
+}
+
+/// RFC 6265 `token`: visible ASCII except separators.
+fn check_cookie_name(name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::config("cookie_name", "must not be empty"));
+    }
+    let invalid = name
+        .chars()
+        .find(|&ch| !ch.is_ascii_graphic() || "()<>@,;:\\\"/[]?={}".contains(ch));
+    match invalid {
+        Some(ch) => Err(Error::config(
+            "cookie_name",
+            format!(
+                "{name:?} contains {ch:?}; a cookie name is letters, digits and \
+                 !#$%&'*+-.^_`|~ only (an RFC 6265 token)"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn check_attribute_value(setting: &'static str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::config(setting, "must not be empty"));
+    }
+    match value
+        .chars()
+        .find(|&ch| ch == ';' || ch.is_whitespace() || ch.is_control())
+    {
+        Some(ch) => Err(Error::config(
+            setting,
+            format!("{value:?} contains {ch:?}; `;`, whitespace and control characters would break the cookie"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The browsers' cookie-prefix rules, matched case-insensitively as browsers do.
+fn check_cookie_prefix(config: &Config) -> Result<()> {
+    let name = config.cookie_name.as_bytes();
+    let has_prefix = |prefix: &str| {
+        name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    if has_prefix("__Host-") {
+        if !config.secure {
+            return Err(Error::config(
+                "cookie_name",
+                "a `__Host-` cookie requires `secure(true)`",
+            ));
+        }
+        if config.domain.is_some() {
+            return Err(Error::config(
+                "cookie_name",
+                "a `__Host-` cookie must not set `domain`",
+            ));
+        }
+        if config.path != "/" {
+            return Err(Error::config(
+                "cookie_name",
+                "a `__Host-` cookie requires `path(\"/\")`",
+            ));
+        }
+    } else if has_prefix("__Secure-") && !config.secure {
+        return Err(Error::config(
+            "cookie_name",
+            "a `__Secure-` cookie requires `secure(true)`",
+        ));
+    }
+    Ok(())
+}

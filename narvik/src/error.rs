@@ -1,0 +1,96 @@
+//! The one error type of narvik.
+
+/// A boxed error from a store's backend or a decoder, kept as the source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with narvik's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in narvik.
+///
+/// Match on the variant to tell a configuration mistake (fix the code), a store
+/// failure (the backend is down: answer with a 5xx, never sign the user out) and
+/// stored data that no longer decodes (the session is treated as gone) apart.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A setting given to [`NarvikBuilder`](crate::NarvikBuilder) would produce a
+    /// broken or unsafe cookie or session; the message names the setting.
+    #[error("invalid narvik configuration: `{setting}` {reason}")]
+    InvalidConfig {
+        /// The builder method whose value was refused, such as `cookie_name`.
+        setting: &'static str,
+        /// What is wrong with the value and how to fix it.
+        reason: String,
+    },
+
+    /// The session store failed (unreachable, timed out, refused the query).
+    /// The backend's own error is kept as the source.
+    #[error("session store failed: {source}")]
+    Store {
+        /// The backend's error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// A session was found but its stored data does not decode into the session data
+    /// type, for example because a required field was added since it was stored.
+    /// [`Narvik::validate_session`](crate::Narvik::validate_session) deletes such a
+    /// session and answers `Ok(None)`; other operations return this error.
+    #[error("stored data of session `{session_id}` does not decode: {source}")]
+    Decode {
+        /// The id (the token's hash, not the token) of the session.
+        session_id: String,
+        /// The decoder's error; it names the missing or mistyped field.
+        #[source]
+        source: BoxError,
+    },
+
+    /// Session data could not be encoded for storage (a custom `Serialize` of a
+    /// field failed, or a map with non-string keys was given).
+    #[error("session data could not be encoded: {source}")]
+    Encode {
+        /// The encoder's error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The store was asked for an operation it was not configured with, such as an
+    /// optional callback that was not provided.
+    #[error("{operation} callback not provided in configuration")]
+    Unsupported {
+        /// The operation, such as `fetch_sessions_for_user`.
+        operation: &'static str,
+    },
+}
+
+impl Error {
+    /// A store failure, keeping `source` as the cause.
+    pub fn store(source: impl Into<BoxError>) -> Self {
+        Self::Store {
+            source: source.into(),
+        }
+    }
+
+    /// Stored data of session `session_id` that does not decode.
+    pub fn decode(session_id: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Decode {
+            session_id: session_id.into(),
+            source: source.into(),
+        }
+    }
+
+    /// Session data that could not be encoded.
+    pub fn encode(source: impl Into<BoxError>) -> Self {
+        Self::Encode {
+            source: source.into(),
+        }
+    }
+
+    pub(crate) fn config(setting: &'static str, reason: impl Into<String>) -> Self {
+        Self::InvalidConfig {
+            setting,
+            reason: reason.into(),
+        }
+    }
+}

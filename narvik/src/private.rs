@@ -1,0 +1,6 @@
+//! Paths used by the code `#[derive(SessionData)]` generates. Not public API: it
+//! changes without notice.
+
+pub use serde;
+pub use serde::de;
+pub use serde::ser;

@@ -1,0 +1,321 @@
+//! [`CallbackStore`]: the original's configuration style, a store made of closures.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::store::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions};
+use crate::{Error, Result, Session, SessionData, SessionStore};
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+type Callback<A, T> = Arc<dyn Fn(A) -> BoxFuture<T> + Send + Sync>;
+type UpdateCallback = Arc<dyn Fn(String, OffsetDateTime) -> BoxFuture<()> + Send + Sync>;
+
+/// Marks an optional callback that was not provided: the matching operation does
+/// not compile.
+#[derive(Debug, Clone, Copy)]
+pub struct Missing;
+
+/// Marks an optional callback that was provided.
+#[derive(Debug, Clone, Copy)]
+pub struct Provided;
+
+/// A store made of async closures, as the original was configured.
+///
+/// The four required callbacks go to [`new`](Self::new); each optional one is added
+/// with its own method, and only then does its operation compile:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::{Arc, Mutex};
+///
+/// use narvik::{CallbackStore, Narvik, Session};
+///
+/// type Map = Arc<Mutex<HashMap<String, Session<()>>>>;
+/// let sessions = Map::default();
+/// let (save, fetch, update, delete, by_user) =
+///     (sessions.clone(), sessions.clone(), sessions.clone(), sessions.clone(), sessions.clone());
+///
+/// let store = CallbackStore::new(
+///     move |session: Session<()>| {
+///         let sessions = save.clone();
+///         async move {
+///             sessions.lock().unwrap().insert(session.id.clone(), session.clone());
+///             Ok(session)
+///         }
+///     },
+///     move |session_id: String| {
+///         let sessions = fetch.clone();
+///         async move { Ok(sessions.lock().unwrap().get(&session_id).cloned()) }
+///     },
+///     move |session_id: String, expires_at| {
+///         let sessions = update.clone();
+///         async move {
+///             if let Some(session) = sessions.lock().unwrap().get_mut(&session_id) {
+///                 session.expires_at = expires_at;
+///             }
+///             Ok(())
+///         }
+///     },
+///     move |session_id: String| {
+///         let sessions = delete.clone();
+///         async move {
+///             sessions.lock().unwrap().remove(&session_id);
+///             Ok(())
+///         }
+///     },
+/// )
+/// .fetch_sessions_for_user(move |user_id: String| {
+///     let sessions = by_user.clone();
+///     async move {
+///         let sessions = sessions.lock().unwrap();
+///         Ok(sessions.values().filter(|s| s.user_id == user_id).cloned().collect())
+///     }
+/// });
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> narvik::Result<()> {
+/// let narvik = Narvik::new(store);
+/// narvik.create_session("123", ()).await?;
+/// assert_eq!(narvik.fetch_sessions_for_user("123").await?.len(), 1);
+/// // narvik.delete_sessions_for_user("123") would not compile: no such callback.
+/// # Ok(())
+/// # }
+/// ```
+///
+/// The save callback gets the session by value and returns it, filled in as it
+/// likes (a `created_at` stamp, say): that is the session `create_session` returns.
+pub struct CallbackStore<
+    D,
+    FetchForUser = Missing,
+    DeleteForUser = Missing,
+    DeleteExpired = Missing,
+> {
+    save_session: Callback<Session<D>, Session<D>>,
+    fetch_session: Callback<String, Option<Session<D>>>,
+    update_session_expiry: UpdateCallback,
+    delete_session: Callback<String, ()>,
+    fetch_sessions_for_user: Option<Callback<String, Vec<Session<D>>>>,
+    delete_sessions_for_user: Option<Callback<String, ()>>,
+    delete_all_expired_sessions: Option<Callback<OffsetDateTime, ()>>,
+    provided: PhantomData<fn() -> (FetchForUser, DeleteForUser, DeleteExpired)>,
+}
+
+fn boxed<A, T, F, Fut>(callback: F) -> Callback<A, T>
+where
+    F: Fn(A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T>> + Send + 'static,
+{
+    Arc::new(move |argument| Box::pin(callback(argument)))
+}
+
+impl<D: SessionData> CallbackStore<D> {
+    /// A store from the four required callbacks: save a session (and return it,
+    /// possibly filled in), fetch one by id, update one's expiry (never inserting),
+    /// delete one by id.
+    pub fn new<Save, SaveFut, Fetch, FetchFut, Update, UpdateFut, Delete, DeleteFut>(
+        save_session: Save,
+        fetch_session: Fetch,
+        update_session_expiry: Update,
+        delete_session: Delete,
+    ) -> Self
+    where
+        Save: Fn(Session<D>) -> SaveFut + Send + Sync + 'static,
+        SaveFut: Future<Output = Result<Session<D>>> + Send + 'static,
+        Fetch: Fn(String) -> FetchFut + Send + Sync + 'static,
+        FetchFut: Future<Output = Result<Option<Session<D>>>> + Send + 'static,
+        Update: Fn(String, OffsetDateTime) -> UpdateFut + Send + Sync + 'static,
+        UpdateFut: Future<Output = Result<()>> + Send + 'static,
+        Delete: Fn(String) -> DeleteFut + Send + Sync + 'static,
+        DeleteFut: Future<Output = Result<()>> + Send + 'static,
+    {
+        Self {
+            save_session: boxed(save_session),
+            fetch_session: boxed(fetch_session),
+            update_session_expiry: Arc::new(move |session_id, expires_at| {
+                Box::pin(update_session_expiry(session_id, expires_at))
+            }),
+            delete_session: boxed(delete_session),
+            fetch_sessions_for_user: None,
+            delete_sessions_for_user: None,
+            delete_all_expired_sessions: None,
+            provided: PhantomData,
+        }
+    }
+}
+
+impl<D, A, B, C> CallbackStore<D, A, B, C> {
+    fn with_provided<A2, B2, C2>(self) -> CallbackStore<D, A2, B2, C2> {
+        CallbackStore {
+            save_session: self.save_session,
+            fetch_session: self.fetch_session,
+            update_session_expiry: self.update_session_expiry,
+            delete_session: self.delete_session,
+            fetch_sessions_for_user: self.fetch_sessions_for_user,
+            delete_sessions_for_user: self.delete_sessions_for_user,
+            delete_all_expired_sessions: self.delete_all_expired_sessions,
+            provided: PhantomData,
+        }
+    }
+}
+
+impl<D: SessionData, B, C> CallbackStore<D, Missing, B, C> {
+    /// Adds the optional callback listing a user's sessions.
+    pub fn fetch_sessions_for_user<F, Fut>(
+        mut self,
+        callback: F,
+    ) -> CallbackStore<D, Provided, B, C>
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<Session<D>>>> + Send + 'static,
+    {
+        self.fetch_sessions_for_user = Some(boxed(callback));
+        self.with_provided()
+    }
+}
+
+impl<D: SessionData, A, C> CallbackStore<D, A, Missing, C> {
+    /// Adds the optional callback deleting a user's sessions.
+    pub fn delete_sessions_for_user<F, Fut>(
+        mut self,
+        callback: F,
+    ) -> CallbackStore<D, A, Provided, C>
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        self.delete_sessions_for_user = Some(boxed(callback));
+        self.with_provided()
+    }
+}
+
+impl<D: SessionData, A, B> CallbackStore<D, A, B, Missing> {
+    /// Adds the optional callback deleting every session expired at the given time.
+    pub fn delete_all_expired_sessions<F, Fut>(
+        mut self,
+        callback: F,
+    ) -> CallbackStore<D, A, B, Provided>
+    where
+        F: Fn(OffsetDateTime) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        self.delete_all_expired_sessions = Some(boxed(callback));
+        self.with_provided()
+    }
+}
+
+impl<D, A, B, C> Clone for CallbackStore<D, A, B, C> {
+    fn clone(&self) -> Self {
+        Self {
+            save_session: Arc::clone(&self.save_session),
+            fetch_session: Arc::clone(&self.fetch_session),
+            update_session_expiry: Arc::clone(&self.update_session_expiry),
+            delete_session: Arc::clone(&self.delete_session),
+            fetch_sessions_for_user: self.fetch_sessions_for_user.clone(),
+            delete_sessions_for_user: self.delete_sessions_for_user.clone(),
+            delete_all_expired_sessions: self.delete_all_expired_sessions.clone(),
+            provided: PhantomData,
+        }
+    }
+}
+
+impl<D, A, B, C> fmt::Debug for CallbackStore<D, A, B, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackStore")
+            .field(
+                "fetch_sessions_for_user",
+                &self.fetch_sessions_for_user.is_some(),
+            )
+            .field(
+                "delete_sessions_for_user",
+                &self.delete_sessions_for_user.is_some(),
+            )
+            .field(
+                "delete_all_expired_sessions",
+                &self.delete_all_expired_sessions.is_some(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// The callback of an optional operation; the type-level marker makes `None`
+/// impossible, and should it ever be, the original's message is the answer.
+fn provided<'a, T: ?Sized>(callback: &'a Option<Arc<T>>, operation: &'static str) -> Result<&'a T> {
+    callback.as_deref().ok_or(Error::Unsupported { operation })
+}
+
+#[async_trait]
+impl<D, A, B, C> SessionStore<D> for CallbackStore<D, A, B, C>
+where
+    D: SessionData + Clone,
+    A: Send + Sync + 'static,
+    B: Send + Sync + 'static,
+    C: Send + Sync + 'static,
+{
+    async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
+        // The callback owns what it is given so its future can be `'static`; the
+        // session it returns (possibly filled in) replaces ours only on success.
+        *session = (self.save_session)(session.clone()).await?;
+        Ok(())
+    }
+
+    async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<D>>> {
+        (self.fetch_session)(session_id.to_owned()).await
+    }
+
+    async fn update_session_expiry(
+        &self,
+        session_id: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        (self.update_session_expiry)(session_id.to_owned(), expires_at).await
+    }
+
+    async fn delete_session(&self, session_id: &str) -> Result<()> {
+        (self.delete_session)(session_id.to_owned()).await
+    }
+}
+
+#[async_trait]
+impl<D: SessionData + Clone, B, C> FetchUserSessions<D> for CallbackStore<D, Provided, B, C>
+where
+    B: Send + Sync + 'static,
+    C: Send + Sync + 'static,
+{
+    async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<D>>> {
+        provided(&self.fetch_sessions_for_user, "fetch_sessions_for_user")?(user_id.to_owned())
+            .await
+    }
+}
+
+#[async_trait]
+impl<D: SessionData + Clone, A, C> DeleteUserSessions<D> for CallbackStore<D, A, Provided, C>
+where
+    A: Send + Sync + 'static,
+    C: Send + Sync + 'static,
+{
+    async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()> {
+        provided(&self.delete_sessions_for_user, "delete_sessions_for_user")?(user_id.to_owned())
+            .await
+    }
+}
+
+#[async_trait]
+impl<D: SessionData + Clone, A, B> DeleteExpiredSessions<D> for CallbackStore<D, A, B, Provided>
+where
+    A: Send + Sync + 'static,
+    B: Send + Sync + 'static,
+{
+    async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()> {
+        provided(
+            &self.delete_all_expired_sessions,
+            "delete_all_expired_sessions",
+        )?(now)
+        .await
+    }
+}

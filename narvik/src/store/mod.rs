@@ -1,0 +1,161 @@
+//! Where sessions live: the store traits and the built-in stores.
+//!
+//! Every store implements [`SessionStore`], the four operations validation needs.
+//! The three optional operations are traits of their own, so calling one on a store
+//! that lacks it does not compile (the original failed at run time):
+//! [`FetchUserSessions`], [`DeleteUserSessions`] and [`DeleteExpiredSessions`].
+//!
+//! # A custom store
+//!
+//! A store keeps what it is given and hands it back; narvik does the hashing,
+//! expiry and extension. This one keeps sessions in a `HashMap` behind a mutex:
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use std::sync::Mutex;
+//!
+//! use narvik::{async_trait, Error, Result, Session, SessionData, SessionStore};
+//! use time::OffsetDateTime;
+//!
+//! #[derive(Default)]
+//! struct MapStore<D> {
+//!     sessions: Mutex<HashMap<String, Session<D>>>,
+//! }
+//!
+//! #[async_trait]
+//! impl<D: SessionData + Clone> SessionStore<D> for MapStore<D> {
+//!     async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
+//!         let mut sessions = self.sessions.lock().map_err(|_| Error::store("poisoned"))?;
+//!         sessions.insert(session.id.clone(), session.clone());
+//!         Ok(())
+//!     }
+//!
+//!     async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<D>>> {
+//!         let sessions = self.sessions.lock().map_err(|_| Error::store("poisoned"))?;
+//!         Ok(sessions.get(session_id).cloned())
+//!     }
+//!
+//!     async fn update_session_expiry(&self, session_id: &str, expires_at: OffsetDateTime) -> Result<()> {
+//!         let mut sessions = self.sessions.lock().map_err(|_| Error::store("poisoned"))?;
+//!         // Never insert here: a session deleted meanwhile must stay deleted.
+//!         if let Some(session) = sessions.get_mut(session_id) {
+//!             session.expires_at = expires_at;
+//!         }
+//!         Ok(())
+//!     }
+//!
+//!     async fn delete_session(&self, session_id: &str) -> Result<()> {
+//!         let mut sessions = self.sessions.lock().map_err(|_| Error::store("poisoned"))?;
+//!         sessions.remove(session_id);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> narvik::Result<()> {
+//! let narvik = narvik::Narvik::new(MapStore::<()>::default());
+//! let created = narvik.create_session("user-1", ()).await?;
+//! assert!(narvik.validate_session(created.token.as_str()).await?.is_some());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A store that keeps the data serialized uses the helpers of
+//! [`codec`](crate::codec), and reports data that no longer decodes as
+//! [`Error::Decode`](crate::Error::Decode) so validation can drop that session.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::{Result, Session, SessionData};
+
+pub mod callbacks;
+pub mod memory;
+
+/// The four operations every store has.
+///
+/// Errors: return [`Error::Store`](crate::Error::Store) when the backend fails and
+/// [`Error::Decode`](crate::Error::Decode) when a stored session does not decode.
+/// Never answer `Ok(None)` for a backend failure: that would sign users out.
+#[async_trait]
+pub trait SessionStore<D: SessionData>: Send + Sync + 'static {
+    /// Stores a new session. The store may fill in custom data (a `created_at`
+    /// stamp, say); the caller gets the session back as the store leaves it.
+    async fn save_session(&self, session: &mut Session<D>) -> Result<()>;
+
+    /// The session with id `session_id`, or `None` when there is none. Expired
+    /// sessions may be returned: narvik deletes them.
+    async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<D>>>;
+
+    /// Sets the expiry of session `session_id`. A session that is gone stays gone:
+    /// never insert here, or a concurrent sign-out would be undone.
+    async fn update_session_expiry(
+        &self,
+        session_id: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()>;
+
+    /// Deletes session `session_id`; deleting a missing session is not an error.
+    async fn delete_session(&self, session_id: &str) -> Result<()>;
+}
+
+/// Optional: list a user's sessions.
+#[async_trait]
+#[diagnostic::on_unimplemented(
+    message = "the session store `{Self}` cannot fetch a user's sessions",
+    label = "this store has no `fetch_sessions_for_user`",
+    note = "implement `narvik::FetchUserSessions` for the store, or provide the callback with `CallbackStore::fetch_sessions_for_user`"
+)]
+pub trait FetchUserSessions<D: SessionData>: SessionStore<D> {
+    /// Every stored session of `user_id` (expired ones may be included).
+    async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<D>>>;
+}
+
+/// Optional: sign a user out everywhere.
+#[async_trait]
+#[diagnostic::on_unimplemented(
+    message = "the session store `{Self}` cannot delete a user's sessions",
+    label = "this store has no `delete_sessions_for_user`",
+    note = "implement `narvik::DeleteUserSessions` for the store, or provide the callback with `CallbackStore::delete_sessions_for_user`"
+)]
+pub trait DeleteUserSessions<D: SessionData>: SessionStore<D> {
+    /// Deletes every session of `user_id`, and no other user's.
+    async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()>;
+}
+
+/// Optional: clean up sessions that have expired.
+#[async_trait]
+#[diagnostic::on_unimplemented(
+    message = "the session store `{Self}` cannot delete expired sessions",
+    label = "this store has no `delete_all_expired_sessions`",
+    note = "implement `narvik::DeleteExpiredSessions` for the store, or provide the callback with `CallbackStore::delete_all_expired_sessions`"
+)]
+pub trait DeleteExpiredSessions<D: SessionData>: SessionStore<D> {
+    /// Deletes every session whose `expires_at` is at or before `now`.
+    async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()>;
+}
+
+#[async_trait]
+impl<D: SessionData, S: SessionStore<D> + ?Sized> SessionStore<D> for Arc<S> {
+    async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
+        (**self).save_session(session).await
+    }
+
+    async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<D>>> {
+        (**self).fetch_session(session_id).await
+    }
+
+    async fn update_session_expiry(
+        &self,
+        session_id: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        (**self).update_session_expiry(session_id, expires_at).await
+    }
+
+    async fn delete_session(&self, session_id: &str) -> Result<()> {
+        (**self).delete_session(session_id).await
+    }
+}
