@@ -6,10 +6,7 @@
 //! `expires_at` as RFC 3339, then the custom fields). Other formats can use the
 //! serde adapters [`DataRef`] and [`DataOwned`] directly.
 
-use std::fmt;
-use std::marker::PhantomData;
-
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::Deserializer;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -103,23 +100,187 @@ impl Serialize for Rfc3339 {
     }
 }
 
-/// A visitor that accepts any map and keeps nothing; used by generated code for
-/// data types without stored fields.
-#[doc(hidden)]
-pub struct IgnoreMap<T>(pub PhantomData<T>);
+#[cfg(test)]
+// A failed unwrap is how a test reports the failure.
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use time::macros::datetime;
 
-impl<'de, T: Default> Visitor<'de> for IgnoreMap<T> {
-    type Value = T;
+    use super::*;
 
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("a map of session data")
+    #[derive(crate::SessionData, Debug, Clone, PartialEq)]
+    struct AppData {
+        username: String,
+        nickname: Option<String>,
+        #[session(default)]
+        visits: u32,
+        #[session(default = default_theme)]
+        theme: String,
+        #[session(rename = "ua")]
+        user_agent: Option<String>,
+        #[session(skip)]
+        cached: Vec<String>,
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-        while map
-            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-            .is_some()
-        {}
-        Ok(T::default())
+    fn default_theme() -> String {
+        "light".to_owned()
+    }
+
+    fn sample() -> AppData {
+        AppData {
+            username: "johnsmith".to_owned(),
+            nickname: Some("john".to_owned()),
+            visits: 3,
+            theme: "dark".to_owned(),
+            user_agent: Some("curl".to_owned()),
+            cached: vec!["admin".to_owned()],
+        }
+    }
+
+    #[test]
+    fn encode_data_writes_stored_names_and_leaves_skipped_fields_out() {
+        let json = encode_data(&sample()).unwrap();
+        assert_eq!(
+            json,
+            r#"{"username":"johnsmith","nickname":"john","visits":3,"theme":"dark","ua":"curl"}"#
+        );
+    }
+
+    #[test]
+    fn data_round_trips_except_skipped_fields() {
+        let json = encode_data(&sample()).unwrap();
+        let decoded: AppData = decode_data("s1", &json).unwrap();
+        assert_eq!(
+            decoded,
+            AppData {
+                cached: Vec::new(),
+                ..sample()
+            }
+        );
+    }
+
+    #[test]
+    fn missing_optional_and_defaulted_fields_decode_to_their_defaults() {
+        let decoded: AppData = decode_data("s1", r#"{"username":"johnsmith"}"#).unwrap();
+        assert_eq!(
+            decoded,
+            AppData {
+                username: "johnsmith".to_owned(),
+                nickname: None,
+                visits: 0,
+                theme: "light".to_owned(),
+                user_agent: None,
+                cached: Vec::new(),
+            }
+        );
+    }
+
+    #[test]
+    fn null_optional_field_decodes_to_none() {
+        let decoded: AppData =
+            decode_data("s1", r#"{"username":"johnsmith","nickname":null}"#).unwrap();
+        assert_eq!(decoded.nickname, None);
+    }
+
+    #[test]
+    fn missing_required_field_is_a_decode_error_naming_it() {
+        let error = decode_data::<AppData>("s1", r#"{"visits":2}"#).unwrap_err();
+        assert!(
+            matches!(&error, Error::Decode { session_id, .. } if session_id == "s1"),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().contains("missing field `username`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn mistyped_field_is_a_decode_error_not_a_panic() {
+        let error = decode_data::<AppData>("s1", r#"{"username":5}"#).unwrap_err();
+        assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn unknown_keys_are_ignored() {
+        let decoded: AppData = decode_data(
+            "s1",
+            r#"{"id":"x","user_id":"u","expires_at":"y","username":"johnsmith","removed_field":[1,2]}"#,
+        )
+        .unwrap();
+        assert_eq!(decoded.username, "johnsmith");
+    }
+
+    #[test]
+    fn required_field_stored_as_null_decodes() {
+        #[derive(crate::SessionData, Debug, PartialEq)]
+        struct UnitField {
+            marker: (),
+        }
+        let json = encode_data(&UnitField { marker: () }).unwrap();
+        assert_eq!(json, r#"{"marker":null}"#);
+        assert_eq!(
+            decode_data::<UnitField>("s1", &json).unwrap(),
+            UnitField { marker: () }
+        );
+        assert!(decode_data::<UnitField>("s1", "{}").is_err());
+    }
+
+    #[test]
+    fn session_round_trips_as_one_flat_object() {
+        let session = Session::new(
+            "a".repeat(64),
+            "user-1",
+            datetime!(2030-01-02 03:04:05 UTC),
+            sample(),
+        );
+        let json = encode_session(&session).unwrap();
+        assert_eq!(
+            json,
+            format!(
+                r#"{{"id":"{}","user_id":"user-1","expires_at":"2030-01-02T03:04:05Z","username":"johnsmith","nickname":"john","visits":3,"theme":"dark","ua":"curl"}}"#,
+                "a".repeat(64)
+            )
+        );
+        let decoded: Session<AppData> = decode_session("s1", &json).unwrap();
+        assert_eq!(
+            decoded.data,
+            AppData {
+                cached: Vec::new(),
+                ..sample()
+            }
+        );
+        assert_eq!(decoded.id, session.id);
+        assert_eq!(decoded.user_id, "user-1");
+        assert_eq!(decoded.expires_at, session.expires_at);
+    }
+
+    #[test]
+    fn flat_session_applies_defaults_and_names_missing_fields() {
+        let decoded: Session<AppData> = decode_session(
+            "s1",
+            r#"{"id":"s1","user_id":"u","expires_at":"2030-01-02T03:04:05Z","username":"bob"}"#,
+        )
+        .unwrap();
+        assert_eq!(decoded.theme, "light");
+        assert_eq!(decoded.nickname, None);
+
+        let error = decode_session::<AppData>(
+            "s1",
+            r#"{"id":"s1","user_id":"u","expires_at":"2030-01-02T03:04:05Z"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("missing field `username`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn empty_struct_accepts_any_map() {
+        #[derive(crate::SessionData, Debug, PartialEq)]
+        struct Empty {}
+        assert_eq!(encode_data(&Empty {}).unwrap(), "{}");
+        assert_eq!(decode_data::<Empty>("s1", r#"{"a":1}"#).unwrap(), Empty {});
     }
 }

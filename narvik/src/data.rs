@@ -18,6 +18,11 @@ use serde::ser::SerializeMap;
 /// | `#[session(default = path::to_fn)]` | missing in stored data: `path::to_fn()` |
 /// | `#[session(rename = "name")]` | stored under `name` |
 /// | `#[session(skip)]` | never stored; comes back as `Default::default()` |
+/// | `#[session(skip, default = path::to_fn)]` | never stored; comes back as `path::to_fn()` |
+///
+/// A stored `null` is a value, not a missing field (an `Option` field reads it as
+/// `None`). `#[session(default)]` on an `Option` field is accepted and changes
+/// nothing; an `Option` behind a type alias is not recognized and counts as required.
 ///
 /// A required field (none of the above) that is missing in stored data makes that
 /// session undecodable: validation deletes it and answers `None`.
@@ -31,9 +36,22 @@ use serde::ser::SerializeMap;
 ///     created_at: Option<time::OffsetDateTime>,
 ///     #[session(default)]
 ///     visits: u32,
+///     #[session(default = default_theme)]
+///     theme: String,
 ///     #[session(rename = "ua")]
 ///     user_agent: Option<String>,
+///     #[session(skip)]
+///     cached_permissions: Vec<String>,
 /// }
+///
+/// fn default_theme() -> String {
+///     "light".to_owned()
+/// }
+///
+/// // Data stored before `visits` and `theme` existed still decodes.
+/// let data: AppData = narvik::codec::decode_data("session-1", r#"{"username":"johnsmith"}"#)?;
+/// assert_eq!((data.visits, data.theme.as_str()), (0, "light"));
+/// # Ok::<(), narvik::Error>(())
 /// ```
 ///
 /// `()` is `SessionData` for applications without custom fields.

@@ -41,7 +41,8 @@ pub enum Error {
     Decode {
         /// The id (the token's hash, not the token) of the session.
         session_id: String,
-        /// The decoder's error; it names the missing or mistyped field.
+        /// The decoder's error; it names a missing field, and gives the line and
+        /// column of a mistyped one (serde_json does not name that field).
         #[source]
         source: BoxError,
     },

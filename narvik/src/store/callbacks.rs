@@ -15,6 +15,9 @@ use crate::{Error, Result, Session, SessionData, SessionStore};
 type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 type Callback<A, T> = Arc<dyn Fn(A) -> BoxFuture<T> + Send + Sync>;
 type UpdateCallback = Arc<dyn Fn(String, OffsetDateTime) -> BoxFuture<()> + Send + Sync>;
+/// Which optional callbacks are provided; `fn() -> _` keeps the store `Send + Sync`
+/// whatever the markers.
+type ProvidedMarkers<A, B, C> = PhantomData<fn() -> (A, B, C)>;
 
 /// Marks an optional callback that was not provided: the matching operation does
 /// not compile.
@@ -36,6 +39,8 @@ pub struct Provided;
 ///
 /// use narvik::{CallbackStore, Narvik, Session};
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> narvik::Result<()> {
 /// type Map = Arc<Mutex<HashMap<String, Session<()>>>>;
 /// let sessions = Map::default();
 /// let (save, fetch, update, delete, by_user) =
@@ -78,8 +83,6 @@ pub struct Provided;
 ///     }
 /// });
 ///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> narvik::Result<()> {
 /// let narvik = Narvik::new(store);
 /// narvik.create_session("123", ()).await?;
 /// assert_eq!(narvik.fetch_sessions_for_user("123").await?.len(), 1);
@@ -103,7 +106,7 @@ pub struct CallbackStore<
     fetch_sessions_for_user: Option<Callback<String, Vec<Session<D>>>>,
     delete_sessions_for_user: Option<Callback<String, ()>>,
     delete_all_expired_sessions: Option<Callback<OffsetDateTime, ()>>,
-    provided: PhantomData<fn() -> (FetchForUser, DeleteForUser, DeleteExpired)>,
+    provided: ProvidedMarkers<FetchForUser, DeleteForUser, DeleteExpired>,
 }
 
 fn boxed<A, T, F, Fut>(callback: F) -> Callback<A, T>

@@ -1,0 +1,55 @@
+//! The Lua scripts that keep a session and its user's index in step.
+//!
+//! Each is `lua/common.lua` (helpers) followed by its own file. `redis::Script`
+//! sends `EVALSHA` and, when the server does not know the script yet (first use,
+//! or after a restart or `SCRIPT FLUSH`), loads it and sends `EVALSHA` again.
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+macro_rules! source {
+    ($file:literal) => {
+        concat!(
+            include_str!("lua/common.lua"),
+            include_str!(concat!("lua/", $file))
+        )
+    };
+}
+
+const SAVE_LUA: &str = source!("save.lua");
+const UPDATE_EXPIRY_LUA: &str = source!("update_expiry.lua");
+const DELETE_LUA: &str = source!("delete.lua");
+const FETCH_USER_LUA: &str = source!("fetch_user.lua");
+const DELETE_USER_LUA: &str = source!("delete_user.lua");
+const PRUNE_EXPIRED_LUA: &str = source!("prune_expired.lua");
+
+/// Every script's source, to load them all in one round trip.
+pub(crate) const SOURCES: [&str; 6] = [
+    SAVE_LUA,
+    UPDATE_EXPIRY_LUA,
+    DELETE_LUA,
+    FETCH_USER_LUA,
+    DELETE_USER_LUA,
+    PRUNE_EXPIRED_LUA,
+];
+
+/// `save_session`: writes the hash, sets its expiry, indexes it.
+pub(crate) static SAVE: LazyLock<Script> = LazyLock::new(|| Script::new(SAVE_LUA));
+
+/// `update_session_expiry`: moves the expiry of an existing session only.
+pub(crate) static UPDATE_EXPIRY: LazyLock<Script> =
+    LazyLock::new(|| Script::new(UPDATE_EXPIRY_LUA));
+
+/// `delete_session`: deletes the hash and its index member.
+pub(crate) static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(DELETE_LUA));
+
+/// `fetch_sessions_for_user`: the live sessions of a user, pruning stale members.
+pub(crate) static FETCH_USER: LazyLock<Script> = LazyLock::new(|| Script::new(FETCH_USER_LUA));
+
+/// `delete_sessions_for_user`: deletes a user's sessions and index.
+pub(crate) static DELETE_USER: LazyLock<Script> = LazyLock::new(|| Script::new(DELETE_USER_LUA));
+
+/// `delete_all_expired_sessions`, one SCAN page of user indexes at a time.
+pub(crate) static PRUNE_EXPIRED: LazyLock<Script> =
+    LazyLock::new(|| Script::new(PRUNE_EXPIRED_LUA));

@@ -1,0 +1,354 @@
+//! [`RedisStore`]: the seven store operations over one Redis connection.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use narvik::{
+    async_trait, codec, DeleteExpiredSessions, DeleteUserSessions, Error, FetchUserSessions,
+    Result, Session, SessionData, SessionStore,
+};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::RedisError;
+use time::OffsetDateTime;
+
+use crate::keys::Keys;
+use crate::{record, scripts, DecodeError};
+
+/// The key prefix of a store unless [`RedisStore::with_key_prefix`] sets another.
+pub const DEFAULT_KEY_PREFIX: &str = "narvik:";
+
+/// How many keys one `SCAN` call of
+/// [`delete_all_expired_sessions`](DeleteExpiredSessions::delete_all_expired_sessions)
+/// asks for, and so about how many user indexes one script call prunes.
+const SCAN_PAGE: u32 = 100;
+
+/// Sessions in Redis: each a hash that expires by itself, with a per-user index kept
+/// in step by Lua scripts. Supports all seven operations.
+///
+/// `C` is the connection: a [`ConnectionManager`] (from [`connect`](Self::connect)),
+/// or any clonable `redis` async connection given to
+/// [`from_connection`](Self::from_connection). See the [crate docs](crate) for the
+/// key layout, the round trips and the behaviour when Redis is down.
+pub struct RedisStore<D, C = ConnectionManager> {
+    connection: C,
+    keys: Keys,
+    data: PhantomData<fn() -> D>,
+}
+
+impl<D> RedisStore<D> {
+    /// Connects to the Redis server at `url` (`redis://[:password@]host[:port][/db]`)
+    /// with [`default_connection_config`](Self::default_connection_config), and
+    /// loads the store's scripts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] when `url` is invalid or the server cannot be reached; the
+    /// `redis` error is the source.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with_config(url, Self::default_connection_config()).await
+    }
+
+    /// Like [`connect`](Self::connect), with your own timeouts and reconnection
+    /// settings.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] when `url` is invalid or the server cannot be reached.
+    pub async fn connect_with_config(url: &str, config: ConnectionManagerConfig) -> Result<Self> {
+        let client = redis::Client::open(url).map_err(Error::store)?;
+        let manager = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(Error::store)?;
+        let store = Self::from_connection(manager);
+        store.load_scripts().await?;
+        Ok(store)
+    }
+
+    /// The settings [`connect`](Self::connect) uses: a connection attempt times out
+    /// after 1 s and a command after 500 ms, and a lost connection is retried twice,
+    /// so a request fails within a few seconds while Redis is down instead of
+    /// hanging; the next request after that tries to reconnect again.
+    pub fn default_connection_config() -> ConnectionManagerConfig {
+        ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(Duration::from_millis(500)))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_millis(500))
+    }
+}
+
+impl<D, C> RedisStore<D, C> {
+    /// A store over a connection you made, such as a
+    /// [`ConnectionManager`] with your settings or a
+    /// [`MultiplexedConnection`](redis::aio::MultiplexedConnection). The store
+    /// clones it for each operation, so it must be cheap to clone and shared (both
+    /// of those are). Call [`load_scripts`](Self::load_scripts) once to spare the
+    /// first calls a round trip.
+    ///
+    /// Name the connection type as `_` when naming the data type:
+    /// `RedisStore::<AppData, _>::from_connection(connection)` (with
+    /// `RedisStore::<AppData>` alone, Rust takes the default, `ConnectionManager`).
+    pub fn from_connection(connection: C) -> Self {
+        Self {
+            connection,
+            keys: Keys::new(DEFAULT_KEY_PREFIX),
+            data: PhantomData,
+        }
+    }
+
+    /// Puts every key of this store under `prefix` (default
+    /// [`DEFAULT_KEY_PREFIX`]), so several apps, or tests, can share a server.
+    ///
+    /// End it with a separator such as `:`. No store's prefix may be another's
+    /// followed by `session:` or `user:`, or one store would read the other's keys
+    /// as its own.
+    #[must_use]
+    pub fn with_key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.keys = Keys::new(prefix);
+        self
+    }
+
+    /// The prefix of every key of this store.
+    pub fn key_prefix(&self) -> &str {
+        self.keys.prefix()
+    }
+
+    /// The key of the hash of session `session_id`: `{prefix}session:{session_id}`.
+    pub fn session_key(&self, session_id: &str) -> String {
+        self.keys.session(session_id)
+    }
+
+    /// The key of the index of `user_id`'s sessions: `{prefix}user:{user_id}`.
+    pub fn user_index_key(&self, user_id: &str) -> String {
+        self.keys.user_index(user_id)
+    }
+
+    /// The connection.
+    pub fn connection(&self) -> &C {
+        &self.connection
+    }
+}
+
+impl<D, C: ConnectionLike + Clone> RedisStore<D, C> {
+    /// Loads the store's Lua scripts into the server's script cache, in one round
+    /// trip. Optional: a script the server does not know is loaded on first use,
+    /// at the cost of one more round trip then ([`connect`](Self::connect) loads
+    /// them already).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] when Redis fails or refuses a script.
+    pub async fn load_scripts(&self) -> Result<()> {
+        let mut pipeline = redis::pipe();
+        for source in scripts::SOURCES {
+            pipeline.cmd("SCRIPT").arg("LOAD").arg(source).ignore();
+        }
+        let mut connection = self.connection.clone();
+        pipeline
+            .exec_async(&mut connection)
+            .await
+            .map_err(Error::store)
+    }
+}
+
+impl<D, C: Clone> Clone for RedisStore<D, C> {
+    fn clone(&self) -> Self {
+        Self {
+            connection: self.connection.clone(),
+            keys: self.keys.clone(),
+            data: PhantomData,
+        }
+    }
+}
+
+impl<D, C> fmt::Debug for RedisStore<D, C> {
+    /// Shows the key prefix only: a connection's debug output can show its URL,
+    /// password included.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("key_prefix", &self.keys.prefix())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl<D, C> SessionStore<D> for RedisStore<D, C>
+where
+    D: SessionData,
+    C: ConnectionLike + Clone + Send + Sync + 'static,
+{
+    async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
+        let data = codec::encode_data(&session.data)?;
+        let mut connection = self.connection.clone();
+        scripts::SAVE
+            .key(self.keys.session(&session.id))
+            .key(self.keys.user_index(&session.user_id))
+            .arg(self.keys.session_prefix())
+            .arg(&session.id)
+            .arg(&session.user_id)
+            .arg(record::unix_ms(session.expires_at))
+            .arg(data)
+            .invoke_async::<()>(&mut connection)
+            .await
+            .map_err(Error::store)
+    }
+
+    /// One round trip: `HMGET` of the three fields.
+    async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<D>>> {
+        type Fields = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+        let mut connection = self.connection.clone();
+        let fields: Fields = redis::cmd("HMGET")
+            .arg(self.keys.session(session_id))
+            .arg(&record::FIELDS)
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| fetch_error(session_id, error))?;
+        match fields {
+            // A hash always has a field: this one is gone (or was never there).
+            (None, None, None) => Ok(None),
+            (user_id, expires_at, data) => {
+                record::decode(session_id, user_id, expires_at, data).map(Some)
+            }
+        }
+    }
+
+    async fn update_session_expiry(
+        &self,
+        session_id: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        let mut connection = self.connection.clone();
+        scripts::UPDATE_EXPIRY
+            .key(self.keys.session(session_id))
+            .arg(self.keys.user_index_prefix())
+            .arg(session_id)
+            .arg(record::unix_ms(expires_at))
+            .invoke_async::<()>(&mut connection)
+            .await
+            .map_err(Error::store)
+    }
+
+    async fn delete_session(&self, session_id: &str) -> Result<()> {
+        let mut connection = self.connection.clone();
+        scripts::DELETE
+            .key(self.keys.session(session_id))
+            .arg(self.keys.user_index_prefix())
+            .arg(session_id)
+            .invoke_async::<()>(&mut connection)
+            .await
+            .map_err(Error::store)
+    }
+}
+
+#[async_trait]
+impl<D, C> FetchUserSessions<D> for RedisStore<D, C>
+where
+    D: SessionData,
+    C: ConnectionLike + Clone + Send + Sync + 'static,
+{
+    /// The user's sessions, soonest to expire first, in one script call. Members of
+    /// the index whose session expired by itself are dropped on the way.
+    ///
+    /// A session whose data no longer decodes fails the whole call with
+    /// [`Error::Decode`] naming it; validating it deletes it.
+    async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<D>>> {
+        let mut connection = self.connection.clone();
+        let flat: Vec<Option<Vec<u8>>> = scripts::FETCH_USER
+            .key(self.keys.user_index(user_id))
+            .arg(self.keys.session_prefix())
+            .arg(user_id)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(Error::store)?;
+        flat.chunks_exact(3)
+            .map(|fields| {
+                let session_id = String::from_utf8_lossy(fields[0].as_deref().unwrap_or_default());
+                record::decode(
+                    &session_id,
+                    Some(user_id.as_bytes().to_vec()),
+                    fields[1].clone(),
+                    fields[2].clone(),
+                )
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl<D, C> DeleteUserSessions<D> for RedisStore<D, C>
+where
+    D: SessionData,
+    C: ConnectionLike + Clone + Send + Sync + 'static,
+{
+    /// Deletes the user's sessions and index in one script call; a session whose
+    /// hash names another user is never touched.
+    async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()> {
+        let mut connection = self.connection.clone();
+        scripts::DELETE_USER
+            .key(self.keys.user_index(user_id))
+            .arg(self.keys.session_prefix())
+            .arg(user_id)
+            .invoke_async::<()>(&mut connection)
+            .await
+            .map_err(Error::store)
+    }
+}
+
+#[async_trait]
+impl<D, C> DeleteExpiredSessions<D> for RedisStore<D, C>
+where
+    D: SessionData,
+    C: ConnectionLike + Clone + Send + Sync + 'static,
+{
+    /// Not needed for expiry: Redis deletes each session key at its `expires_at`
+    /// by itself. This walks the user indexes of this prefix with `SCAN` (pages of
+    /// about 100 keys, one script call per page, so Redis is never blocked for
+    /// long), drops members whose session is gone, and deletes the sessions whose
+    /// `expires_at` is at or before `now` by your clock (which may run ahead of
+    /// Redis's).
+    async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()> {
+        let mut connection = self.connection.clone();
+        let pattern = self.keys.user_index_pattern();
+        let session_prefix = self.keys.session_prefix();
+        let user_index_prefix = self.keys.user_index_prefix();
+        let now = record::unix_ms(now);
+        let mut cursor: u64 = 0;
+        loop {
+            let (next_cursor, indexes): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(SCAN_PAGE)
+                .query_async(&mut connection)
+                .await
+                .map_err(Error::store)?;
+            if !indexes.is_empty() {
+                scripts::PRUNE_EXPIRED
+                    .key(indexes)
+                    .arg(&session_prefix)
+                    .arg(&user_index_prefix)
+                    .arg(now)
+                    .invoke_async::<()>(&mut connection)
+                    .await
+                    .map_err(Error::store)?;
+            }
+            // SCAN ends, having visited every key there all along, at cursor 0.
+            if next_cursor == 0 {
+                return Ok(());
+            }
+            cursor = next_cursor;
+        }
+    }
+}
+
+/// A key that holds no hash is stored data that does not decode (so validation
+/// drops it); any other failure is the store's.
+fn fetch_error(session_id: &str, error: RedisError) -> Error {
+    if error.code() == Some("WRONGTYPE") {
+        Error::decode(session_id, DecodeError::NotAHash)
+    } else {
+        Error::store(error)
+    }
+}

@@ -1,0 +1,148 @@
+//! A loopback TCP proxy that counts round trips on the wire and can simulate an
+//! outage: what the store tests use to prove "one round trip per validation" and
+//! "a store that cannot be reached is an error, and a connection that comes back is
+//! used again".
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::AbortHandle;
+
+/// A proxy in front of one server, listening on a free loopback port.
+pub struct CountingProxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    accept_task: AbortHandle,
+}
+
+#[derive(Default)]
+struct Shared {
+    round_trips: AtomicU64,
+    down: AtomicBool,
+    connections: Mutex<Vec<AbortHandle>>,
+}
+
+impl CountingProxy {
+    /// Starts a proxy forwarding to `upstream` (`host:port`).
+    pub async fn start(upstream: &str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port for the proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let shared = Arc::new(Shared::default());
+        let upstream = upstream.to_owned();
+        let accept_shared = Arc::clone(&shared);
+        let accept_task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                if accept_shared.down.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let connection_shared = Arc::clone(&accept_shared);
+                let upstream = upstream.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(server) = TcpStream::connect(&upstream).await {
+                        forward(client, server, &connection_shared).await;
+                    }
+                });
+                accept_shared
+                    .connections
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(task.abort_handle());
+            }
+        })
+        .abort_handle();
+        Self {
+            addr,
+            shared,
+            accept_task,
+        }
+    }
+
+    /// The `host:port` to give the client instead of the server's.
+    pub fn host_port(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Round trips since the start or the last [`reset`](Self::reset): each time a
+    /// client sends after the server last spoke (or first) counts one.
+    pub fn round_trips(&self) -> u64 {
+        self.shared.round_trips.load(Ordering::SeqCst)
+    }
+
+    /// Sets the count to zero.
+    pub fn reset(&self) {
+        self.shared.round_trips.store(0, Ordering::SeqCst);
+    }
+
+    /// Cuts every open connection and refuses new ones until [`restore`](Self::restore).
+    pub fn cut(&self) {
+        self.shared.down.store(true, Ordering::SeqCst);
+        let connections = std::mem::take(
+            &mut *self
+                .shared
+                .connections
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for connection in connections {
+            connection.abort();
+        }
+    }
+
+    /// Accepts connections again.
+    pub fn restore(&self) {
+        self.shared.down.store(false, Ordering::SeqCst);
+    }
+}
+
+impl Drop for CountingProxy {
+    fn drop(&mut self) {
+        self.accept_task.abort();
+        self.cut();
+    }
+}
+
+async fn forward(client: TcpStream, server: TcpStream, shared: &Shared) {
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    // Set while the client has spoken and the server has not answered yet.
+    let awaiting_reply = AtomicBool::new(false);
+    let upstream = async {
+        let mut buffer = vec![0u8; 16 * 1024];
+        loop {
+            let read = match client_read.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(read) => read,
+            };
+            if !awaiting_reply.swap(true, Ordering::SeqCst) {
+                shared.round_trips.fetch_add(1, Ordering::SeqCst);
+            }
+            if server_write.write_all(&buffer[..read]).await.is_err() {
+                break;
+            }
+        }
+        let _ = server_write.shutdown().await;
+    };
+    let downstream = async {
+        let mut buffer = vec![0u8; 16 * 1024];
+        loop {
+            let read = match server_read.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(read) => read,
+            };
+            awaiting_reply.store(false, Ordering::SeqCst);
+            if client_write.write_all(&buffer[..read]).await.is_err() {
+                break;
+            }
+        }
+        let _ = client_write.shutdown().await;
+    };
+    tokio::join!(upstream, downstream);
+}

@@ -1,0 +1,250 @@
+//! A failing store is an error, never a signed-out user, and its cause is kept.
+
+use std::error::Error as _;
+use std::fmt;
+
+use narvik::{CallbackStore, Error, ManualClock, Narvik, Session};
+use narvik_tests::{JsonRows, START};
+use time::Duration;
+
+/// The backend's own error, to find again through `source()`.
+#[derive(Debug)]
+struct BackendDown;
+
+impl fmt::Display for BackendDown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection refused")
+    }
+}
+
+impl std::error::Error for BackendDown {}
+
+/// Which of the four required callbacks fail.
+#[derive(Clone, Copy, Default)]
+struct Failing {
+    save: bool,
+    fetch: bool,
+    update: bool,
+    delete: bool,
+}
+
+/// A store over `rows` whose chosen callbacks fail with [`BackendDown`] before
+/// touching the rows.
+fn failing_store(rows: &JsonRows, failing: Failing) -> CallbackStore<()> {
+    let working = rows.required_store::<()>();
+    let (save, fetch, update, delete) =
+        (working.clone(), working.clone(), working.clone(), working);
+    CallbackStore::new(
+        move |mut session: Session<()>| {
+            let store = save.clone();
+            async move {
+                if failing.save {
+                    return Err(Error::store(BackendDown));
+                }
+                narvik::SessionStore::save_session(&store, &mut session).await?;
+                Ok(session)
+            }
+        },
+        move |session_id: String| {
+            let store = fetch.clone();
+            async move {
+                if failing.fetch {
+                    return Err(Error::store(BackendDown));
+                }
+                narvik::SessionStore::fetch_session(&store, &session_id).await
+            }
+        },
+        move |session_id: String, expires_at| {
+            let store = update.clone();
+            async move {
+                if failing.update {
+                    return Err(Error::store(BackendDown));
+                }
+                narvik::SessionStore::update_session_expiry(&store, &session_id, expires_at).await
+            }
+        },
+        move |session_id: String| {
+            let store = delete.clone();
+            async move {
+                if failing.delete {
+                    return Err(Error::store(BackendDown));
+                }
+                narvik::SessionStore::delete_session(&store, &session_id).await
+            }
+        },
+    )
+}
+
+fn narvik_over(store: CallbackStore<()>) -> (Narvik<(), CallbackStore<()>>, ManualClock) {
+    let clock = ManualClock::new(START);
+    let narvik = Narvik::builder(store)
+        .clock(clock.clone())
+        .build()
+        .unwrap_or_else(|error| panic!("valid settings: {error}"));
+    (narvik, clock)
+}
+
+/// Checks `error` is a store error whose source is [`BackendDown`].
+#[track_caller]
+fn assert_backend_down(error: &Error) {
+    assert!(
+        matches!(error, Error::Store { .. }),
+        "expected Error::Store, got {error:?}"
+    );
+    let Some(source) = error.source() else {
+        panic!("the backend's error is not kept as the source of {error:?}");
+    };
+    assert!(
+        source.downcast_ref::<BackendDown>().is_some(),
+        "the source is not the backend's error: {source:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "session store failed: connection refused"
+    );
+}
+
+#[tokio::test]
+async fn failing_fetch_makes_validate_an_error_not_a_sign_out() {
+    let rows = JsonRows::new();
+    let (working, _clock) = narvik_over(failing_store(&rows, Failing::default()));
+    let created = working.create_session("123", ()).await.expect("create");
+
+    let (narvik, _clock) = narvik_over(failing_store(
+        &rows,
+        Failing {
+            fetch: true,
+            ..Failing::default()
+        },
+    ));
+    let error = narvik
+        .validate_session(created.token.as_str())
+        .await
+        .expect_err("a failing fetch is an error");
+    assert_backend_down(&error);
+    assert_eq!(rows.len(), 1, "a store failure deleted the session");
+}
+
+#[tokio::test]
+async fn failing_save_makes_create_an_error_and_stores_nothing() {
+    let rows = JsonRows::new();
+    let (narvik, _clock) = narvik_over(failing_store(
+        &rows,
+        Failing {
+            save: true,
+            ..Failing::default()
+        },
+    ));
+    let error = narvik
+        .create_session("123", ())
+        .await
+        .expect_err("a failing save is an error");
+    assert_backend_down(&error);
+    assert!(rows.is_empty(), "a failed create left a session behind");
+}
+
+#[tokio::test]
+async fn failing_update_makes_an_extending_validate_an_error() {
+    let rows = JsonRows::new();
+    let (narvik, clock) = narvik_over(failing_store(
+        &rows,
+        Failing {
+            update: true,
+            ..Failing::default()
+        },
+    ));
+    let created = narvik.create_session("123", ()).await.expect("create");
+
+    // No extension due: the update callback is not called.
+    assert!(narvik
+        .validate_session(created.token.as_str())
+        .await
+        .expect("validate")
+        .is_some());
+
+    clock.advance(Duration::days(20));
+    let error = narvik
+        .validate_session(created.token.as_str())
+        .await
+        .expect_err("a failing extension is an error");
+    assert_backend_down(&error);
+    let row = rows.get(&created.session.id).expect("still stored");
+    assert_eq!(row.expires_at, created.session.expires_at);
+}
+
+#[tokio::test]
+async fn failing_delete_of_an_expired_session_makes_validate_an_error() {
+    let rows = JsonRows::new();
+    let (narvik, clock) = narvik_over(failing_store(
+        &rows,
+        Failing {
+            delete: true,
+            ..Failing::default()
+        },
+    ));
+    let created = narvik.create_session("123", ()).await.expect("create");
+    clock.advance(Duration::days(31));
+    let error = narvik
+        .validate_session(created.token.as_str())
+        .await
+        .expect_err("a failing delete is an error");
+    assert_backend_down(&error);
+}
+
+#[tokio::test]
+async fn failing_delete_makes_invalidate_an_error() {
+    let rows = JsonRows::new();
+    let (narvik, _clock) = narvik_over(failing_store(
+        &rows,
+        Failing {
+            delete: true,
+            ..Failing::default()
+        },
+    ));
+    let created = narvik.create_session("123", ()).await.expect("create");
+    let error = narvik
+        .invalidate_session(&created.session.id)
+        .await
+        .expect_err("a failing sign-out is an error");
+    assert_backend_down(&error);
+    assert_eq!(rows.len(), 1);
+}
+
+#[tokio::test]
+async fn failing_optional_callback_is_a_store_error() {
+    let store = JsonRows::new()
+        .required_store::<()>()
+        .fetch_sessions_for_user(|_user_id: String| async { Err(Error::store(BackendDown)) })
+        .delete_sessions_for_user(|_user_id: String| async { Err(Error::store(BackendDown)) })
+        .delete_all_expired_sessions(|_now| async { Err(Error::store(BackendDown)) });
+    let narvik = Narvik::new(store);
+    assert_backend_down(
+        &narvik
+            .fetch_sessions_for_user("123")
+            .await
+            .expect_err("fails"),
+    );
+    assert_backend_down(
+        &narvik
+            .delete_sessions_for_user("123")
+            .await
+            .expect_err("fails"),
+    );
+    assert_backend_down(
+        &narvik
+            .delete_all_expired_sessions()
+            .await
+            .expect_err("fails"),
+    );
+}
+
+#[test]
+fn unsupported_operation_keeps_the_original_message() {
+    let error = Error::Unsupported {
+        operation: "fetch_sessions_for_user",
+    };
+    assert_eq!(
+        error.to_string(),
+        "fetch_sessions_for_user callback not provided in configuration"
+    );
+}

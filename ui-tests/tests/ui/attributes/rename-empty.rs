@@ -1,0 +1,9 @@
+use narvik::SessionData;
+
+#[derive(SessionData)]
+struct AppData {
+    #[session(rename = "")]
+    username: String,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use narvik::SessionData;
+
+#[derive(SessionData)]
+#[session(rename = "app")]
+struct AppData {
+    username: String,
+}
+
+fn main() {}

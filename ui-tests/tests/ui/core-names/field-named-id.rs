@@ -1,0 +1,9 @@
+use narvik::SessionData;
+
+#[derive(SessionData)]
+struct AppData {
+    id: u64,
+    username: String,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use narvik::SessionData;
+
+#[derive(SessionData)]
+struct AppData {
+    username: String,
+    user_id: String,
+}
+
+fn main() {}

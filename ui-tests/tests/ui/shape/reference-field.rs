@@ -1,0 +1,8 @@
+use narvik::SessionData;
+
+#[derive(SessionData)]
+struct AppData {
+    username: &'static str,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use narvik::SessionData;
+
+#[derive(SessionData)]
+struct NoData;
+
+fn main() {}

@@ -1,0 +1,21 @@
+use narvik::{CallbackStore, Narvik, Session, SessionData};
+
+#[derive(SessionData, Clone)]
+struct AppData {
+    username: String,
+}
+
+async fn sign_out_everywhere() -> narvik::Result<()> {
+    let store = CallbackStore::new(
+        |session: Session<AppData>| async move { Ok(session) },
+        |_session_id: String| async move { Ok(None) },
+        |_session_id: String, _expires_at| async move { Ok(()) },
+        |_session_id: String| async move { Ok(()) },
+    );
+    let narvik = Narvik::new(store);
+    narvik.delete_sessions_for_user("user-1").await
+}
+
+fn main() {
+    let _ = sign_out_everywhere;
+}
