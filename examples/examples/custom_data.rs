@@ -44,6 +44,13 @@ async fn main() -> narvik::Result<()> {
         .await?;
     let session = narvik.validate_session(created.token.as_str()).await?;
     println!("given at creation: {session:#?}");
+    if let Some(session) = &session {
+        // `#[session(skip)]`: 1 at creation, never stored, so the store gives back 0.
+        println!(
+            "skipped field: {} at creation, {} from the store",
+            created.session.request_count, session.request_count
+        );
+    }
 
     // 2. Populating custom data in the save callback.
     let sessions = Sessions::default();

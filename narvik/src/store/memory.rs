@@ -28,13 +28,12 @@ struct Shared<D> {
     sessions: DashMap<SessionKey, StoredSession<D>, SessionIdHasherBuilder>,
     /// user id -> that user's session ids; kept in step with `sessions`. User ids
     /// may be chosen by users, so this map keeps std's keyed SipHash.
-    session_ids_by_user: DashMap<Arc<str>, HashSet<SessionKey, SessionIdHasherBuilder>>,
+    session_ids_by_user: DashMap<Box<str>, HashSet<SessionKey, SessionIdHasherBuilder>>,
 }
 
-/// A session as the map keeps it: its id is the key, and its user id is shared
-/// with the user's entry in the index.
+/// A session as the map keeps it; its id is the key.
 struct StoredSession<D> {
-    user_id: Arc<str>,
+    user_id: StoredUserId,
     expires_at: OffsetDateTime,
     data: D,
 }
@@ -74,8 +73,21 @@ impl<D> MemoryStore<D> {
         // two maps are never locked at once.
         let removed = self.shared.sessions.remove(session_id.as_bytes());
         if let Some((session_key, session)) = removed {
-            self.unindex(&session.user_id, &session_key);
+            self.unindex(session.user_id.as_str(), &session_key);
         }
+    }
+
+    fn index(&self, user_id: &str, session_key: SessionKey) {
+        // A user with sessions already costs no allocation for the key.
+        if let Some(mut session_keys) = self.shared.session_ids_by_user.get_mut(user_id) {
+            session_keys.insert(session_key);
+            return;
+        }
+        self.shared
+            .session_ids_by_user
+            .entry(user_id.into())
+            .or_default()
+            .insert(session_key);
     }
 
     fn unindex(&self, user_id: &str, session_key: &SessionKey) {
@@ -87,15 +99,6 @@ impl<D> MemoryStore<D> {
                 session_keys.is_empty()
             });
     }
-
-    /// The shared copy of `user_id` when the user has sessions already, else a new
-    /// one.
-    fn shared_user_id(&self, user_id: &str) -> Arc<str> {
-        match self.shared.session_ids_by_user.get(user_id) {
-            Some(entry) => Arc::clone(entry.key()),
-            None => Arc::from(user_id),
-        }
-    }
 }
 
 impl<D: Clone> MemoryStore<D> {
@@ -103,7 +106,7 @@ impl<D: Clone> MemoryStore<D> {
         let stored = self.shared.sessions.get(session_key.as_bytes())?;
         Some(Session::new(
             session_key.as_str(),
-            &*stored.user_id,
+            stored.user_id.as_str(),
             stored.expires_at,
             stored.data.clone(),
         ))
@@ -136,20 +139,15 @@ impl<D> fmt::Debug for MemoryStore<D> {
 impl<D: SessionData + Clone> SessionStore<D> for MemoryStore<D> {
     async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
         let session_key = SessionKey::new(&session.id);
-        let user_id = self.shared_user_id(&session.user_id);
         let stored = StoredSession {
-            user_id: Arc::clone(&user_id),
+            user_id: StoredUserId::new(&session.user_id),
             expires_at: session.expires_at,
             data: session.data.clone(),
         };
         // The session first, then the index, as every removal does it: a user's
         // sessions deleted meanwhile cannot leave this one stored but unindexed.
         self.shared.sessions.insert(session_key.clone(), stored);
-        self.shared
-            .session_ids_by_user
-            .entry(user_id)
-            .or_default()
-            .insert(session_key);
+        self.index(&session.user_id, session_key);
         Ok(())
     }
 
@@ -157,7 +155,7 @@ impl<D: SessionData + Clone> SessionStore<D> for MemoryStore<D> {
         let Some(stored) = self.shared.sessions.get(session_id.as_bytes()) else {
             return Ok(None);
         };
-        let user_id = String::from(&*stored.user_id);
+        let user_id = String::from(stored.user_id.as_str());
         let expires_at = stored.expires_at;
         let data = stored.data.clone();
         drop(stored);
@@ -228,7 +226,7 @@ impl<D: SessionData + Clone> DeleteExpiredSessions<D> for MemoryStore<D> {
                     session.expires_at <= now
                 });
             if let Some((_, session)) = removed {
-                self.unindex(&session.user_id, &session_key);
+                self.unindex(session.user_id.as_str(), &session_key);
             }
         }
         Ok(())
@@ -289,6 +287,46 @@ impl Hash for SessionKey {
 impl Borrow<[u8]> for SessionKey {
     fn borrow(&self) -> &[u8] {
         self.as_bytes()
+    }
+}
+
+/// Bytes of a user id kept inline: a UUID (36 characters), a ULID, a number fit.
+const INLINE_USER_ID_LEN: usize = 38;
+
+/// A user id as a stored session keeps it: short ones inline in the map's slot, so
+/// a lookup reads them without following a pointer (a cache miss with a large
+/// store); longer ones boxed.
+enum StoredUserId {
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE_USER_ID_LEN],
+    },
+    Boxed(Box<str>),
+}
+
+impl StoredUserId {
+    fn new(user_id: &str) -> Self {
+        let len = user_id.len();
+        if len > INLINE_USER_ID_LEN {
+            return Self::Boxed(user_id.into());
+        }
+        let mut bytes = [0; INLINE_USER_ID_LEN];
+        bytes[..len].copy_from_slice(user_id.as_bytes());
+        Self::Inline {
+            // At most `INLINE_USER_ID_LEN`, so it fits.
+            len: len as u8,
+            bytes,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Copied whole from a `&str`, so UTF-8: the fallback is unreachable.
+            Self::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Self::Boxed(user_id) => user_id,
+        }
     }
 }
 
@@ -406,6 +444,17 @@ mod tests {
         }
         assert!(matches!(SessionKey::new(&hex_id), SessionKey::Inline(_)));
         assert!(SessionKey::new("a") != SessionKey::new("b"));
+    }
+
+    #[test]
+    fn user_ids_of_any_length_come_back_whole() {
+        let long = "u".repeat(INLINE_USER_ID_LEN + 1);
+        let fits = "é".repeat(INLINE_USER_ID_LEN / 2);
+        for user_id in ["", "123", fits.as_str(), long.as_str()] {
+            assert_eq!(StoredUserId::new(user_id).as_str(), user_id);
+        }
+        assert!(matches!(StoredUserId::new(&fits), StoredUserId::Inline { .. }));
+        assert!(matches!(StoredUserId::new(&long), StoredUserId::Boxed(_)));
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The checks every SQL store of `narvik-sqlx` runs, written once.
 //!
 //! Each `test_store_<backend>.rs` implements [`Kind`] (reaching its database, and
-//! the raw SQL the checks use beside the store), and turns the checks into tests
+//! the raw SQL the checks use beside the store) and turns the checks into tests
 //! over an [`SqlDb`] fixture with [`sql_store_tests!`]; the checks that need a
-//! server on the network (round trips, outages) come from [`server_store_tests!`]. The store
-//! conformance suite itself is `narvik::testing`, called from here.
+//! server on the network (round trips, outages) come from
+//! [`server_store_tests!`]. The store conformance suite itself is
+//! `narvik::testing`, called from here.
 
 #![allow(
     clippy::expect_used,

@@ -1,0 +1,266 @@
+//! The connections a store queries on.
+//!
+//! A sqlx [`Pool`] pings every connection it takes back (`PoolConnection`'s drop
+//! sends a ping before the connection goes idle again), so each query through a pool
+//! costs a second round trip on the wire after its answer, and a third before it
+//! when `test_before_acquire` is on. A store that owns its pool therefore keeps the
+//! connections it has used checked out, in a list of its own, and hands them straight
+//! to the next query: a query is then one round trip. A semaphore sized to the pool's
+//! `max_connections` makes queries wait for one of those connections (or for room to
+//! open another) instead of waiting inside the pool for connections it will never
+//! get back. A store over a pool the application shares takes each connection from
+//! the pool and gives it back, as any other user of the pool does.
+//!
+//! A kept connection that has died (the server restarted, the network dropped it)
+//! fails its next query, which is then a [`narvik::Error::Store`]; the store drops
+//! it, together with the other kept connections (they most likely died with it), and
+//! the next query opens a fresh one.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Database, Pool};
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// A pool, and the connections kept out of it when the pool is the store's own.
+pub(crate) struct Connections<DB: Database> {
+    pool: Pool<DB>,
+    kept: Option<Kept<DB>>,
+}
+
+/// The connections a store keeps between queries.
+struct Kept<DB: Database> {
+    idle: Mutex<Vec<KeptConnection<DB>>>,
+    /// One permit per connection the pool may open.
+    permits: Semaphore,
+    acquire_timeout: Duration,
+    idle_timeout: Option<Duration>,
+    max_lifetime: Option<Duration>,
+}
+
+struct KeptConnection<DB: Database> {
+    connection: PoolConnection<DB>,
+    /// When the store took it from the pool (at most its age).
+    taken_at: Instant,
+    idle_since: Instant,
+}
+
+impl<DB: Database> Connections<DB> {
+    /// Connections of a pool the store owns: it keeps those it has used.
+    pub(crate) fn owned(pool: Pool<DB>) -> Self {
+        let options = pool.options();
+        let kept = Kept {
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(options.get_max_connections() as usize),
+            acquire_timeout: options.get_acquire_timeout(),
+            idle_timeout: options.get_idle_timeout(),
+            max_lifetime: options.get_max_lifetime(),
+        };
+        Self {
+            pool,
+            kept: Some(kept),
+        }
+    }
+
+    /// Connections of a pool the application shares: each goes back after its query.
+    pub(crate) fn shared(pool: Pool<DB>) -> Self {
+        Self { pool, kept: None }
+    }
+
+    /// A connection for one query: a kept one if there is one, else one from the pool.
+    pub(crate) async fn acquire(&self) -> Result<Checkout<'_, DB>, sqlx::Error> {
+        let Some(kept) = &self.kept else {
+            let connection = self.pool.acquire().await?;
+            return Ok(Checkout::new(connection, Instant::now(), None));
+        };
+        let deadline = Instant::now() + kept.acquire_timeout;
+        let permit = tokio::time::timeout(kept.acquire_timeout, kept.permits.acquire())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        if let Some((connection, taken_at)) = kept.pop_usable() {
+            return Ok(Checkout::new(connection, taken_at, Some((kept, permit))));
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let connection = tokio::time::timeout(remaining, self.pool.acquire())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)??;
+        Ok(Checkout::new(
+            connection,
+            Instant::now(),
+            Some((kept, permit)),
+        ))
+    }
+
+    /// Runs the migration statements, one after the other, on one connection.
+    pub(crate) async fn execute_all(&self, statements: &[String]) -> Result<(), sqlx::Error>
+    where
+        DB: sqlx::database::HasStatementCache,
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+        for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    {
+        let mut connection = self.acquire().await?;
+        let mut result = Ok(());
+        for statement in statements {
+            // Run once at start-up: not worth a place in the statement cache.
+            result = sqlx::query(statement)
+                .persistent(false)
+                .execute(&mut *connection)
+                .await
+                .map(|_| ());
+            if result.is_err() {
+                break;
+            }
+        }
+        connection.finish(result)
+    }
+}
+
+impl<DB: Database> Kept<DB> {
+    /// The most recently used kept connection that is neither idle too long nor too
+    /// old; those that are go back to the pool, which closes them.
+    fn pop_usable(&self) -> Option<(PoolConnection<DB>, Instant)> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        while let Some(kept) = idle.pop() {
+            let idle_too_long = self
+                .idle_timeout
+                .is_some_and(|timeout| kept.idle_since.elapsed() >= timeout);
+            let too_old = self
+                .max_lifetime
+                .is_some_and(|lifetime| kept.taken_at.elapsed() >= lifetime);
+            if !(idle_too_long || too_old) {
+                return Some((kept.connection, kept.taken_at));
+            }
+        }
+        None
+    }
+
+    fn keep(&self, connection: PoolConnection<DB>, taken_at: Instant) {
+        let kept = KeptConnection {
+            connection,
+            taken_at,
+            idle_since: Instant::now(),
+        };
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(kept);
+    }
+
+    /// Lets every kept connection go back to the pool, which tests and closes the
+    /// dead ones.
+    fn release_all(&self) {
+        let released =
+            std::mem::take(&mut *self.idle.lock().unwrap_or_else(PoisonError::into_inner));
+        drop(released);
+    }
+}
+
+impl<DB: Database> Drop for Kept<DB> {
+    fn drop(&mut self) {
+        // Giving a connection back to its pool spawns a task, which needs a Tokio
+        // runtime; a store dropped outside one closes its kept connections instead.
+        if tokio::runtime::Handle::try_current().is_err() {
+            let idle = self.idle.get_mut().unwrap_or_else(PoisonError::into_inner);
+            for kept in idle.drain(..) {
+                drop(kept.connection.detach());
+            }
+        }
+    }
+}
+
+/// One connection, checked out for one query.
+///
+/// [`finish`](Self::finish) keeps it for the next query when the query worked; a
+/// checkout dropped without `finish` (the query's future was cancelled) gives the
+/// connection back to the pool, which cleans it up or closes it.
+pub(crate) struct Checkout<'a, DB: Database> {
+    connection: PoolConnection<DB>,
+    taken_at: Instant,
+    kept: Option<(&'a Kept<DB>, SemaphorePermit<'a>)>,
+}
+
+impl<'a, DB: Database> Checkout<'a, DB> {
+    fn new(
+        connection: PoolConnection<DB>,
+        taken_at: Instant,
+        kept: Option<(&'a Kept<DB>, SemaphorePermit<'a>)>,
+    ) -> Self {
+        Self {
+            connection,
+            taken_at,
+            kept,
+        }
+    }
+
+    /// Ends the checkout with the query's `result`: a connection that worked is kept
+    /// for the next query; after a failure of the connection itself, the other kept
+    /// connections go back to the pool as well.
+    pub(crate) fn finish<T>(self, result: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
+        let Self {
+            connection,
+            taken_at,
+            kept,
+        } = self;
+        // The permit drops last, so whoever gets it next finds the kept connection.
+        if let Some((kept, _permit)) = kept {
+            match &result {
+                Ok(_) => kept.keep(connection, taken_at),
+                Err(error) if is_connection_failure(error) => {
+                    drop(connection);
+                    kept.release_all();
+                }
+                Err(_) => drop(connection),
+            }
+        }
+        result
+    }
+}
+
+impl<DB: Database> Deref for Checkout<'_, DB> {
+    type Target = DB::Connection;
+
+    fn deref(&self) -> &DB::Connection {
+        &self.connection
+    }
+}
+
+impl<DB: Database> DerefMut for Checkout<'_, DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.connection
+    }
+}
+
+/// Whether `error` says the connection itself is broken, not the statement.
+fn is_connection_failure(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+    )
+}
+
+/// The pool settings a store made by `connect` uses; change them and pass them to
+/// `connect_with`.
+///
+/// - `test_before_acquire(false)`: sqlx's default pings a connection before every
+///   query, one more round trip each time. Without it a connection that died
+///   surfaces as an error of the query that uses it ([`narvik::Error::Store`]); the
+///   store drops that connection and the next query opens a fresh one, so the
+///   application recovers without a restart.
+/// - `acquire_timeout` of 5 seconds (sqlx: 30): a request waiting for a connection,
+///   or for an unreachable server, fails within that time instead of hanging.
+///
+/// Everything else is sqlx's default: at most 10 connections, closed after 10
+/// minutes idle or 30 minutes of age.
+pub fn pool_options<DB: Database>() -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new()
+        .test_before_acquire(false)
+        .acquire_timeout(Duration::from_secs(5))
+}
