@@ -134,14 +134,30 @@ async fn main() -> narvik::Result<()> {
         .build()?;
 
     let laptop = narvik
-        .create_session("123", AppData { username: "johnsmith".into() })
+        .create_session(
+            "123",
+            AppData {
+                username: "johnsmith".into(),
+            },
+        )
         .await?;
     narvik
-        .create_session("123", AppData { username: "johnsmith".into() })
+        .create_session(
+            "123",
+            AppData {
+                username: "johnsmith".into(),
+            },
+        )
         .await?;
-    println!("Set-Cookie: {}", narvik.create_cookie(laptop.token.as_str()));
+    println!(
+        "Set-Cookie: {}",
+        narvik.create_cookie(laptop.token.as_str())
+    );
     for (session_id, row) in table.rows().iter() {
-        println!("row {session_id}: user {} data {}", row.user_id, row.data_json);
+        println!(
+            "row {session_id}: user {} data {}",
+            row.user_id, row.data_json
+        );
     }
 
     let sessions = narvik.fetch_sessions_for_user("123").await?;
