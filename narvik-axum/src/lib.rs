@@ -1,0 +1,231 @@
+//! axum and tower integration of [narvik]: the three helpers every guide of
+//! the original wrote for its framework (get the user from the cookie, start a
+//! session, end it), as a tower layer and axum extractors, plus a CSRF guard.
+//!
+//! - [`NarvikLayer`] validates the session cookie of each request once, before the
+//!   handler runs, and writes the `Set-Cookie` header the response needs: the cookie
+//!   again when the session is new or was extended, the blank cookie when the token
+//!   was invalid or the session was ended. A store failure sends no cookie: an outage
+//!   is not a sign-out.
+//! - [`Session<D>`] extracts the session and answers `401` without one;
+//!   `Option<Session<D>>` gives `None` instead. Both answer `500` when the store
+//!   failed ([`SessionRejection`]).
+//! - [`SessionManager<D, S>`] starts ([`start`](SessionManager::start)) and ends
+//!   ([`end`](SessionManager::end)) the session from a handler.
+//! - [`CsrfLayer`] refuses state-changing requests whose `Origin` is not the
+//!   request's own host.
+//!
+//! The extractors implement the traits of `axum-core` 0.5, which axum 0.8
+//! re-exports; the layers wrap any tower `Service<http::Request<B>>`.
+//!
+//! # Example
+//!
+//! ```
+//! use axum::body::Body;
+//! use axum::http::{header, Request, StatusCode};
+//! use axum::routing::{get, post};
+//! use axum::Router;
+//! use narvik::{MemoryStore, Narvik, SessionData};
+//! use narvik_axum::{CsrfLayer, NarvikLayer, Session, SessionManager, SessionRejection};
+//! use tower::ServiceExt; // for `oneshot`
+//!
+//! #[derive(SessionData, Clone, Debug)]
+//! struct AppData {
+//!     username: String,
+//! }
+//!
+//! type Store = MemoryStore<AppData>;
+//! type Sessions = SessionManager<AppData, Store>;
+//!
+//! async fn sign_in(sessions: Sessions) -> Result<&'static str, SessionRejection> {
+//!     // Check the user's credentials here, then:
+//!     sessions.start("user-1", AppData { username: "johnsmith".into() }).await?;
+//!     Ok("signed in")
+//! }
+//!
+//! async fn home(session: Option<Session<AppData>>) -> String {
+//!     match session {
+//!         Some(session) => format!("hello, {}", session.username),
+//!         None => "hello, stranger".to_owned(),
+//!     }
+//! }
+//!
+//! // Requests without a valid session get `401 Unauthorized`.
+//! async fn account(session: Session<AppData>) -> String {
+//!     format!("user {} until {}", session.user_id, session.expires_at)
+//! }
+//!
+//! async fn sign_out(sessions: Sessions) -> Result<StatusCode, SessionRejection> {
+//!     sessions.end().await?;
+//!     Ok(StatusCode::NO_CONTENT)
+//! }
+//!
+//! fn app(narvik: Narvik<AppData, Store>) -> Router {
+//!     Router::new()
+//!         .route("/", get(home))
+//!         .route("/account", get(account))
+//!         .route("/sign-in", post(sign_in))
+//!         .route("/sign-out", post(sign_out))
+//!         .layer(NarvikLayer::new(narvik))
+//!         // The last layer runs first: cross-site requests never reach the store.
+//!         .layer(CsrfLayer::new())
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let app = app(Narvik::new(MemoryStore::new()));
+//!
+//! // Sign in: the response sets the session cookie.
+//! let request = Request::post("/sign-in")
+//!     .header(header::HOST, "example.com")
+//!     .header(header::ORIGIN, "https://example.com")
+//!     .body(Body::empty())?;
+//! let response = app.clone().oneshot(request).await?;
+//! let set_cookie = response.headers()[header::SET_COOKIE].to_str()?;
+//! assert!(set_cookie.ends_with("; Max-Age=2592000; Path=/; SameSite=Lax; Secure; HttpOnly"));
+//!
+//! // The browser sends the cookie back: `narvik_session=<token>`.
+//! let cookie = set_cookie.split(';').next().unwrap_or_default().to_owned();
+//! let request = Request::get("/account").header(header::COOKIE, &cookie).body(Body::empty())?;
+//! let response = app.clone().oneshot(request).await?;
+//! assert_eq!(response.status(), StatusCode::OK);
+//!
+//! // Without it, `Session` refuses the request.
+//! let response = app.clone().oneshot(Request::get("/account").body(Body::empty())?).await?;
+//! assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+//!
+//! // Sign out: the response clears the cookie.
+//! let request = Request::post("/sign-out")
+//!     .header(header::HOST, "example.com")
+//!     .header(header::ORIGIN, "https://example.com")
+//!     .header(header::COOKIE, &cookie)
+//!     .body(Body::empty())?;
+//! let response = app.oneshot(request).await?;
+//! assert!(response.headers()[header::SET_COOKIE].to_str()?.starts_with("narvik_session=; Max-Age=0;"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What the layer does
+//!
+//! On every request, [`NarvikService`] reads the cookie named
+//! [`Narvik::cookie_name`](narvik::Narvik::cookie_name) from the `Cookie` headers
+//! (several headers, several cookies each; when the name repeats, the first wins, as
+//! browsers send the most specific path first), validates it once with
+//! [`Narvik::validate_session`](narvik::Narvik::validate_session), and stores the
+//! outcome in the request's extensions. However many extractors a handler uses, the
+//! store is asked once. Requests without the cookie, or with a malformed token, never
+//! reach the store.
+//!
+//! | the request's cookie | extractors see | the response gets |
+//! | --- | --- | --- |
+//! | none (or empty) | no session | no `Set-Cookie` |
+//! | a valid session | the session | no `Set-Cookie` |
+//! | a session just extended | the session | the cookie again |
+//! | malformed, unknown, expired | no session | the blank cookie |
+//! | the store failed | `500` ([`SessionRejection::Store`]) | no `Set-Cookie` |
+//! | (handler called [`start`](SessionManager::start)) | | the new session's cookie |
+//! | (handler called [`end`](SessionManager::end)) | | the blank cookie |
+//!
+//! The `Set-Cookie` header is appended to those the handler set. The token never
+//! appears in `Debug` output or logs: [`SessionManager`]'s `Debug` shows the state,
+//! and the header value is marked sensitive.
+//!
+//! # Customising the rejection
+//!
+//! [`SessionRejection`] answers `401` or `500` with a short text body. To answer
+//! otherwise, extract `Result<Session<D>, SessionRejection>` in the handler, or wrap
+//! the extractor once for the whole app:
+//!
+//! ```
+//! use axum::extract::FromRequestParts;
+//! use axum::http::request::Parts;
+//! use axum::response::{IntoResponse, Redirect, Response};
+//! use narvik_axum::{Session, SessionRejection};
+//!
+//! /// A signed-in user; others are sent to the sign-in page.
+//! struct SignedIn(Session<()>);
+//!
+//! impl<AppState: Send + Sync> FromRequestParts<AppState> for SignedIn {
+//!     type Rejection = Response;
+//!
+//!     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+//!         match Session::from_request_parts(parts, state).await {
+//!             Ok(session) => Ok(SignedIn(session)),
+//!             Err(SessionRejection::Unauthenticated) => Err(Redirect::to("/sign-in").into_response()),
+//!             Err(other) => Err(other.into_response()),
+//!         }
+//!     }
+//! }
+//!
+//! async fn page(session: Result<Session<()>, SessionRejection>) -> Response {
+//!     match session {
+//!         Ok(session) => format!("hello, {}", session.user_id).into_response(),
+//!         Err(SessionRejection::Unauthenticated) => Redirect::to("/sign-in").into_response(),
+//!         Err(other) => other.into_response(),
+//!     }
+//! }
+//! # let _ = axum::Router::<()>::new().route("/", axum::routing::get(page));
+//! ```
+//!
+//! # Plain tower
+//!
+//! [`NarvikLayer`] wraps any `Service<http::Request<B>, Response = http::Response<B2>>`.
+//! Without axum, take the [`SessionManager`] from the request's extensions:
+//!
+//! ```
+//! use std::convert::Infallible;
+//!
+//! use http::{header, Request, Response, StatusCode};
+//! use narvik::{MemoryStore, Narvik};
+//! use narvik_axum::{NarvikLayer, SessionManager};
+//! use tower::{service_fn, Layer, ServiceExt};
+//!
+//! type Sessions = SessionManager<(), MemoryStore<()>>;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let service = NarvikLayer::new(Narvik::new(MemoryStore::<()>::new())).layer(service_fn(
+//!     |request: Request<String>| async move {
+//!         let Some(sessions) = request.extensions().get::<Sessions>() else {
+//!             return Ok::<_, Infallible>(Response::new("no layer".to_owned()));
+//!         };
+//!         let mut response = Response::new(String::new());
+//!         match sessions.session() {
+//!             Ok(Some(session)) => *response.body_mut() = session.user_id,
+//!             Ok(None) => *response.status_mut() = StatusCode::UNAUTHORIZED,
+//!             Err(_) => *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR,
+//!         }
+//!         Ok(response)
+//!     },
+//! ));
+//! let response = service.oneshot(Request::new(String::new())).await?;
+//! assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+//! assert!(response.headers().get(header::SET_COOKIE).is_none());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Setting the cookie by hand
+//!
+//! narvik's [`Cookie`](narvik::Cookie) converts into an `http::HeaderValue`
+//! (`HeaderValue::try_from(&cookie)`, narvik's feature `http`, on with this crate),
+//! and into a `cookie::Cookie<'static>` with this crate's feature `cookie` (narvik's
+//! feature of the same name), for apps that manage cookies with the `cookie` crate.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod cookie_header;
+mod csrf;
+mod extract;
+mod layer;
+mod manager;
+mod rejection;
+mod state;
+
+pub use crate::csrf::{CsrfFuture, CsrfLayer, CsrfService};
+pub use crate::extract::Session;
+pub use crate::layer::{NarvikFuture, NarvikLayer, NarvikService};
+pub use crate::manager::SessionManager;
+pub use crate::rejection::SessionRejection;

@@ -1,0 +1,80 @@
+//! [`SessionRejection`]: why a session extractor refused a request.
+
+use std::sync::Arc;
+
+use axum_core::response::{IntoResponse, Response};
+use http::StatusCode;
+
+/// Why [`Session`](crate::Session), `Option<Session>` or
+/// [`SessionManager`](crate::SessionManager) refused a request.
+///
+/// As a response: `401 Unauthorized` for [`Unauthenticated`](Self::Unauthenticated),
+/// `500 Internal Server Error` otherwise, with a short plain-text body that reveals
+/// nothing about the store; a store failure is logged with `tracing` at error level.
+///
+/// To answer differently (a redirect to the sign-in page, a JSON body), extract
+/// `Result<Session<D>, SessionRejection>` and match on it, or wrap the extractor in
+/// your own; see the [crate documentation](crate#customising-the-rejection). Since
+/// `From<narvik::Error>` is implemented, `?` turns the errors of
+/// [`SessionManager::start`](crate::SessionManager::start) and
+/// [`end`](crate::SessionManager::end) into a rejection in handlers that return
+/// `Result<_, SessionRejection>`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionRejection {
+    /// The request has no session: no session cookie, or one whose session is
+    /// malformed, unknown, expired or was ended.
+    #[error("no valid session: sign in first")]
+    Unauthenticated,
+
+    /// The session store failed, so whether the user is signed in is unknown. This
+    /// is never treated as a sign-out: no blank cookie is sent.
+    ///
+    /// An `Arc`, because every extractor of the request reports the one failure of
+    /// its one validation.
+    #[error(transparent)]
+    Store(Arc<narvik::Error>),
+
+    /// The request did not pass through a [`NarvikLayer`](crate::NarvikLayer) for
+    /// this session data and store type: a mistake in the router's set-up.
+    #[error(
+        "no `NarvikLayer` for this session data and store type: add \
+         `.layer(NarvikLayer::new(narvik))` to the router, over every route that \
+         extracts a session"
+    )]
+    MissingLayer,
+}
+
+impl SessionRejection {
+    /// The response status: `401` for [`Unauthenticated`](Self::Unauthenticated),
+    /// `500` otherwise.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Store(_) | Self::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<narvik::Error> for SessionRejection {
+    fn from(error: narvik::Error) -> Self {
+        Self::Store(Arc::new(error))
+    }
+}
+
+impl IntoResponse for SessionRejection {
+    fn into_response(self) -> Response {
+        let body = match &self {
+            Self::Unauthenticated => "sign-in required",
+            Self::Store(error) => {
+                tracing::error!(error = %error, "session store failed");
+                "internal server error"
+            }
+            Self::MissingLayer => {
+                tracing::error!("{self}");
+                "internal server error"
+            }
+        };
+        (self.status(), body).into_response()
+    }
+}

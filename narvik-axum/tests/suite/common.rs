@@ -1,0 +1,240 @@
+//! The app under test, a store that counts and fails on demand, and request helpers.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, Response, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
+use narvik::{async_trait, Error, ManualClock, MemoryStore, Narvik, SessionData, SessionStore};
+use narvik_axum::{NarvikLayer, Session, SessionManager, SessionRejection};
+use time::macros::datetime;
+use time::OffsetDateTime;
+use tower::ServiceExt;
+
+#[derive(SessionData, Clone, Debug, PartialEq)]
+pub(crate) struct AppData {
+    pub(crate) username: String,
+}
+
+/// A `MemoryStore` that counts fetches and fails every operation while `failing`.
+#[derive(Clone, Default)]
+pub(crate) struct TestStore {
+    sessions: MemoryStore<AppData>,
+    fetches: Arc<AtomicUsize>,
+    failing: Arc<AtomicBool>,
+}
+
+impl TestStore {
+    pub(crate) fn fetches(&self) -> usize {
+        self.fetches.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn fail(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    fn check(&self) -> narvik::Result<()> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(Error::store("connection refused"));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionStore<AppData> for TestStore {
+    async fn save_session(&self, session: &mut narvik::Session<AppData>) -> narvik::Result<()> {
+        self.check()?;
+        self.sessions.save_session(session).await
+    }
+
+    async fn fetch_session(
+        &self,
+        session_id: &str,
+    ) -> narvik::Result<Option<narvik::Session<AppData>>> {
+        self.fetches.fetch_add(1, Ordering::SeqCst);
+        self.check()?;
+        self.sessions.fetch_session(session_id).await
+    }
+
+    async fn update_session_expiry(
+        &self,
+        session_id: &str,
+        expires_at: OffsetDateTime,
+    ) -> narvik::Result<()> {
+        self.check()?;
+        self.sessions
+            .update_session_expiry(session_id, expires_at)
+            .await
+    }
+
+    async fn delete_session(&self, session_id: &str) -> narvik::Result<()> {
+        self.check()?;
+        self.sessions.delete_session(session_id).await
+    }
+}
+
+pub(crate) type Sessions = SessionManager<AppData, TestStore>;
+
+pub(crate) const BLANK_COOKIE: &str =
+    "narvik_session=; Max-Age=0; Path=/; SameSite=Lax; Secure; HttpOnly";
+pub(crate) const COOKIE_ATTRIBUTES: &str =
+    "; Max-Age=2592000; Path=/; SameSite=Lax; Secure; HttpOnly";
+
+/// The app, its narvik, its store and its clock.
+pub(crate) struct Harness {
+    pub(crate) app: Router,
+    pub(crate) narvik: Narvik<AppData, TestStore>,
+    pub(crate) store: TestStore,
+    pub(crate) clock: ManualClock,
+}
+
+impl Harness {
+    pub(crate) fn new() -> Self {
+        let store = TestStore::default();
+        let clock = ManualClock::new(datetime!(2026-01-01 0:00 UTC));
+        let narvik = Narvik::builder(store.clone())
+            .clock(clock.clone())
+            .build()
+            .expect("the default settings are valid");
+        let app = app().layer(NarvikLayer::new(narvik.clone()));
+        Self {
+            app,
+            narvik,
+            store,
+            clock,
+        }
+    }
+
+    pub(crate) async fn send(&self, request: Request<Body>) -> Response<Body> {
+        self.app.clone().oneshot(request).await.expect("infallible")
+    }
+
+    /// Signs in through the app; the token from the response's cookie.
+    pub(crate) async fn sign_in(&self) -> String {
+        let response = self.send(post_request("/sign-in")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let set_cookie = single_set_cookie(&response).expect("a session cookie");
+        let token = set_cookie
+            .strip_prefix("narvik_session=")
+            .and_then(|rest| rest.split(';').next())
+            .expect("the cookie's value");
+        token.to_owned()
+    }
+}
+
+/// The routes; each handler says what it saw in its body.
+pub(crate) fn app() -> Router {
+    Router::new()
+        .route("/sign-in", post(sign_in))
+        .route("/sign-out", post(sign_out))
+        .route("/me", get(me))
+        .route("/maybe", get(maybe))
+        .route("/everything", get(everything))
+        .route("/custom", get(custom))
+        .route("/public", get(|| async { "public" }))
+}
+
+async fn sign_in(sessions: Sessions) -> Result<String, SessionRejection> {
+    let session = sessions
+        .start(
+            "user-1",
+            AppData {
+                username: "johnsmith".into(),
+            },
+        )
+        .await?;
+    assert!(session.is_new());
+    Ok("signed in".to_owned())
+}
+
+async fn sign_out(sessions: Sessions) -> Result<&'static str, SessionRejection> {
+    sessions.end().await?;
+    Ok("signed out")
+}
+
+async fn me(session: Session<AppData>) -> String {
+    format!("{} {}", session.user_id, session.username)
+}
+
+async fn maybe(session: Option<Session<AppData>>) -> String {
+    match session {
+        Some(session) => format!("some {}", session.user_id),
+        None => "none".to_owned(),
+    }
+}
+
+/// Every extractor at once, and the manager's view.
+async fn everything(
+    session: Session<AppData>,
+    maybe: Option<Session<AppData>>,
+    sessions: Sessions,
+) -> String {
+    let from_manager = sessions.session().ok().flatten();
+    assert_eq!(Some(&session.0), maybe.as_ref().map(|session| &session.0));
+    assert_eq!(Some(&session.0), from_manager.as_ref());
+    format!("{:?} {:?}", session, sessions)
+}
+
+async fn custom(session: Result<Session<AppData>, SessionRejection>) -> (StatusCode, String) {
+    match session {
+        Ok(session) => (StatusCode::OK, session.username.clone()),
+        Err(SessionRejection::Unauthenticated) => (StatusCode::SEE_OTHER, "sign in".to_owned()),
+        Err(other) => (StatusCode::SERVICE_UNAVAILABLE, other.to_string()),
+    }
+}
+
+pub(crate) fn get_request(uri: &str) -> Request<Body> {
+    Request::get(uri)
+        .body(Body::empty())
+        .expect("a valid request")
+}
+
+pub(crate) fn post_request(uri: &str) -> Request<Body> {
+    Request::post(uri)
+        .body(Body::empty())
+        .expect("a valid request")
+}
+
+/// `request` with one `Cookie` header per value.
+pub(crate) fn with_cookies(mut request: Request<Body>, cookies: &[&str]) -> Request<Body> {
+    for cookie in cookies {
+        let value = header::HeaderValue::from_str(cookie).expect("a valid header value");
+        request.headers_mut().append(header::COOKIE, value);
+    }
+    request
+}
+
+/// `request` with the session cookie carrying `token`.
+pub(crate) fn with_token(request: Request<Body>, token: &str) -> Request<Body> {
+    with_cookies(request, &[&format!("narvik_session={token}")])
+}
+
+/// Every `Set-Cookie` value of `headers`.
+pub(crate) fn set_cookies(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().expect("ASCII").to_owned())
+        .collect()
+}
+
+/// The one `Set-Cookie` value of `response`; `None` without; panics with several.
+pub(crate) fn single_set_cookie(response: &Response<Body>) -> Option<String> {
+    let mut values = set_cookies(response.headers());
+    assert!(values.len() <= 1, "several Set-Cookie headers: {values:?}");
+    values.pop()
+}
+
+pub(crate) async fn body(response: Response<Body>) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("a readable body");
+    String::from_utf8(bytes.to_vec()).expect("UTF-8")
+}

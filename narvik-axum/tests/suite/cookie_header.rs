@@ -1,0 +1,115 @@
+//! The session cookie is found among others, in any `Cookie` header; the first of
+//! duplicate names wins.
+
+use axum::http::StatusCode;
+
+use crate::common::{body, get_request, single_set_cookie, with_cookies, Harness, BLANK_COOKIE};
+
+#[tokio::test]
+async fn the_session_cookie_is_found_among_other_cookies() {
+    let harness = Harness::new();
+    let token = harness.sign_in().await;
+    let cookie = format!("theme=dark; narvik_session={token}; lang=en");
+    let response = harness
+        .send(with_cookies(get_request("/me"), &[&cookie]))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body(response).await, "user-1 johnsmith");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_found_in_a_later_cookie_header() {
+    let harness = Harness::new();
+    let token = harness.sign_in().await;
+    let cookie = format!("narvik_session={token}");
+    let request = with_cookies(get_request("/me"), &["theme=dark; lang=en", &cookie]);
+    let response = harness.send(request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn spaces_tabs_and_missing_spaces_between_cookies_are_accepted() {
+    let harness = Harness::new();
+    let token = harness.sign_in().await;
+    let cookie = format!("theme=dark;narvik_session=\t{token} ;lang=en");
+    let response = harness
+        .send(with_cookies(get_request("/me"), &[&cookie]))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_quoted_token_is_accepted() {
+    let harness = Harness::new();
+    let token = harness.sign_in().await;
+    let cookie = format!("narvik_session=\"{token}\"");
+    let response = harness
+        .send(with_cookies(get_request("/me"), &[&cookie]))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_first_of_duplicate_session_cookies_wins() {
+    let harness = Harness::new();
+    let token = harness.sign_in().await;
+    let valid = format!("narvik_session={token}");
+
+    let cookie = format!("{valid}; narvik_session=garbage");
+    let response = harness
+        .send(with_cookies(get_request("/me"), &[&cookie]))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(single_set_cookie(&response), None);
+
+    let request = with_cookies(get_request("/me"), &["narvik_session=garbage", &valid]);
+    let response = harness.send(request).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(single_set_cookie(&response).as_deref(), Some(BLANK_COOKIE));
+}
+
+#[tokio::test]
+async fn cookies_with_similar_names_are_not_the_session_cookie() {
+    let harness = Harness::new();
+    let token = harness.sign_in().await;
+    let cookie =
+        format!("Narvik_Session={token}; narvik_session_old={token}; x_narvik_session={token}");
+    let response = harness
+        .send(with_cookies(get_request("/me"), &[&cookie]))
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(single_set_cookie(&response), None);
+    assert_eq!(harness.store.fetches(), 0);
+}
+
+#[tokio::test]
+async fn a_configured_cookie_name_is_read() {
+    use narvik::{ManualClock, Narvik};
+    use narvik_axum::NarvikLayer;
+
+    let store = crate::common::TestStore::default();
+    let narvik = Narvik::builder(store)
+        .cookie_name("__Host-sid")
+        .clock(ManualClock::default())
+        .build()
+        .expect("valid settings");
+    let created = narvik
+        .create_session(
+            "user-9",
+            crate::common::AppData {
+                username: "ann".into(),
+            },
+        )
+        .await
+        .expect("the store works");
+    let app = crate::common::app().layer(NarvikLayer::new(narvik));
+    let cookie = format!(
+        "narvik_session=garbage; __Host-sid={}",
+        created.token.as_str()
+    );
+    let response = tower::ServiceExt::oneshot(app, with_cookies(get_request("/me"), &[&cookie]))
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body(response).await, "user-9 ann");
+}

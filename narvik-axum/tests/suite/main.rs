@@ -1,0 +1,15 @@
+//! Integration tests of narvik-axum: an axum `Router` (and one plain tower
+//! `service_fn`) driven with `tower::ServiceExt::oneshot`, no socket.
+
+// A failed expectation is how a test reports the failure.
+#![allow(clippy::expect_used)]
+
+mod common;
+
+mod cookie_header;
+mod csrf;
+mod plain_tower;
+mod rejection;
+mod session_flow;
+mod store_failure;
+mod validation_once;
