@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: unit, integration, doc and compile-fail (ui)
-# tests, the store tests against real PostgreSQL, MariaDB and Redis servers. Does
-# its own set-up, so it works on a fresh machine of this project's kind.
+# tests, the store tests against real PostgreSQL, MariaDB and Redis servers, and
+# the demo's tests in headless Chromium. Does its own set-up, so it works on a
+# fresh machine of this project's kind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/services.sh
+
+# The demo's browser tests (narvik-demo/tests/browser.rs) drive headless Chromium
+# through chromedriver: Debian's packages, installed only when missing.
+if ! command -v chromedriver >/dev/null 2>&1; then
+  echo "test: installing chromium and chromium-driver"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+fi
+
 cargo test --workspace --all-features --locked

@@ -1,0 +1,176 @@
+//! The router: routes, layers, and the state handlers share.
+//!
+//! | route | does |
+//! | --- | --- |
+//! | `GET /` | to `/account` when signed in, else to `/sign-in` |
+//! | `GET /sign-up`, `POST /sign-up` | the form; creates the account and signs in |
+//! | `GET /sign-in`, `POST /sign-in` | the form; checks the password and signs in |
+//! | `GET /account` | the user, this session's data, every session of the user |
+//! | `POST /sign-out` | ends this session |
+//! | `POST /sessions/sign-out` | ends one other session of the user (`session_id`) |
+//! | `POST /sessions/sign-out-others` | ends every session of the user but this one |
+//!
+//! Layers, outermost first: [`explain_and_harden`] (an HTML page for bare error
+//! responses; security headers), [`CsrfLayer`] (state-changing requests from
+//! another origin never get further), [`NarvikLayer`] (the session), and the form
+//! size limit.
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::{self, HeaderValue};
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use narvik::{Clock, Narvik};
+use narvik_axum::{CsrfLayer, NarvikLayer, SessionManager};
+
+use crate::store::{self, DemoStore};
+use crate::users::Accounts;
+use crate::{pages, Config, DemoSession, Error};
+
+mod handlers;
+
+/// The largest form body accepted: far above any valid sign-in, far below what
+/// would cost memory. Larger bodies get `413 Payload Too Large`.
+pub const FORM_LIMIT_BYTES: usize = 4 * 1024;
+
+/// The longest `User-Agent` kept in a session, in bytes.
+pub const MAX_USER_AGENT_LEN: usize = 256;
+
+/// The session manager the handlers extract.
+type Sessions = SessionManager<DemoSession, DemoStore>;
+
+/// What every handler may use.
+#[derive(Clone)]
+struct AppState {
+    accounts: Accounts,
+    clock: Arc<dyn Clock>,
+    /// Where sessions and accounts live, for the footer.
+    store_label: Arc<str>,
+}
+
+/// narvik's clock from the app's shared one (`Arc<dyn Clock>` is not a `Clock`).
+struct SharedClock(Arc<dyn Clock>);
+
+impl Clock for SharedClock {
+    fn now(&self) -> time::OffsetDateTime {
+        self.0.now()
+    }
+}
+
+/// The demo app for `config`: connects to its store, creates the tables it needs,
+/// and returns the router, ready for `axum::serve`.
+///
+/// # Errors
+///
+/// [`Error`] when the store cannot be reached or set up, or the settings are
+/// refused.
+pub async fn app(config: Config) -> Result<Router, Error> {
+    let backend = store::connect(&config).await?;
+    let narvik = Narvik::builder(backend.sessions)
+        .session_expires_in(config.session_length)
+        .secure(config.secure_cookies)
+        .clock(SharedClock(Arc::clone(&config.clock)))
+        .build()?;
+    let accounts = Accounts::new(backend.users)
+        .await
+        .map_err(|source| Error::Setup {
+            what: "password hasher",
+            store: backend.label.clone(),
+            source: source.into(),
+        })?;
+    let state = AppState {
+        accounts,
+        clock: config.clock,
+        store_label: backend.label.into(),
+    };
+    let router = Router::new()
+        .route("/", get(handlers::home))
+        .route(
+            "/sign-up",
+            get(handlers::sign_up_page).post(handlers::sign_up),
+        )
+        .route(
+            "/sign-in",
+            get(handlers::sign_in_page).post(handlers::sign_in),
+        )
+        .route("/account", get(handlers::account))
+        .route("/sign-out", post(handlers::sign_out))
+        .route("/sessions/sign-out", post(handlers::sign_out_session))
+        .route(
+            "/sessions/sign-out-others",
+            post(handlers::sign_out_other_sessions),
+        )
+        .fallback(handlers::not_found)
+        .layer(DefaultBodyLimit::max(FORM_LIMIT_BYTES))
+        .layer(NarvikLayer::new(narvik))
+        // Outside the session layer: a cross-site form never reaches the store.
+        .layer(CsrfLayer::new())
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state.store_label),
+            explain_and_harden,
+        ))
+        .with_state(state);
+    Ok(router)
+}
+
+/// Gives an error response without a body (such as [`CsrfLayer`]'s `403`) a page
+/// that says what happened, and adds the headers every page wants: no caching
+/// (pages show private data), no framing, no scripts, no sniffing.
+async fn explain_and_harden(
+    axum::extract::State(store_label): axum::extract::State<Arc<str>>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if (status.is_client_error() || status.is_server_error())
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        let (title, detail) = match status {
+            StatusCode::FORBIDDEN => (
+                "Request refused",
+                "This form was not sent from this site (its Origin header is missing \
+                 or names another site), so it was not carried out. Go back, reload \
+                 the page and try again.",
+            ),
+            // axum's own, with the `Allow` header kept below.
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "Not here",
+                "This address does not take that kind of request: forms post to \
+                 it, pages are read from others. Go back to the start.",
+            ),
+            _ => (
+                status.canonical_reason().unwrap_or("Error"),
+                "The request could not be served.",
+            ),
+        };
+        let page = pages::respond(status, pages::problem(status, title, detail, &store_label));
+        let (mut parts, body) = page.into_parts();
+        // Keep what the inner layers set, such as a blank session cookie.
+        for (name, value) in response.headers() {
+            if name != header::CONTENT_LENGTH {
+                parts.headers.append(name, value.clone());
+            }
+        }
+        response = Response::from_parts(parts, body);
+    }
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}

@@ -1,0 +1,477 @@
+//! The handlers of the routes in [the router](super).
+//!
+//! Every refusal is a page with the fitting status, never a panic:
+//!
+//! | what | status |
+//! | --- | --- |
+//! | a field empty, too long, or not a valid username or password | `422` (the form again) |
+//! | a form that does not parse | `400` or `422` |
+//! | a form body of the wrong type | `415` |
+//! | a form body over [`FORM_LIMIT_BYTES`](super::FORM_LIMIT_BYTES) | `413` |
+//! | a wrong username or password | `401` (the form again) |
+//! | a taken username | `409` (the form again) |
+//! | an action without a valid session (none, garbage, expired, signed out) | `401` |
+//! | a page without one | `303` to `/sign-in` (saying the session ended if a cookie came) |
+//! | a session id that is not one of the user's | `404` |
+//! | a form from another site (no or foreign `Origin`) | `403` ([`CsrfLayer`](narvik_axum::CsrfLayer)) |
+//! | an unknown path; a known one with another method | `404`; `405` (axum's, given a page by [`explain_and_harden`](super::explain_and_harden)) |
+//! | the store failing | `503` |
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::State;
+use axum::http::header::{self, HeaderMap};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use narvik_axum::{Session, SessionRejection};
+use serde::Deserialize;
+
+use super::{AppState, Sessions, MAX_USER_AGENT_LEN};
+use crate::pages::{self, AccountView, FormState, Notice};
+use crate::users::{
+    self, Account, SignInError, SignUpError, PASSWORD_MAX_CHARS, USERNAME_MAX_CHARS,
+};
+use crate::DemoSession;
+
+/// A refusal or failure, answered with a page; see the module docs.
+#[derive(Debug)]
+pub(super) struct Problem {
+    status: StatusCode,
+    title: &'static str,
+    detail: String,
+}
+
+impl Problem {
+    fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            title,
+            detail: detail.into(),
+        }
+    }
+
+    /// The store failed: `503`, and the cause in the log.
+    fn unavailable(error: &dyn std::error::Error) -> Self {
+        tracing::error!(%error, "the session or account store failed");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Try again in a moment",
+            "The demo cannot reach its store right now. Nothing was changed; \
+             please try again shortly.",
+        )
+    }
+
+    /// A form the app could not read, by axum's reason.
+    fn from_form(rejection: &FormRejection) -> Self {
+        let status = rejection.status();
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                status,
+                "Form too large",
+                format!(
+                    "The form sent more than {} KiB. Shorten what you typed and try again.",
+                    super::FORM_LIMIT_BYTES / 1024
+                ),
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(
+                status,
+                "Not a form",
+                "The request body is not a web form \
+                 (application/x-www-form-urlencoded).",
+            ),
+            _ => Self::new(
+                status,
+                "Form not understood",
+                "The form could not be read. Go back, reload the page and try again.",
+            ),
+        }
+    }
+
+    fn render(&self, state: &AppState) -> Response {
+        let page = pages::problem(self.status, self.title, &self.detail, &state.store_label);
+        pages::respond(self.status, page)
+    }
+}
+
+impl From<narvik::Error> for Problem {
+    fn from(error: narvik::Error) -> Self {
+        Self::unavailable(&error)
+    }
+}
+
+impl From<SessionRejection> for Problem {
+    fn from(rejection: SessionRejection) -> Self {
+        match rejection {
+            SessionRejection::Unauthenticated => not_signed_in(),
+            other => Self::unavailable(&other),
+        }
+    }
+}
+
+impl From<users::AccountsError> for Problem {
+    fn from(error: users::AccountsError) -> Self {
+        Self::unavailable(&error)
+    }
+}
+
+/// The response, or the page of the problem; handlers end with this.
+fn answer(state: &AppState, result: Result<Response, Problem>) -> Response {
+    result.unwrap_or_else(|problem| problem.render(state))
+}
+
+fn not_signed_in() -> Problem {
+    Problem::new(
+        StatusCode::UNAUTHORIZED,
+        "Not signed in",
+        "You are not signed in: your session has ended, or was never started. \
+         Sign in and try again.",
+    )
+}
+
+/// The extractor of handlers that need a session: without one it is
+/// `Err(Unauthenticated)` (a `401` page, or a redirect), when the store failed
+/// `Err(Store)` (a `503` page), both answered as this app likes rather than with
+/// [`SessionRejection`]'s plain text.
+type SignedIn = Result<Session<DemoSession>, SessionRejection>;
+
+/// The extractor of pages for everyone: `Ok(None)` without a session.
+type MaybeSignedIn = Result<Option<Session<DemoSession>>, SessionRejection>;
+
+/// Whether the request brought a session cookie with a value, valid or not.
+fn brought_session_cookie(sessions: &Sessions, headers: &HeaderMap) -> bool {
+    let name = sessions.narvik().cookie_name();
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .any(|(pair_name, value)| pair_name.trim() == name && !value.trim().is_empty())
+}
+
+fn redirect_with(path: &str, notice: Notice) -> Response {
+    Redirect::to(&format!("{path}?notice={}", notice.as_query())).into_response()
+}
+
+/// `GET /`.
+pub(super) async fn home(State(state): State<AppState>, session: MaybeSignedIn) -> Response {
+    let result = session.map_err(Problem::from).map(|session| match session {
+        Some(_) => Redirect::to("/account").into_response(),
+        None => Redirect::to("/sign-in").into_response(),
+    });
+    answer(&state, result)
+}
+
+/// `GET /sign-in`.
+pub(super) async fn sign_in_page(
+    State(state): State<AppState>,
+    session: MaybeSignedIn,
+    uri: Uri,
+) -> Response {
+    let result = session.map_err(Problem::from).map(|session| match session {
+        Some(_) => Redirect::to("/account").into_response(),
+        None => {
+            let form = FormState {
+                notice: Notice::from_query(uri.query()),
+                ..FormState::default()
+            };
+            pages::respond(StatusCode::OK, pages::sign_in(&form, &state.store_label))
+        }
+    });
+    answer(&state, result)
+}
+
+/// `GET /sign-up`.
+pub(super) async fn sign_up_page(
+    State(state): State<AppState>,
+    session: MaybeSignedIn,
+) -> Response {
+    let result = session.map_err(Problem::from).map(|session| match session {
+        Some(_) => Redirect::to("/account").into_response(),
+        None => pages::respond(
+            StatusCode::OK,
+            pages::sign_up(&FormState::default(), &state.store_label),
+        ),
+    });
+    answer(&state, result)
+}
+
+/// The fields of the sign-in and sign-up forms; a missing one is empty.
+#[derive(Deserialize)]
+pub(super) struct Credentials {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /sign-up`: creates the account and signs in.
+pub(super) async fn sign_up(
+    State(state): State<AppState>,
+    sessions: Sessions,
+    headers: HeaderMap,
+    form: Result<Form<Credentials>, FormRejection>,
+) -> Response {
+    let result = async {
+        let Form(form) = form.map_err(|rejection| Problem::from_form(&rejection))?;
+        let refuse = |status: StatusCode, error: &str| {
+            let form = FormState {
+                username: &form.username,
+                error: Some(error),
+                notice: None,
+            };
+            pages::respond(status, pages::sign_up(&form, &state.store_label))
+        };
+        let username = users::normalize_username(&form.username);
+        let checked = users::check_new_username(&username)
+            .and_then(|()| users::check_new_password(&form.password));
+        if let Err(error) = checked {
+            return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, &error));
+        }
+        let account = match state
+            .accounts
+            .sign_up(username.clone(), form.password.clone())
+            .await
+        {
+            Ok(account) => account,
+            Err(SignUpError::UsernameTaken) => {
+                let error = format!("The username “{username}” is taken. Choose another one.");
+                return Ok(refuse(StatusCode::CONFLICT, &error));
+            }
+            Err(SignUpError::Failed(error)) => return Err(error.into()),
+        };
+        start_session(&state, &sessions, &headers, &account).await?;
+        Ok(Redirect::to("/account").into_response())
+    }
+    .await;
+    answer(&state, result)
+}
+
+/// `POST /sign-in`: checks the password and signs in.
+pub(super) async fn sign_in(
+    State(state): State<AppState>,
+    sessions: Sessions,
+    headers: HeaderMap,
+    form: Result<Form<Credentials>, FormRejection>,
+) -> Response {
+    let result = async {
+        let Form(form) = form.map_err(|rejection| Problem::from_form(&rejection))?;
+        let refuse = |status: StatusCode, error: &str| {
+            let form = FormState {
+                username: &form.username,
+                error: Some(error),
+                notice: None,
+            };
+            pages::respond(status, pages::sign_in(&form, &state.store_label))
+        };
+        let username = users::normalize_username(&form.username);
+        if username.is_empty() || form.password.is_empty() {
+            let error = "Enter your username and your password.";
+            return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, error));
+        }
+        // No account has such a name or password: refuse before hashing anything.
+        if username.chars().count() > USERNAME_MAX_CHARS
+            || form.password.chars().count() > PASSWORD_MAX_CHARS
+        {
+            let error = format!(
+                "A username has at most {USERNAME_MAX_CHARS} characters, \
+                 a password at most {PASSWORD_MAX_CHARS}."
+            );
+            return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, &error));
+        }
+        let account = match state
+            .accounts
+            .sign_in(&username, form.password.clone())
+            .await
+        {
+            Ok(account) => account,
+            Err(SignInError::WrongCredentials) => {
+                let error = "Wrong username or password.";
+                return Ok(refuse(StatusCode::UNAUTHORIZED, error));
+            }
+            Err(SignInError::Failed(error)) => return Err(error.into()),
+        };
+        start_session(&state, &sessions, &headers, &account).await?;
+        Ok(Redirect::to("/account").into_response())
+    }
+    .await;
+    answer(&state, result)
+}
+
+/// Signs `account` in: ends the session the browser had, if any (a new sign-in gets
+/// a new token), and starts one carrying the demo's data.
+async fn start_session(
+    state: &AppState,
+    sessions: &Sessions,
+    headers: &HeaderMap,
+    account: &Account,
+) -> Result<(), Problem> {
+    sessions.end().await?;
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| truncate(value.trim(), MAX_USER_AGENT_LEN).to_owned())
+        .filter(|value| !value.is_empty());
+    let data = DemoSession {
+        username: account.username.clone(),
+        started_at: state.clock.now(),
+        user_agent,
+    };
+    sessions.start(account.id.as_str(), data).await?;
+    Ok(())
+}
+
+/// `text` cut to at most `max_len` bytes, on a character boundary.
+fn truncate(text: &str, max_len: usize) -> &str {
+    let mut end = text.len().min(max_len);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// `GET /account`.
+pub(super) async fn account(
+    State(state): State<AppState>,
+    sessions: Sessions,
+    session: SignedIn,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let result = async {
+        let current = match session {
+            Ok(session) => session.into_inner(),
+            Err(SessionRejection::Unauthenticated) => {
+                // A cookie that no longer works: say so, not just a sign-in form.
+                if brought_session_cookie(&sessions, &headers) {
+                    return Ok(redirect_with("/sign-in", Notice::SessionEnded));
+                }
+                return Ok(Redirect::to("/sign-in").into_response());
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let now = state.clock.now();
+        let mut all = sessions
+            .narvik()
+            .fetch_sessions_for_user(&current.user_id)
+            .await?;
+        // A store may list sessions that have expired but are not yet deleted.
+        all.retain(|session| session.expires_at > now);
+        if !all.iter().any(|session| session.id == current.id) {
+            all.push(current.clone());
+        }
+        // This device first, then the newest.
+        all.sort_by(|a, b| {
+            (b.id == current.id)
+                .cmp(&(a.id == current.id))
+                .then(b.started_at.cmp(&a.started_at))
+        });
+        let view = AccountView {
+            current: &current,
+            sessions: &all,
+            notice: Notice::from_query(uri.query()),
+        };
+        Ok(pages::respond(
+            StatusCode::OK,
+            pages::account(&view, &state.store_label),
+        ))
+    }
+    .await;
+    answer(&state, result)
+}
+
+/// `POST /sign-out`: ends this session (and clears the cookie even without one).
+pub(super) async fn sign_out(State(state): State<AppState>, sessions: Sessions) -> Response {
+    let result = async {
+        sessions.end().await?;
+        Ok(redirect_with("/sign-in", Notice::SignedOut))
+    }
+    .await;
+    answer(&state, result)
+}
+
+/// The field of `POST /sessions/sign-out`.
+#[derive(Deserialize)]
+pub(super) struct SessionChoice {
+    #[serde(default)]
+    session_id: String,
+}
+
+/// `POST /sessions/sign-out`: ends one session of the user, named by its id.
+pub(super) async fn sign_out_session(
+    State(state): State<AppState>,
+    sessions: Sessions,
+    session: SignedIn,
+    form: Result<Form<SessionChoice>, FormRejection>,
+) -> Response {
+    let result = async {
+        let current = session?;
+        let Form(choice) = form.map_err(|rejection| Problem::from_form(&rejection))?;
+        let session_id = choice.session_id.trim();
+        if !is_session_id(session_id) {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Not a session",
+                "The form did not name a session. Go back, reload the page and try again.",
+            ));
+        }
+        if session_id == current.id {
+            sessions.end().await?;
+            return Ok(redirect_with("/sign-in", Notice::SignedOut));
+        }
+        let narvik = sessions.narvik();
+        let theirs = narvik.fetch_sessions_for_user(&current.user_id).await?;
+        // Only the user's own sessions: an id alone signs no one else out.
+        if !theirs.iter().any(|session| session.id == session_id) {
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                "No such session",
+                "That session has already ended, or is not one of yours.",
+            ));
+        }
+        narvik.invalidate_session(session_id).await?;
+        Ok(redirect_with("/account", Notice::SessionSignedOut))
+    }
+    .await;
+    answer(&state, result)
+}
+
+/// Whether `text` can be a session id: the SHA-256 of a token, 64 lower-case hex
+/// digits.
+fn is_session_id(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
+}
+
+/// `POST /sessions/sign-out-others`: ends every session of the user but this one.
+pub(super) async fn sign_out_other_sessions(
+    State(state): State<AppState>,
+    sessions: Sessions,
+    session: SignedIn,
+) -> Response {
+    let result = async {
+        let current = session?;
+        let narvik = sessions.narvik();
+        // Not `delete_sessions_for_user`: that would end this session too.
+        for session in narvik.fetch_sessions_for_user(&current.user_id).await? {
+            if session.id != current.id {
+                narvik.invalidate_session(&session.id).await?;
+            }
+        }
+        Ok(redirect_with("/account", Notice::OthersSignedOut))
+    }
+    .await;
+    answer(&state, result)
+}
+
+/// Any path without a route.
+pub(super) async fn not_found(State(state): State<AppState>) -> Response {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is no page at this address.",
+    )
+    .render(&state)
+}

@@ -1,0 +1,52 @@
+//! The narvik demo app: sign up and sign in with a password, see your session and
+//! its custom data, list your sessions, sign one out or every other one, sign out.
+//!
+//! The binary (`cargo run -p narvik-demo`) parses its flags into a [`Config`] and
+//! serves [`app()`]; the browser tests build the same router in-process:
+//!
+//! ```no_run
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let router = narvik_demo::app(narvik_demo::Config::default()).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! axum::serve(listener, router).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! - [`config`]: what the app is made from (store URL, session length, cookies).
+//! - `store`: turns the store URL into a session store and a user table in the
+//!   same backend (SQLite, PostgreSQL, MySQL/MariaDB or Redis).
+//! - `users`: accounts and their argon2id password hashes.
+//! - `app`: the router, its layers and handlers; `pages`: the HTML.
+//!
+//! See `narvik-demo/README.md` for the routes and flags.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod app;
+pub mod config;
+mod error;
+mod pages;
+mod store;
+mod users;
+
+use narvik::SessionData;
+use time::OffsetDateTime;
+
+pub use crate::app::{app, FORM_LIMIT_BYTES, MAX_USER_AGENT_LEN};
+pub use crate::config::Config;
+pub use crate::error::Error;
+pub use crate::store::DemoStore;
+
+/// The custom data of every session of the demo: who, since when, from where.
+#[derive(SessionData, Clone, Debug)]
+pub struct DemoSession {
+    /// The account's username, so pages need no user lookup.
+    pub username: String,
+    /// When the user signed in (by the app's clock).
+    pub started_at: OffsetDateTime,
+    /// The `User-Agent` the session was started from, cut to
+    /// [`MAX_USER_AGENT_LEN`] bytes.
+    pub user_agent: Option<String>,
+}

@@ -1,0 +1,462 @@
+//! End-to-end tests of the demo in headless Chromium, driven with fantoccini
+//! through chromedriver.
+//!
+//! Each test serves the demo in-process on a free port of 127.0.0.1 (SQLite in
+//! memory unless it names a shared store), starts its own chromedriver, and opens
+//! one Chromium per device, each with a fresh profile. Waits are for elements and
+//! page loads, never fixed sleeps; expiry uses a `ManualClock`.
+//!
+//! Without `chromium` and `chromedriver` (Debian: `chromium`, `chromium-driver`;
+//! `scripts/test.sh` installs them) the tests skip, or fail under `CI=true`.
+//! `NARVIK_UPDATE_SCREENSHOTS=1` saves the README's screenshots to
+//! `docs/screenshots/`.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "a failed expectation is how a test reports the failure"
+)]
+
+#[allow(
+    unreachable_pub,
+    reason = "the shared support module is `pub` for every test binary that includes it"
+)]
+mod support;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use narvik::ManualClock;
+use narvik_demo::Config;
+use support::browser::{require_browser, Browser, Chromedriver};
+use support::{host_port, raw_request, require_server, server_url, unique_name, DemoServer};
+use time::{Duration, OffsetDateTime};
+
+const PASSWORD: &str = "correct horse battery";
+const COOKIE: &str = "narvik_session";
+/// The second device's browser: a phone.
+const PHONE: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
+                     (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36";
+
+/// Runs `test`, failing it if it takes more than a minute: a hung browser fails
+/// the run instead of stalling it.
+async fn within_a_minute(test: impl Future<Output = ()>) {
+    tokio::time::timeout(std::time::Duration::from_secs(60), test)
+        .await
+        .expect("the test finishes within a minute");
+}
+
+/// Reloads the page and waits for element `then` on the new one.
+async fn reload(browser: &Browser, then: &str) {
+    let url = browser.client.current_url().await.expect("the current URL");
+    browser.goto(url.as_str()).await;
+    browser.wait_for(then).await;
+}
+
+/// The rows of the account page's session list.
+async fn session_rows(browser: &Browser) -> Vec<String> {
+    browser.wait_for("#sessions").await;
+    let rows = browser
+        .client
+        .find_all(fantoccini::Locator::Css("tr.session"))
+        .await
+        .expect("the session rows");
+    let mut texts = Vec::new();
+    for row in rows {
+        texts.push(row.text().await.expect("a row's text"));
+    }
+    texts
+}
+
+#[tokio::test]
+async fn sign_up_signs_in_with_a_secure_http_only_lax_cookie() {
+    if !require_browser() {
+        return;
+    }
+    within_a_minute(async {
+        let server = DemoServer::start(Config::default()).await;
+        let driver = Chromedriver::start().await;
+        let browser = driver.browser(None).await;
+
+        browser.goto(&server.url("/sign-up")).await;
+        browser.wait_for("#sign-up-form").await;
+        browser.screenshot("sign-up").await;
+        browser.fill("#username", "  Ada ").await;
+        browser.fill("#password", PASSWORD).await;
+        browser.click_and_wait("#submit", "#account-username").await;
+        assert_eq!(browser.path().await, "/account");
+        assert_eq!(browser.text("#account-username").await, "ada");
+        let device = browser.text("#session-user-agent").await;
+        assert!(device.starts_with("Headless Chrome"), "{device}");
+
+        // The attributes as the browser keeps them.
+        let cookie = browser.cookie(COOKIE).await.expect("the session cookie");
+        assert_eq!(cookie.http_only(), Some(true));
+        assert_eq!(
+            cookie.secure(),
+            Some(true),
+            "Chromium keeps a Secure cookie from http://127.0.0.1"
+        );
+        assert_eq!(
+            cookie.same_site().map(|same_site| same_site.to_string()),
+            Some("Lax".to_owned())
+        );
+        assert_eq!(cookie.path(), Some("/"));
+        assert_eq!(cookie.value().len(), 32);
+        let expires = cookie.expires_datetime().expect("a persistent cookie");
+        let thirty_days = OffsetDateTime::now_utc() + Duration::days(30);
+        assert!(
+            (expires - thirty_days).abs() < Duration::minutes(2),
+            "expires {expires}, expected about {thirty_days}"
+        );
+        // HttpOnly: scripts on the page never see it.
+        assert!(!browser.document_cookie().await.contains(COOKIE));
+
+        // A reload is still signed in, with the same cookie.
+        reload(&browser, "#account-username").await;
+        assert_eq!(browser.path().await, "/account");
+        assert_eq!(browser.text("#account-username").await, "ada");
+        let again = browser.cookie(COOKIE).await.expect("the session cookie");
+        assert_eq!(again.value(), cookie.value());
+
+        // The sign-up form is not for the signed-in.
+        browser.goto(&server.url("/sign-up")).await;
+        browser.wait_for("#account-username").await;
+        assert_eq!(browser.path().await, "/account");
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_and_the_right_one_signs_in() {
+    if !require_browser() {
+        return;
+    }
+    within_a_minute(async {
+        let server = DemoServer::start(Config::default()).await;
+        let driver = Chromedriver::start().await;
+        let browser = driver.browser(None).await;
+        browser.sign_up(&server.origin(), "ada", PASSWORD).await;
+
+        browser
+            .click_and_wait("#sign-out", "#notice[data-notice=signed-out]")
+            .await;
+        assert_eq!(browser.path().await, "/sign-in?notice=signed-out");
+        assert!(browser.cookie(COOKIE).await.is_none(), "sign-out clears it");
+        browser.screenshot("signed-out").await;
+
+        browser.fill("#username", "ada").await;
+        browser.fill("#password", "not the password").await;
+        browser.click_and_wait("#submit", "#error").await;
+        assert_eq!(browser.text("#error").await, "Wrong username or password.");
+        assert!(browser.cookie(COOKIE).await.is_none());
+        // The username is filled in again, the password never.
+        let username = browser.wait_for("#username").await;
+        assert_eq!(
+            username.prop("value").await.unwrap().as_deref(),
+            Some("ada")
+        );
+        let password = browser.wait_for("#password").await;
+        assert_eq!(password.prop("value").await.unwrap().as_deref(), Some(""));
+        browser.screenshot("sign-in-refused").await;
+
+        browser.fill("#password", PASSWORD).await;
+        browser.click_and_wait("#submit", "#account-username").await;
+        assert_eq!(browser.text("#account-username").await, "ada");
+        assert!(browser.cookie(COOKIE).await.is_some());
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_taken_username_is_refused_on_sign_up() {
+    if !require_browser() {
+        return;
+    }
+    within_a_minute(async {
+        let server = DemoServer::start(Config::default()).await;
+        let driver = Chromedriver::start().await;
+        let first = driver.browser(None).await;
+        first.sign_up(&server.origin(), "ada", PASSWORD).await;
+        first.close().await;
+
+        let second = driver.browser(None).await;
+        second.goto(&server.url("/sign-up")).await;
+        second.fill("#username", "ada").await;
+        second.fill("#password", "another password").await;
+        second.click_and_wait("#submit", "#error").await;
+        assert!(second.text("#error").await.contains("is taken"));
+        assert!(second.cookie(COOKIE).await.is_none());
+        second.screenshot("sign-up-taken").await;
+        second.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_and_a_replayed_token_is_refused() {
+    if !require_browser() {
+        return;
+    }
+    within_a_minute(async {
+        let server = DemoServer::start(Config::default()).await;
+        let driver = Chromedriver::start().await;
+        let browser = driver.browser(None).await;
+        browser.sign_up(&server.origin(), "ada", PASSWORD).await;
+        let token = browser
+            .cookie(COOKIE)
+            .await
+            .expect("a session")
+            .value()
+            .to_owned();
+        let stolen = format!("{COOKIE}={token}");
+
+        // The token works from anywhere while the session lives...
+        let replayed =
+            raw_request(server.addr, "GET", "/account", &[("Cookie", &stolen)], "").await;
+        assert_eq!(replayed.status, 200);
+        assert!(replayed.body.contains("ada"));
+
+        browser
+            .click_and_wait("#sign-out", "#notice[data-notice=signed-out]")
+            .await;
+        assert!(browser.cookie(COOKIE).await.is_none());
+        browser.goto(&server.url("/account")).await;
+        browser.wait_for("#sign-in-form").await;
+        assert_eq!(browser.path().await, "/sign-in");
+
+        // ...and nowhere once it is signed out: pages send it to sign in and clear it,
+        let replayed =
+            raw_request(server.addr, "GET", "/account", &[("Cookie", &stolen)], "").await;
+        assert_eq!(replayed.status, 303);
+        assert_eq!(
+            replayed.header("location"),
+            Some("/sign-in?notice=session-ended")
+        );
+        let cleared = replayed.header("set-cookie").expect("the blank cookie");
+        assert!(
+            cleared.starts_with("narvik_session=; Max-Age=0;"),
+            "{cleared}"
+        );
+        // actions refuse it.
+        let origin = server.origin();
+        let replayed = raw_request(
+            server.addr,
+            "POST",
+            "/sessions/sign-out-others",
+            &[
+                ("Cookie", &stolen),
+                ("Origin", &origin),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            "",
+        )
+        .await;
+        assert_eq!(replayed.status, 401);
+        assert!(replayed.body.contains("Not signed in"));
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_devices_sign_each_other_out() {
+    if !require_browser() {
+        return;
+    }
+    within_a_minute(async {
+        let server = DemoServer::start(Config::default()).await;
+        let base = server.origin();
+        let driver = Chromedriver::start().await;
+        let laptop = driver.browser(None).await;
+        let phone = driver.browser(Some(PHONE)).await;
+        laptop.sign_up(&base, "ada", PASSWORD).await;
+        phone.sign_in(&base, "ada", PASSWORD).await;
+        assert_ne!(
+            laptop
+                .cookie(COOKIE)
+                .await
+                .map(|cookie| cookie.value().to_owned()),
+            phone
+                .cookie(COOKIE)
+                .await
+                .map(|cookie| cookie.value().to_owned()),
+            "each device has its own session"
+        );
+
+        reload(&laptop, "#sessions").await;
+        let rows = session_rows(&laptop).await;
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(rows[0].contains("this device"), "{rows:?}");
+        assert!(rows[1].contains("Chrome 156 on Android"), "{rows:?}");
+        laptop.screenshot("account").await;
+
+        // "Sign out" on the phone's row ends the phone's session only.
+        laptop
+            .click_and_wait(
+                "button.sign-out-session",
+                "#notice[data-notice=session-signed-out]",
+            )
+            .await;
+        assert_eq!(session_rows(&laptop).await.len(), 1);
+        phone.goto(&format!("{base}/account")).await;
+        phone.wait_for("#notice[data-notice=session-ended]").await;
+        assert_eq!(phone.path().await, "/sign-in?notice=session-ended");
+        assert!(
+            phone.cookie(COOKIE).await.is_none(),
+            "the dead cookie is cleared"
+        );
+
+        // "Sign out everywhere else" ends the phone's new session, not the laptop's.
+        phone.sign_in(&base, "ada", PASSWORD).await;
+        reload(&laptop, "#sessions").await;
+        assert_eq!(session_rows(&laptop).await.len(), 2);
+        laptop
+            .click_and_wait("#sign-out-others", "#notice[data-notice=others-signed-out]")
+            .await;
+        assert_eq!(session_rows(&laptop).await.len(), 1);
+        assert!(
+            !laptop.has("#sign-out-others").await,
+            "no one else to sign out"
+        );
+        phone.goto(&format!("{base}/account")).await;
+        phone.wait_for("#notice[data-notice=session-ended]").await;
+        phone.screenshot("session-ended").await;
+
+        reload(&laptop, "#account-username").await;
+        assert!(laptop.path().await.starts_with("/account"));
+        laptop.close().await;
+        phone.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_expired_session_sends_the_user_back_to_sign_in() {
+    if !require_browser() {
+        return;
+    }
+    within_a_minute(async {
+        let clock = ManualClock::new(OffsetDateTime::now_utc());
+        let config = Config {
+            clock: Arc::new(clock.clone()),
+            ..Config::default()
+        };
+        let server = DemoServer::start(config).await;
+        let driver = Chromedriver::start().await;
+        let browser = driver.browser(None).await;
+        browser.sign_up(&server.origin(), "ada", PASSWORD).await;
+
+        // Used after 20 days: extended, still signed in.
+        clock.advance(Duration::days(20));
+        reload(&browser, "#account-username").await;
+        assert_eq!(browser.path().await, "/account");
+
+        // Unused for 31 days: expired by the server's clock, though the browser
+        // (on real time) still sends the cookie.
+        clock.advance(Duration::days(31));
+        assert!(browser.cookie(COOKIE).await.is_some());
+        reload(&browser, "#sign-in-form").await;
+        assert_eq!(browser.path().await, "/sign-in?notice=session-ended");
+        assert!(
+            browser.cookie(COOKIE).await.is_none(),
+            "the dead cookie is cleared"
+        );
+        browser.close().await;
+    })
+    .await;
+}
+
+/// Two demo instances on two ports over the store at `url`: a session started
+/// through one is recognised by the other, and signed out through one it is
+/// refused by the other.
+async fn two_instances_share_one_store(name: &str, url_var: &str, default_url: &str) {
+    let url = server_url(url_var, default_url);
+    if !require_browser() || !require_server(name, &host_port(&url)).await {
+        return;
+    }
+    let namespace = unique_name("demo");
+    // On a task of its own, so that the tables or keys are dropped even when the
+    // test fails; then its failure is passed on.
+    let test = tokio::spawn(within_a_minute({
+        let (url, namespace) = (url.clone(), namespace.clone());
+        async move {
+            let config = Config {
+                store_url: url.clone(),
+                namespace: namespace.clone(),
+                ..Config::default()
+            };
+            let first = DemoServer::start(config.clone()).await;
+            let second = DemoServer::start(config).await;
+            let driver = Chromedriver::start().await;
+            let browser = driver.browser(None).await;
+
+            // The account made through the first instance signs in through the second.
+            browser.sign_up(&first.origin(), "ada", PASSWORD).await;
+            browser.close().await;
+            let browser = driver.browser(None).await;
+            browser.sign_in(&second.origin(), "ada", PASSWORD).await;
+            let token = browser
+                .cookie(COOKIE)
+                .await
+                .expect("a session")
+                .value()
+                .to_owned();
+            let cookie = format!("{COOKIE}={token}");
+
+            // Cookies do not tell ports apart: the browser brings the second's session
+            // to the first, which finds it in the shared store.
+            browser.goto(&first.url("/account")).await;
+            assert_eq!(browser.text("#account-username").await, "ada");
+            assert_eq!(browser.path().await, "/account");
+            // Both sessions, the sign-up's through the first and this one.
+            let rows = session_rows(&browser).await;
+            assert_eq!(rows.len(), 2, "{rows:?}");
+
+            // Signed out through the first, refused by the second.
+            browser
+                .click_and_wait("#sign-out", "#notice[data-notice=signed-out]")
+                .await;
+            let replayed =
+                raw_request(second.addr, "GET", "/account", &[("Cookie", &cookie)], "").await;
+            assert_eq!(replayed.status, 303);
+            assert_eq!(
+                replayed.header("location"),
+                Some("/sign-in?notice=session-ended")
+            );
+            browser.close().await;
+        }
+    }));
+    let outcome = test.await;
+    support::drop_namespace(&url, &namespace).await;
+    if let Err(failure) = outcome {
+        std::panic::resume_unwind(failure.into_panic());
+    }
+}
+
+#[tokio::test]
+async fn two_instances_share_sessions_over_postgres() {
+    two_instances_share_one_store(
+        "PostgreSQL",
+        "NARVIK_TEST_POSTGRES_URL",
+        "postgres://postgres@127.0.0.1:5432/test",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn two_instances_share_sessions_over_mysql() {
+    two_instances_share_one_store(
+        "MySQL",
+        "NARVIK_TEST_MYSQL_URL",
+        "mysql://root@127.0.0.1:3306/test",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn two_instances_share_sessions_over_redis() {
+    two_instances_share_one_store("Redis", "NARVIK_TEST_REDIS_URL", "redis://127.0.0.1:6379").await;
+}
