@@ -15,6 +15,10 @@
 //! fails its next query, which is then a [`narvik::Error::Store`]; the store drops
 //! it, together with the other kept connections (they most likely died with it), and
 //! the next query opens a fresh one.
+//!
+//! On SQLite, which lets one writer in at a time, the store's writes also take
+//! turns here rather than in SQLite's sleeping busy handler
+//! ([`Connections::write_turn`]).
 
 use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, PoisonError};
@@ -22,12 +26,17 @@ use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Database, Pool};
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{
+    Mutex as AsyncMutex, MutexGuard as AsyncMutexGuard, Semaphore, SemaphorePermit, TryAcquireError,
+};
 
 /// A pool, and the connections kept out of it when the pool is the store's own.
 pub(crate) struct Connections<DB: Database> {
     pool: Pool<DB>,
     kept: Option<Kept<DB>>,
+    /// Where writers exclude each other (SQLite), the store's writes take turns
+    /// here: see [`write_turn`](Self::write_turn).
+    write_turns: Option<AsyncMutex<()>>,
 }
 
 /// The connections a store keeps between queries.
@@ -61,12 +70,52 @@ impl<DB: Database> Connections<DB> {
         Self {
             pool,
             kept: Some(kept),
+            write_turns: None,
         }
     }
 
     /// Connections of a pool the application shares: each goes back after its query.
     pub(crate) fn shared(pool: Pool<DB>) -> Self {
-        Self { pool, kept: None }
+        Self {
+            pool,
+            kept: None,
+            write_turns: None,
+        }
+    }
+
+    /// Makes the store's writes take turns when `one_writer_at_a_time` (SQLite).
+    pub(crate) fn with_write_turns(self, one_writer_at_a_time: bool) -> Self {
+        Self {
+            write_turns: one_writer_at_a_time.then(|| AsyncMutex::new(())),
+            ..self
+        }
+    }
+
+    /// The turn of one statement that writes, held until it has run; `None` where
+    /// writers do not exclude each other.
+    ///
+    /// SQLite lets one writer in at a time. Writers that find it busy fail inside
+    /// SQLite and its busy handler sleeps 1, 2, 5, 10... ms before each retry, so a
+    /// few writes at once on the store's connections would spend most of their time
+    /// asleep while the database is free again after a fraction of a millisecond.
+    /// Queued here instead, each write starts the moment the previous one is done.
+    /// Reads never wait here: in WAL mode they run beside a write. A write that
+    /// waits longer than the pool's acquire timeout fails as the pool would.
+    pub(crate) async fn write_turn(&self) -> Result<Option<AsyncMutexGuard<'_, ()>>, sqlx::Error> {
+        let Some(turns) = &self.write_turns else {
+            return Ok(None);
+        };
+        if let Ok(turn) = turns.try_lock() {
+            return Ok(Some(turn));
+        }
+        let acquire_timeout = match &self.kept {
+            Some(kept) => kept.acquire_timeout,
+            None => self.pool.options().get_acquire_timeout(),
+        };
+        tokio::time::timeout(acquire_timeout, turns.lock())
+            .await
+            .map(Some)
+            .map_err(|_| sqlx::Error::PoolTimedOut)
     }
 
     /// A connection for one query: a kept one if there is one, else one from the pool.
@@ -75,15 +124,28 @@ impl<DB: Database> Connections<DB> {
             let connection = self.pool.acquire().await?;
             return Ok(Checkout::new(connection, Instant::now(), None));
         };
-        let deadline = Instant::now() + kept.acquire_timeout;
-        let permit = tokio::time::timeout(kept.acquire_timeout, kept.permits.acquire())
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)?
-            .map_err(|_| sqlx::Error::PoolClosed)?;
-        if let Some((connection, taken_at)) = kept.pop_usable() {
+        // Unless every connection is busy, a permit is there at once: no timer to
+        // set, and the one clock read below serves every check.
+        let (permit, waited_since) = match kept.permits.try_acquire() {
+            Ok(permit) => (permit, None),
+            Err(TryAcquireError::Closed) => return Err(sqlx::Error::PoolClosed),
+            Err(TryAcquireError::NoPermits) => {
+                let started = Instant::now();
+                let permit = tokio::time::timeout(kept.acquire_timeout, kept.permits.acquire())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?
+                    .map_err(|_| sqlx::Error::PoolClosed)?;
+                (permit, Some(started))
+            }
+        };
+        let now = Instant::now();
+        if let Some((connection, taken_at)) = kept.pop_usable(now) {
             return Ok(Checkout::new(connection, taken_at, Some((kept, permit))));
         }
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        let waited = waited_since.map_or(Duration::ZERO, |started| {
+            now.saturating_duration_since(started)
+        });
+        let remaining = kept.acquire_timeout.saturating_sub(waited);
         let connection = tokio::time::timeout(remaining, self.pool.acquire())
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)??;
@@ -101,6 +163,7 @@ impl<DB: Database> Connections<DB> {
         for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
         for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
     {
+        let _turn = self.write_turn().await?;
         let mut connection = self.acquire().await?;
         let mut result = Ok(());
         for statement in statements {
@@ -120,16 +183,16 @@ impl<DB: Database> Connections<DB> {
 
 impl<DB: Database> Kept<DB> {
     /// The most recently used kept connection that is neither idle too long nor too
-    /// old; those that are go back to the pool, which closes them.
-    fn pop_usable(&self) -> Option<(PoolConnection<DB>, Instant)> {
+    /// old at `now`; those that are go back to the pool, which closes them.
+    fn pop_usable(&self, now: Instant) -> Option<(PoolConnection<DB>, Instant)> {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         while let Some(kept) = idle.pop() {
             let idle_too_long = self
                 .idle_timeout
-                .is_some_and(|timeout| kept.idle_since.elapsed() >= timeout);
+                .is_some_and(|timeout| now.saturating_duration_since(kept.idle_since) >= timeout);
             let too_old = self
                 .max_lifetime
-                .is_some_and(|lifetime| kept.taken_at.elapsed() >= lifetime);
+                .is_some_and(|lifetime| now.saturating_duration_since(kept.taken_at) >= lifetime);
             if !(idle_too_long || too_old) {
                 return Some((kept.connection, kept.taken_at));
             }
@@ -263,4 +326,40 @@ pub fn pool_options<DB: Database>() -> sqlx::pool::PoolOptions<DB> {
     sqlx::pool::PoolOptions::new()
         .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(5))
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+
+    fn connections(one_writer_at_a_time: bool) -> Option<Connections<sqlx::Sqlite>> {
+        let pool = pool_options::<sqlx::Sqlite>()
+            .connect_lazy("sqlite::memory:")
+            .ok()?;
+        Some(Connections::owned(pool).with_write_turns(one_writer_at_a_time))
+    }
+
+    #[tokio::test]
+    async fn writes_take_turns_where_writers_exclude_each_other() {
+        let Some(connections) = connections(true) else {
+            panic!("a lazy SQLite pool needs no connection yet");
+        };
+        let first = connections.write_turn().await;
+        assert!(matches!(first, Ok(Some(_))));
+        let second =
+            tokio::time::timeout(Duration::from_millis(50), connections.write_turn()).await;
+        assert!(second.is_err(), "a second write waits for the first");
+        drop(first);
+        assert!(matches!(connections.write_turn().await, Ok(Some(_))));
+    }
+
+    #[tokio::test]
+    async fn writes_need_no_turn_where_writers_run_together() {
+        let Some(connections) = connections(false) else {
+            panic!("a lazy SQLite pool needs no connection yet");
+        };
+        let first = connections.write_turn().await;
+        assert!(matches!(first, Ok(None)));
+        assert!(matches!(connections.write_turn().await, Ok(None)));
+    }
 }

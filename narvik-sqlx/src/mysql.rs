@@ -67,6 +67,7 @@ sql_store! {
     database: MySql,
     dialect: &DIALECT,
     expires_at: time::OffsetDateTime, to_sql: timestamp_to_sql, from_sql: timestamp_from_sql,
+    one_writer_at_a_time: false,
 }
 
 impl<D: SessionData> MySqlStore<D> {

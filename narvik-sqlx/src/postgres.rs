@@ -65,6 +65,7 @@ sql_store! {
     database: Postgres,
     dialect: &DIALECT,
     expires_at: time::OffsetDateTime, to_sql: timestamp_to_sql, from_sql: timestamp_from_sql,
+    one_writer_at_a_time: false,
 }
 
 impl<D: SessionData> PostgresStore<D> {

@@ -34,12 +34,30 @@ pub(crate) fn timestamp_from_sql(at: OffsetDateTime) -> Result<OffsetDateTime, B
     Ok(at)
 }
 
-/// A session from a row of `id, user_id, expires_at, data`. A row that does not
-/// decode is [`narvik::Error::Decode`], naming the session (`fallback_id` when even
-/// the id does not decode).
+/// Session `session_id` from a row of `user_id, expires_at, data`: the row of a
+/// fetch by id, which leaves out the id it was given (one column less to send,
+/// describe and decode on every validation). A row that does not decode is
+/// [`narvik::Error::Decode`] naming the session.
 pub(crate) fn decode_row<'r, R, E, D>(
     row: &'r R,
-    fallback_id: &str,
+    session_id: &str,
+    expires_at_from_sql: fn(E) -> Result<OffsetDateTime, BoxError>,
+) -> narvik::Result<Session<D>>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    E: Decode<'r, R::Database> + Type<R::Database>,
+    D: SessionData,
+{
+    decode_columns(row, 0, session_id, expires_at_from_sql)
+}
+
+/// A session from a row of `id, user_id, expires_at, data`: the rows of a fetch by
+/// user. A row that does not decode is [`narvik::Error::Decode`], naming the
+/// session (no one when even the id does not decode).
+pub(crate) fn decode_row_with_id<'r, R, E, D>(
+    row: &'r R,
     expires_at_from_sql: fn(E) -> Result<OffsetDateTime, BoxError>,
 ) -> narvik::Result<Session<D>>
 where
@@ -51,16 +69,37 @@ where
 {
     let id: String = row
         .try_get(0)
-        .map_err(|source| narvik::Error::decode(fallback_id, source))?;
-    let undecodable = |source: BoxError| narvik::Error::decode(id.as_str(), source);
-    let user_id: String = row.try_get(1).map_err(|error| undecodable(error.into()))?;
+        .map_err(|source| narvik::Error::decode("", source))?;
+    decode_columns(row, 1, &id, expires_at_from_sql)
+}
+
+/// Session `session_id` from `user_id, expires_at, data` starting at column `first`.
+fn decode_columns<'r, R, E, D>(
+    row: &'r R,
+    first: usize,
+    session_id: &str,
+    expires_at_from_sql: fn(E) -> Result<OffsetDateTime, BoxError>,
+) -> narvik::Result<Session<D>>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    E: Decode<'r, R::Database> + Type<R::Database>,
+    D: SessionData,
+{
+    let undecodable = |source: BoxError| narvik::Error::decode(session_id, source);
+    let user_id: String = row
+        .try_get(first)
+        .map_err(|error| undecodable(error.into()))?;
     let expires_at = row
-        .try_get(2)
+        .try_get(first + 1)
         .map_err(|error| undecodable(error.into()))
         .and_then(|stored| expires_at_from_sql(stored).map_err(undecodable))?;
-    let data: String = row.try_get(3).map_err(|error| undecodable(error.into()))?;
-    let data = narvik::codec::decode_data(&id, &data)?;
-    Ok(Session::new(id, user_id, expires_at, data))
+    let data: String = row
+        .try_get(first + 2)
+        .map_err(|error| undecodable(error.into()))?;
+    let data = narvik::codec::decode_data(session_id, &data)?;
+    Ok(Session::new(session_id, user_id, expires_at, data))
 }
 
 /// Declares the store of one backend; see the module docs.
@@ -70,7 +109,8 @@ macro_rules! sql_store {
         pub struct $Store:ident<D>;
         database: $Db:ty,
         dialect: $dialect:expr,
-        expires_at: $Expires:ty, to_sql: $to_sql:path, from_sql: $from_sql:path $(,)?
+        expires_at: $Expires:ty, to_sql: $to_sql:path, from_sql: $from_sql:path,
+        one_writer_at_a_time: $one_writer:expr $(,)?
     ) => {
         $(#[$attr])*
         pub struct $Store<D> {
@@ -148,7 +188,7 @@ macro_rules! sql_store {
 
             fn over(connections: $crate::conn::Connections<$Db>) -> Self {
                 Self {
-                    connections: ::std::sync::Arc::new(connections),
+                    connections: ::std::sync::Arc::new(connections.with_write_turns($one_writer)),
                     statements: ::std::sync::Arc::new($crate::sql::Statements::new(
                         $crate::table::TableName::default_name(),
                         $dialect,
@@ -200,6 +240,12 @@ macro_rules! sql_store {
                 &self,
                 query: ::sqlx::query::Query<'q, $Db, <$Db as ::sqlx::Database>::Arguments<'q>>,
             ) -> ::narvik::Result<()> {
+                // Every statement run here writes.
+                let _turn = self
+                    .connections
+                    .write_turn()
+                    .await
+                    .map_err(::narvik::Error::store)?;
                 let mut connection = self
                     .connections
                     .acquire()
@@ -287,7 +333,7 @@ macro_rules! sql_store {
                     .fetch_all(::sqlx::query(&self.statements.select_by_user).bind(user_id))
                     .await?;
                 rows.iter()
-                    .map(|row| $crate::store::decode_row(row, "", $from_sql))
+                    .map(|row| $crate::store::decode_row_with_id(row, $from_sql))
                     .collect()
             }
         }

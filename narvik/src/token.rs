@@ -61,16 +61,18 @@ impl fmt::Debug for SessionToken {
 ///
 /// A token of any other shape cannot have a session, so validation answers `None`
 /// without asking the store.
+#[inline]
 pub fn is_well_formed(token: &str) -> bool {
     // Every byte is checked, without stopping at the first bad one: the loop then
     // has no branch and compiles to a few vector instructions.
     token.len() == TOKEN_LEN
-        && token
-            .bytes()
-            .fold(true, |well_formed, byte| well_formed & is_base32_digit(byte))
+        && token.bytes().fold(true, |well_formed, byte| {
+            well_formed & is_base32_digit(byte)
+        })
 }
 
 /// Whether `byte` is one of `a-z2-7`.
+#[inline]
 fn is_base32_digit(byte: u8) -> bool {
     (byte.wrapping_sub(b'a') < 26) | (byte.wrapping_sub(b'2') < 6)
 }
@@ -98,6 +100,7 @@ impl SessionIdBuf {
         Self(hex)
     }
 
+    #[inline]
     pub(crate) fn as_str(&self) -> &str {
         // Hex digits are ASCII, so this never fails; the fallback is unreachable.
         std::str::from_utf8(&self.0).unwrap_or_default()
@@ -105,6 +108,7 @@ impl SessionIdBuf {
 }
 
 /// The lower-case hex digit of `nibble` (below 16).
+#[inline]
 fn hex_digit(nibble: u8) -> u8 {
     nibble + b'0' + u8::from(nibble > 9) * (b'a' - b'0' - 10)
 }

@@ -1,0 +1,270 @@
+//! What the store benchmark (`benches/stores.rs`) needs besides the stores: where
+//! the servers are, names no other run uses, and running operations many at a time.
+//!
+//! Run the benchmark with `cargo bench -p narvik-benchmarks --bench stores`, or
+//! pinned to one core with `benchmarks/run-pinned.sh`; `BENCHMARKS.md` at the
+//! repository root has the figures and how they were taken.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::future::Future;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// Operations in flight at once in the throughput runs.
+pub const IN_FLIGHT: usize = 32;
+
+/// How long a server may take to accept the benchmark's first connection before its
+/// benchmarks are skipped.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A server the benchmark measures the stores of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    /// SQLite, a file in the temporary directory: no server to run.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    MySql,
+    /// Redis.
+    Redis,
+}
+
+impl Server {
+    /// Every server, in the order they are measured.
+    pub const ALL: [Self; 4] = [Self::Sqlite, Self::Postgres, Self::MySql, Self::Redis];
+
+    /// The name in benchmark ids and in `NARVIK_BENCH_SERVERS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+            Self::MySql => "mysql",
+            Self::Redis => "redis",
+        }
+    }
+
+    /// The variable that overrides [`default_url`](Self::default_url), as the
+    /// store tests name it; SQLite has none.
+    pub fn url_variable(self) -> Option<&'static str> {
+        match self {
+            Self::Sqlite => None,
+            Self::Postgres => Some("NARVIK_TEST_POSTGRES_URL"),
+            Self::MySql => Some("NARVIK_TEST_MYSQL_URL"),
+            Self::Redis => Some("NARVIK_TEST_REDIS_URL"),
+        }
+    }
+
+    /// Where the server listens on the machines this project is tested on.
+    pub fn default_url(self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => "postgres://postgres@127.0.0.1:5432/test",
+            Self::MySql => "mysql://root@127.0.0.1:3306/test",
+            Self::Redis => "redis://127.0.0.1:6379",
+        }
+    }
+
+    /// The server's URL: its variable when set, else the default.
+    pub fn url(self) -> String {
+        self.url_variable()
+            .and_then(|variable| std::env::var(variable).ok())
+            .unwrap_or_else(|| self.default_url().to_owned())
+    }
+
+    /// The servers to measure: those named in `NARVIK_BENCH_SERVERS` (a
+    /// comma-separated list), every one when it is unset. Unknown names are
+    /// reported and ignored.
+    pub fn selected() -> Vec<Self> {
+        let Ok(names) = std::env::var("NARVIK_BENCH_SERVERS") else {
+            return Self::ALL.to_vec();
+        };
+        let mut servers = Vec::new();
+        for name in names
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+        {
+            match Self::ALL.into_iter().find(|server| server.name() == name) {
+                Some(server) => servers.push(server),
+                None => eprintln!(
+                    "NARVIK_BENCH_SERVERS: unknown server `{name}` (known: sqlite, postgres, mysql, redis)"
+                ),
+            }
+        }
+        servers
+    }
+}
+
+/// A name no other run uses, for tables, schemas and key prefixes:
+/// `narvik_bench_{process id}_{time}`. Letters, digits and `_` only, so it is a
+/// valid table name everywhere.
+pub fn unique_name() -> String {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "narvik_bench_{}_{}",
+        std::process::id(),
+        since_epoch.as_millis() % 1_000_000_000
+    )
+}
+
+/// Runs `count` operations, `op(0)` to `op(count - 1)`, with up to `in_flight` of
+/// them started and not yet finished at any time; returns the time they took.
+///
+/// The operations are futures polled by the calling task, so on a current-thread
+/// runtime they share one core as they would share a busy server's.
+pub async fn run_in_flight<F, Fut>(count: u64, in_flight: usize, op: F) -> Duration
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let started = Instant::now();
+    futures_util::stream::iter(0..count)
+        .map(op)
+        .buffer_unordered(in_flight)
+        .for_each(|()| std::future::ready(()))
+        .await;
+    started.elapsed()
+}
+
+/// Connections of one's own, each lent to one operation at a time: the floor's
+/// connections when several operations are in flight, with none of a pool's
+/// checks.
+#[derive(Debug)]
+pub struct Dedicated<C> {
+    idle: Mutex<Vec<C>>,
+    permits: Semaphore,
+}
+
+impl<C> Dedicated<C> {
+    /// Lends out `connections`.
+    pub fn new(connections: Vec<C>) -> Self {
+        let permits = Semaphore::new(connections.len());
+        Self {
+            idle: Mutex::new(connections),
+            permits,
+        }
+    }
+
+    /// A connection, once one is free. `None` when there are no connections at all.
+    pub async fn lend(&self) -> Option<Lent<'_, C>> {
+        let permit = self.permits.acquire().await.ok()?;
+        let connection = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()?;
+        Some(Lent {
+            owner: self,
+            connection: Some(connection),
+            _permit: permit,
+        })
+    }
+
+    /// Every connection, to close them.
+    pub fn into_connections(self) -> Vec<C> {
+        self.idle
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A connection lent by [`Dedicated::lend`]; it goes back when dropped.
+#[derive(Debug)]
+pub struct Lent<'a, C> {
+    owner: &'a Dedicated<C>,
+    /// `Some` until dropped.
+    connection: Option<C>,
+    // Dropped after the connection is back, so whoever gets it next finds one.
+    _permit: SemaphorePermit<'a>,
+}
+
+impl<C> Deref for Lent<'_, C> {
+    type Target = C;
+
+    fn deref(&self) -> &C {
+        match &self.connection {
+            Some(connection) => connection,
+            None => unreachable!("a lent connection is there until it is dropped"),
+        }
+    }
+}
+
+impl<C> DerefMut for Lent<'_, C> {
+    fn deref_mut(&mut self) -> &mut C {
+        match &mut self.connection {
+            Some(connection) => connection,
+            None => unreachable!("a lent connection is there until it is dropped"),
+        }
+    }
+}
+
+impl<C> Drop for Lent<'_, C> {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            self.owner
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(connection);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_names_are_valid_table_names() {
+        let name = unique_name();
+        assert!(name.starts_with("narvik_bench_"));
+        assert!(name
+            .chars()
+            .all(|character| character.is_ascii_alphanumeric() || character == '_'));
+    }
+
+    #[test]
+    fn run_in_flight_runs_every_operation_once() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build();
+        let Ok(runtime) = runtime else {
+            panic!("a current-thread runtime builds");
+        };
+        let done = std::cell::RefCell::new(Vec::new());
+        runtime.block_on(run_in_flight(100, IN_FLIGHT, |index| {
+            let done = &done;
+            async move {
+                tokio::task::yield_now().await;
+                done.borrow_mut().push(index);
+            }
+        }));
+        let mut done = done.into_inner();
+        done.sort_unstable();
+        assert_eq!(done, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn dedicated_lends_each_connection_to_one_borrower() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build();
+        let Ok(runtime) = runtime else {
+            panic!("a current-thread runtime builds");
+        };
+        let dedicated = Dedicated::new(vec![1, 2]);
+        runtime.block_on(async {
+            let first = dedicated.lend().await.map(|lent| *lent);
+            let (a, b) = (dedicated.lend().await, dedicated.lend().await);
+            assert_eq!(first, Some(2));
+            assert_ne!(a.as_deref(), b.as_deref());
+            assert!(dedicated.permits.try_acquire().is_err());
+        });
+        assert_eq!(dedicated.into_connections().len(), 2);
+    }
+}
