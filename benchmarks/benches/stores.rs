@@ -30,7 +30,7 @@
 //! Operations: `validate-hit`, `validate-miss` (a well-formed token that is not
 //! stored), `validate-extend` and `create`. An extending validation is narvik's
 //! with the session at half its length, so it is extended (`SELECT` then
-//! `UPDATE`, or `HMGET` then a script); for tower-sessions it is a session with
+//! `UPDATE`, or `GET` then a script); for tower-sessions it is a session with
 //! `Expiry::OnInactivity`, which its middleware saves on every request (load, then
 //! `save`). Created sessions are deleted, untimed, after every chunk of 1,024.
 //!

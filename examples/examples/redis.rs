@@ -85,7 +85,7 @@ async fn run(
         .query_async(&mut connection)
         .await
         .map_err(narvik::Error::store)?;
-    println!("2. in Redis: the hash {session_key}");
+    println!("2. in Redis: the string {session_key}");
     println!(
         "   expires by itself in {} days; the index {} lists the user's sessions",
         (time_to_live + 43_200_000) / 86_400_000,

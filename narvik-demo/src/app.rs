@@ -59,6 +59,10 @@ impl Clock for SharedClock {
     fn now(&self) -> time::OffsetDateTime {
         self.0.now()
     }
+
+    fn now_unix_nanos(&self) -> i128 {
+        self.0.now_unix_nanos()
+    }
 }
 
 /// The demo app for `config`: connects to its store, creates the tables it needs,

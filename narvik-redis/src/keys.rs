@@ -2,7 +2,7 @@
 
 /// The prefix of a store's keys and the names built from it.
 ///
-/// - `{prefix}session:{session_id}`: the session, a hash.
+/// - `{prefix}session:{session_id}`: the session, one string (see `frame.rs`).
 /// - `{prefix}user:{user_id}`: the user's index, a sorted set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Keys {

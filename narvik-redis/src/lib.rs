@@ -42,31 +42,40 @@
 //!
 //! | key | type | holds | expires |
 //! | --- | --- | --- | --- |
-//! | `{prefix}session:{session_id}` | hash | `user_id`; `expires_at` (Unix ms); `data` (the custom fields as JSON) | at `expires_at` (`PEXPIREAT`) |
+//! | `{prefix}session:{session_id}` | string | `{expires_at}:{user_id_len}:{user_id}{data}` | at `expires_at` (`SET ... PXAT`) |
 //! | `{prefix}user:{user_id}` | sorted set | the user's session ids, scored by their `expires_at` | with its latest session |
 //!
-//! A hash rather than one JSON string: extending a session rewrites only its
-//! `expires_at` field, in a script, and never decodes or re-encodes the
-//! application's data (Lua's JSON would turn large integers into floats). The
-//! session id is the SHA-256 of the token; the token itself is never stored.
+//! A session is one string, framed: `expires_at` in Unix milliseconds, a `:`, the
+//! user id's length in bytes, a `:`, the user id, then the custom fields as JSON, as
+//! in `1767225600000:2:u1{"username":"x"}`. The length, not a separator, ends the
+//! user id, so a user id may hold anything.
+//!
+//! One string, so that validating is a single `GET` with one reply, as with
+//! tower-sessions-redis-store. Framed rather than one JSON document, so that the
+//! scripts read the user id and rewrite the leading `expires_at` with string
+//! functions alone, copying the data as stored: Lua's JSON would turn large
+//! integers into floats. The session id is the SHA-256 of the token; the token
+//! itself is never stored.
 //!
 //! # Atomicity
 //!
 //! Every write is one Lua script (`redis::Script`: `EVALSHA`, loading the script
 //! when the server lacks it), so a session and its user's index never disagree:
 //!
-//! - `save_session` writes the hash, sets its expiry and indexes it.
-//! - `update_session_expiry` writes `expires_at`, the key's expiry and the index
-//!   score, and only if the session still exists: a session deleted meanwhile stays
-//!   deleted.
-//! - `delete_session` deletes the hash and its index member.
-//! - `fetch_sessions_for_user` and `delete_sessions_for_user` check each member's
-//!   hash: a member whose session expired by itself is dropped, never returned; a
-//!   hash that names another user is never returned or deleted.
-//! - `save_session` also drops the user's stale members, so the index of a user
-//!   who never signs out stays as small as their live sessions.
+//! - `save_session` writes the string with its expiry (`SET ... PXAT`) and indexes
+//!   it. A session already expired leaves nothing behind.
+//! - `update_session_expiry` rewrites the leading `expires_at`, the key's expiry and
+//!   the index score, and only if the session still exists: a session deleted
+//!   meanwhile stays deleted.
+//! - `delete_session` deletes the string and its index member.
+//! - `fetch_sessions_for_user` and `delete_sessions_for_user` read each member's
+//!   session: a member whose session expired by itself is dropped, never returned; a
+//!   session that names another user is never returned or deleted.
+//! - `save_session` also drops the members scored before now (`ZREMRANGEBYSCORE`:
+//!   their sessions expired by themselves), so the index of a user who never signs
+//!   out stays as small as their live sessions, without a walk over its members.
 //!
-//! `fetch_session` is a plain `HMGET`.
+//! `fetch_session` is a plain `GET`, decoded in Rust.
 //!
 //! # Expiry needs no cleanup job
 //!
@@ -78,13 +87,12 @@
 //! Running it now and then keeps long-lived indexes tidy; nothing breaks without
 //! it.
 //!
-//! Expiry times are kept to the millisecond (rounded down), the unit of
-//! `PEXPIREAT`.
+//! Expiry times are kept to the millisecond (rounded down), the unit of `PXAT`.
 //!
 //! # Round trips
 //!
 //! A validation that does not extend the session costs one round trip (the
-//! `HMGET`); one that extends it, two (the `HMGET`, then one `EVALSHA`). The scripts are loaded
+//! `GET`); one that extends it, two (the `GET`, then one `EVALSHA`). The scripts are loaded
 //! at [`connect`](RedisStore::connect); over a connection you made, call
 //! [`load_scripts`](RedisStore::load_scripts) once, or the first call of each
 //! script costs one more round trip.
@@ -95,7 +103,7 @@
 //! source: `validate_session` never mistakes an outage for a signed-out user.
 //! [`RedisStore::default_connection_config`] makes a request fail within a few
 //! seconds rather than hang, and the manager reconnects by itself once Redis is
-//! back. Stored data that no longer decodes (a required field added since, a hash
+//! back. Stored data that no longer decodes (a required field added since, a value
 //! edited by hand, a key of another type) is [`narvik::Error::Decode`], with a
 //! [`DecodeError`] or `serde_json`'s error as source: validation deletes that
 //! session.
@@ -104,8 +112,9 @@
 //!
 //! One Redis server, or a primary with replicas: not Redis Cluster. The scripts
 //! reach a session and its user's index together, and those keys hash to different
-//! slots. Needs Redis 5 or later (multi-field `HSET`, scripts replicated by their
-//! effects); tested on Redis 7.
+//! slots. Needs Redis 7 or later (`PEXPIREAT ... GT` and `NX`, `SET ... PXAT`, and
+//! `TIME` in scripts that write, which replication by effects allows); tested on
+//! Redis 7.0.
 //!
 //! # Why `redis` and not `fred`
 //!
@@ -129,6 +138,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod frame;
 mod keys;
 mod record;
 mod scripts;

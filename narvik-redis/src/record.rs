@@ -1,13 +1,10 @@
-//! A session as its hash stores it: `user_id`, `expires_at` (Unix milliseconds,
-//! the unit of `PEXPIREAT`) and `data` (the custom fields as JSON).
+//! A [`Session`] to and from the value of its key (framed as [`crate::frame`]
+//! describes), with `expires_at` in Unix milliseconds, the unit of `PXAT`.
 
 use narvik::{codec, Session, SessionData};
 use time::OffsetDateTime;
 
-use crate::DecodeError;
-
-/// The hash fields, in the order `fetch_session` asks for them.
-pub(crate) const FIELDS: [&str; 3] = ["user_id", "expires_at", "data"];
+use crate::{frame, DecodeError};
 
 /// `expires_at` as Unix milliseconds, rounded down: the key then expires no later
 /// than the session.
@@ -17,44 +14,48 @@ pub(crate) fn unix_ms(expires_at: OffsetDateTime) -> i64 {
     i64::try_from(millis).unwrap_or(if millis < 0 { i64::MIN } else { i64::MAX })
 }
 
-/// The session `session_id` from its stored fields.
-pub(crate) fn decode<D: SessionData>(
-    session_id: &str,
-    user_id: Option<Vec<u8>>,
-    expires_at: Option<Vec<u8>>,
-    data: Option<Vec<u8>>,
-) -> narvik::Result<Session<D>> {
+/// The value to store for `session`.
+pub(crate) fn encode<D: SessionData>(session: &Session<D>) -> narvik::Result<String> {
+    let data = codec::encode_data(&session.data)?;
+    Ok(frame::encode(
+        unix_ms(session.expires_at),
+        &session.user_id,
+        &data,
+    ))
+}
+
+/// The session `session_id` from the value of its key.
+pub(crate) fn decode<D: SessionData>(session_id: &str, value: &[u8]) -> narvik::Result<Session<D>> {
     let fail = |error: DecodeError| narvik::Error::decode(session_id, error);
-    let user_id = text("user_id", user_id).map_err(fail)?;
-    let expires_at = text("expires_at", expires_at)
-        .and_then(|expires_at| parse_unix_ms(&expires_at))
-        .map_err(fail)?;
-    let data = text("data", data).map_err(fail)?;
-    let data = codec::decode_data(session_id, &data)?;
-    Ok(Session::new(session_id, user_id, expires_at, data))
+    let frame = frame::parse(value).map_err(fail)?;
+    let expires_at = from_unix_ms(frame.expires_at_ms).map_err(fail)?;
+    let data = codec::decode_data(session_id, frame.data)?;
+    Ok(Session::new(session_id, frame.user_id, expires_at, data))
 }
 
-fn text(field: &'static str, value: Option<Vec<u8>>) -> Result<String, DecodeError> {
-    let bytes = value.ok_or(DecodeError::MissingField { field })?;
-    String::from_utf8(bytes).map_err(|_| DecodeError::NotUtf8 { field })
-}
-
-fn parse_unix_ms(value: &str) -> Result<OffsetDateTime, DecodeError> {
-    let invalid = || DecodeError::InvalidExpiresAt {
-        value: value.to_owned(),
-    };
-    let millis: i64 = value.parse().map_err(|_| invalid())?;
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).map_err(|_| invalid())
+fn from_unix_ms(millis: i64) -> Result<OffsetDateTime, DecodeError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).map_err(|_| {
+        DecodeError::InvalidExpiresAt {
+            value: millis.to_string(),
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use narvik::SessionData;
     use time::macros::datetime;
 
     use super::*;
 
-    fn bytes(text: &str) -> Option<Vec<u8>> {
-        Some(text.as_bytes().to_vec())
+    #[derive(SessionData, Clone, Debug, PartialEq)]
+    struct Data {
+        name: String,
+        big: Option<u64>,
+    }
+
+    fn session(user_id: &str, data: Data) -> Session<Data> {
+        Session::new("id", user_id, datetime!(2026-01-01 0:00:00.123 UTC), data)
     }
 
     #[test]
@@ -64,40 +65,64 @@ mod tests {
     }
 
     #[test]
-    fn decode_reads_every_field() -> narvik::Result<()> {
-        let session: Session<()> = decode("id", bytes("u1"), bytes("1001"), bytes("{}"))?;
-        assert_eq!(session.id, "id");
-        assert_eq!(session.user_id, "u1");
-        assert_eq!(session.expires_at, datetime!(1970-01-01 0:00:01.001 UTC));
+    fn encode_frames_the_expiry_the_user_id_and_the_data() -> narvik::Result<()> {
+        let value = encode(&session(
+            "u1",
+            Data {
+                name: "x".into(),
+                big: None,
+            },
+        ))?;
+        assert_eq!(value, r#"1767225600123:2:u1{"name":"x","big":null}"#);
         Ok(())
     }
 
     #[test]
-    fn decode_names_a_missing_core_field() {
-        let error = decode::<()>("id", None, bytes("1"), bytes("{}")).err();
+    fn decode_reads_back_what_encode_wrote() -> narvik::Result<()> {
+        let stored = session(
+            "user:1:ü",
+            Data {
+                name: "a \"quoted\" 🦀 name: 3:".into(),
+                big: Some(u64::MAX),
+            },
+        );
+        let decoded: Session<Data> = decode("id", encode(&stored)?.as_bytes())?;
+        assert_eq!(decoded.id, "id");
+        assert_eq!(decoded.user_id, stored.user_id);
+        assert_eq!(decoded.expires_at, stored.expires_at);
+        assert_eq!(decoded.data, stored.data);
+        Ok(())
+    }
+
+    #[test]
+    fn decode_names_the_session_and_the_malformed_part() {
+        let error = decode::<()>("id", b"tomorrow:2:u1{}").err();
         assert!(
             matches!(&error, Some(narvik::Error::Decode { session_id, source })
-                if session_id == "id" && source.to_string().contains("`user_id`")),
+                if session_id == "id" && source.to_string().contains("`tomorrow`")),
             "{error:?}"
         );
     }
 
     #[test]
-    fn decode_refuses_an_expiry_that_is_not_unix_ms() {
-        let error = decode::<()>("id", bytes("u1"), bytes("tomorrow"), bytes("{}")).err();
+    fn decode_refuses_an_expiry_outside_times_range() {
+        let error = decode::<()>("id", format!("{}:2:u1{{}}", i64::MAX).as_bytes()).err();
         assert!(
             matches!(&error, Some(narvik::Error::Decode { source, .. })
-                if source.to_string().contains("`tomorrow`")),
+                if source.to_string().contains(&format!("`{}`", i64::MAX))),
             "{error:?}"
         );
     }
 
     #[test]
-    fn decode_refuses_data_that_is_not_json() {
-        let error = decode::<()>("id", bytes("u1"), bytes("1"), bytes("{")).err();
-        assert!(
-            matches!(error, Some(narvik::Error::Decode { .. })),
-            "{error:?}"
-        );
+    fn decode_refuses_data_that_is_not_json_or_does_not_fit() {
+        for value in [&b"1:2:u1{"[..], b"1:2:u1", br#"1:2:u1{"name":7}"#] {
+            let error = decode::<Data>("id", value).err();
+            assert!(
+                matches!(&error, Some(narvik::Error::Decode { session_id, .. })
+                    if session_id == "id"),
+                "{error:?}"
+            );
+        }
     }
 }

@@ -34,14 +34,14 @@ pub(crate) const SOURCES: [&str; 6] = [
     PRUNE_EXPIRED_LUA,
 ];
 
-/// `save_session`: writes the hash, sets its expiry, indexes it.
+/// `save_session`: writes the session's string with its expiry, indexes it.
 pub(crate) static SAVE: LazyLock<Script> = LazyLock::new(|| Script::new(SAVE_LUA));
 
 /// `update_session_expiry`: moves the expiry of an existing session only.
 pub(crate) static UPDATE_EXPIRY: LazyLock<Script> =
     LazyLock::new(|| Script::new(UPDATE_EXPIRY_LUA));
 
-/// `delete_session`: deletes the hash and its index member.
+/// `delete_session`: deletes the session's key and its index member.
 pub(crate) static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(DELETE_LUA));
 
 /// `fetch_sessions_for_user`: the live sessions of a user, pruning stale members.

@@ -23,8 +23,8 @@ pub const DEFAULT_KEY_PREFIX: &str = "narvik:";
 /// asks for, and so about how many user indexes one script call prunes.
 const SCAN_PAGE: u32 = 100;
 
-/// Sessions in Redis: each a hash that expires by itself, with a per-user index kept
-/// in step by Lua scripts. Supports all seven operations.
+/// Sessions in Redis: each one string key that expires by itself, with a per-user
+/// index kept in step by Lua scripts. Supports all seven operations.
 ///
 /// `C` is the connection: a [`ConnectionManager`] (from [`connect`](Self::connect)),
 /// or any clonable `redis` async connection given to
@@ -114,7 +114,8 @@ impl<D, C> RedisStore<D, C> {
         self.keys.prefix()
     }
 
-    /// The key of the hash of session `session_id`: `{prefix}session:{session_id}`.
+    /// The key of the string that holds session `session_id`:
+    /// `{prefix}session:{session_id}`.
     pub fn session_key(&self, session_id: &str) -> String {
         self.keys.session(session_id)
     }
@@ -179,38 +180,30 @@ where
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
     async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
-        let data = codec::encode_data(&session.data)?;
+        let value = record::encode(session)?;
         let mut connection = self.connection.clone();
         scripts::SAVE
             .key(self.keys.session(&session.id))
             .key(self.keys.user_index(&session.user_id))
-            .arg(self.keys.session_prefix())
             .arg(&session.id)
-            .arg(&session.user_id)
             .arg(record::unix_ms(session.expires_at))
-            .arg(data)
+            .arg(value)
             .invoke_async::<()>(&mut connection)
             .await
             .map_err(Error::store)
     }
 
-    /// One round trip: `HMGET` of the three fields.
+    /// One round trip: a `GET` of the session's string, decoded here.
     async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<D>>> {
-        type Fields = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
         let mut connection = self.connection.clone();
-        let fields: Fields = redis::cmd("HMGET")
+        let value: Option<Vec<u8>> = redis::cmd("GET")
             .arg(self.keys.session(session_id))
-            .arg(&record::FIELDS)
             .query_async(&mut connection)
             .await
             .map_err(|error| fetch_error(session_id, error))?;
-        match fields {
-            // A hash always has a field: this one is gone (or was never there).
-            (None, None, None) => Ok(None),
-            (user_id, expires_at, data) => {
-                record::decode(session_id, user_id, expires_at, data).map(Some)
-            }
-        }
+        value
+            .map(|value| record::decode(session_id, &value))
+            .transpose()
     }
 
     async fn update_session_expiry(
@@ -250,28 +243,23 @@ where
     /// The user's sessions, soonest to expire first, in one script call. Members of
     /// the index whose session expired by itself are dropped on the way.
     ///
-    /// A session whose data no longer decodes fails the whole call with
-    /// [`Error::Decode`] naming it; validating it deletes it.
+    /// A session whose stored value no longer decodes is left out, with a
+    /// `tracing` warning naming it (see [`codec::decodable_sessions`]); validating
+    /// it deletes it.
     async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<D>>> {
         let mut connection = self.connection.clone();
-        let flat: Vec<Option<Vec<u8>>> = scripts::FETCH_USER
+        // Session id, then its value, for each session.
+        let flat: Vec<Vec<u8>> = scripts::FETCH_USER
             .key(self.keys.user_index(user_id))
             .arg(self.keys.session_prefix())
             .arg(user_id)
             .invoke_async(&mut connection)
             .await
             .map_err(Error::store)?;
-        flat.chunks_exact(3)
-            .map(|fields| {
-                let session_id = String::from_utf8_lossy(fields[0].as_deref().unwrap_or_default());
-                record::decode(
-                    &session_id,
-                    Some(user_id.as_bytes().to_vec()),
-                    fields[1].clone(),
-                    fields[2].clone(),
-                )
-            })
-            .collect()
+        codec::decodable_sessions(flat.chunks_exact(2).map(|pair| {
+            let session_id = String::from_utf8_lossy(&pair[0]);
+            record::decode(&session_id, &pair[1])
+        }))
     }
 }
 
@@ -281,8 +269,8 @@ where
     D: SessionData,
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
-    /// Deletes the user's sessions and index in one script call; a session whose
-    /// hash names another user is never touched.
+    /// Deletes the user's sessions and index in one script call; a session that
+    /// names another user is never touched.
     async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()> {
         let mut connection = self.connection.clone();
         scripts::DELETE_USER
@@ -343,11 +331,11 @@ where
     }
 }
 
-/// A key that holds no hash is stored data that does not decode (so validation
+/// A key that holds no string is stored data that does not decode (so validation
 /// drops it); any other failure is the store's.
 fn fetch_error(session_id: &str, error: RedisError) -> Error {
     if error.code() == Some("WRONGTYPE") {
-        Error::decode(session_id, DecodeError::NotAHash)
+        Error::decode(session_id, DecodeError::NotAString)
     } else {
         Error::store(error)
     }

@@ -332,9 +332,10 @@ macro_rules! sql_store {
                 let rows = self
                     .fetch_all(::sqlx::query(&self.statements.select_by_user).bind(user_id))
                     .await?;
-                rows.iter()
-                    .map(|row| $crate::store::decode_row_with_id(row, $from_sql))
-                    .collect()
+                ::narvik::codec::decodable_sessions(
+                    rows.iter()
+                        .map(|row| $crate::store::decode_row_with_id(row, $from_sql)),
+                )
             }
         }
 

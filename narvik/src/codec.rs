@@ -4,7 +4,8 @@
 //! [`decode_data`]; stores that keep the whole session as one document use
 //! [`encode_session`] and [`decode_session`] (a flat object: `id`, `user_id`,
 //! `expires_at` as RFC 3339, then the custom fields). Other formats can use the
-//! serde adapters [`DataRef`] and [`DataOwned`] directly.
+//! serde adapters [`DataRef`] and [`DataOwned`] directly. A store listing many
+//! sessions passes its decoded rows through [`decodable_sessions`].
 
 use serde::de::Deserializer;
 use serde::ser::{SerializeMap, Serializer};
@@ -57,6 +58,37 @@ pub fn encode_session<D: SessionData>(session: &Session<D>) -> Result<String> {
 /// A whole session from one flat JSON object; `session_id` names it in the error.
 pub fn decode_session<D: SessionData>(session_id: &str, json: &str) -> Result<Session<D>> {
     serde_json::from_str(json).map_err(|source| Error::decode(session_id, source))
+}
+
+/// The sessions of a listing (such as
+/// [`fetch_sessions_for_user`](crate::FetchUserSessions::fetch_sessions_for_user))
+/// whose stored data still decodes.
+///
+/// One session whose data no longer fits `D` (a required field added since it was
+/// stored) is left out with a `tracing` warning naming it and the field, as
+/// [`validate_session`](crate::Narvik::validate_session) treats it as gone, instead
+/// of failing the whole listing. Any other error fails the listing.
+///
+/// # Errors
+///
+/// The first error that is not [`Error::Decode`].
+pub fn decodable_sessions<D, I>(decoded: I) -> Result<Vec<Session<D>>>
+where
+    I: IntoIterator<Item = Result<Session<D>>>,
+{
+    let mut sessions = Vec::new();
+    for session in decoded {
+        match session {
+            Ok(session) => sessions.push(session),
+            Err(Error::Decode { session_id, source }) => tracing::warn!(
+                session_id,
+                error = %source,
+                "leaving out a session whose stored data no longer decodes"
+            ),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(sessions)
 }
 
 impl<D: SessionData> Serialize for Session<D> {
@@ -135,6 +167,32 @@ mod tests {
             user_agent: Some("curl".to_owned()),
             cached: vec!["admin".to_owned()],
         }
+    }
+
+    #[test]
+    fn decodable_sessions_leave_out_only_undecodable_ones() {
+        let expires_at = datetime!(2026-01-01 0:00 UTC);
+        let rows = vec![
+            Ok(Session::new("a", "u1", expires_at, ())),
+            Err(Error::decode("b", "missing field `username`")),
+            Ok(Session::new("c", "u1", expires_at, ())),
+        ];
+        let ids: Vec<String> = decodable_sessions(rows)
+            .unwrap()
+            .into_iter()
+            .map(|session| session.id)
+            .collect();
+        assert_eq!(ids, ["a", "c"]);
+    }
+
+    #[test]
+    fn decodable_sessions_fail_on_a_store_error() {
+        let rows = vec![
+            Err(Error::decode("a", "missing field `username`")),
+            Err(Error::store("connection reset")),
+        ];
+        let error = decodable_sessions::<(), _>(rows).err();
+        assert!(matches!(error, Some(Error::Store { .. })), "{error:?}");
     }
 
     #[test]

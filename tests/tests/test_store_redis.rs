@@ -19,7 +19,6 @@
 )]
 mod support;
 
-use std::collections::BTreeMap;
 use std::error::Error as _;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -94,7 +93,7 @@ async fn validate_without_extension_costs_one_round_trip() {
         proxy.reset();
         let session = validate(&narvik, created.token.as_str()).await;
         assert!(!session.is_extended());
-        assert_eq!(proxy.round_trips(), 1, "a plain validation is one HMGET");
+        assert_eq!(proxy.round_trips(), 1, "a plain validation is one GET");
     })
     .await;
 }
@@ -114,7 +113,7 @@ async fn validate_with_extension_costs_at_most_two_round_trips() {
         let round_trips = proxy.round_trips();
         assert!(
             round_trips <= 2,
-            "an extending validation took {round_trips} round trips (HMGET + EVALSHA is 2)"
+            "an extending validation took {round_trips} round trips (GET + EVALSHA is 2)"
         );
 
         let stored = fetch(&narvik, &created.session.id).await;
@@ -219,12 +218,11 @@ async fn session_missing_a_required_field_is_deleted_by_validation() {
         let created = create(&narvik, "user-1").await;
         let session_key = store.session_key(&created.session.id);
         // Stored before `username` existed.
+        let expires_at_ms = unix_ms(created.session.expires_at);
         server
-            .query::<()>(
-                redis::cmd("HSET")
-                    .arg(&session_key)
-                    .arg("data")
-                    .arg(r#"{"theme":"dark"}"#),
+            .replace_value(
+                &session_key,
+                frame(expires_at_ms, "user-1", r#"{"theme":"dark"}"#),
             )
             .await;
 
@@ -234,6 +232,11 @@ async fn session_missing_a_required_field_is_deleted_by_validation() {
             .await
             .expect_err("data without a required field does not decode");
         assert_decode_error(&error, &created.session.id, "username");
+        let listed = narvik
+            .fetch_sessions_for_user("user-1")
+            .await
+            .expect("a listing leaves out a session that does not decode");
+        assert!(listed.is_empty(), "{listed:?}");
 
         let validated = narvik
             .validate_session(created.token.as_str())
@@ -257,11 +260,13 @@ async fn session_missing_an_optional_field_reads_its_default() {
         let created = create(&narvik, "user-1").await;
         // Stored before `theme` and `visits` existed.
         server
-            .query::<()>(
-                redis::cmd("HSET")
-                    .arg(store.session_key(&created.session.id))
-                    .arg("data")
-                    .arg(r#"{"username":"alice","removed_since":true}"#),
+            .replace_value(
+                &store.session_key(&created.session.id),
+                frame(
+                    unix_ms(created.session.expires_at),
+                    "user-1",
+                    r#"{"username":"alice","removed_since":true}"#,
+                ),
             )
             .await;
 
@@ -278,53 +283,100 @@ async fn session_missing_an_optional_field_reads_its_default() {
     .await;
 }
 
+/// How a test spoils a stored session. Values replace the stored one, keeping the
+/// key's expiry; `{exp}` in them stands for the session's expires_at in Unix ms.
+enum Corruption {
+    /// A value whose frame the scripts read (they never look at the data), but
+    /// Rust refuses.
+    Readable(&'static [u8]),
+    /// A value the scripts cannot read either.
+    Unreadable(&'static [u8]),
+    /// A hash instead of a string (the layout before this one).
+    Hash,
+}
+
 #[tokio::test]
 async fn malformed_stored_sessions_are_decode_errors_that_validation_deletes() {
     with_server(|server| async move {
         let store = server.store().await;
-        let (narvik, _clock) = narvik_over(store.clone());
-        // Each case: what is wrong, the command that makes it so (`KEY` stands for
-        // the session's key), and what the error must mention.
-        const KEY: &str = "{session key}";
-        let cases: [(&str, &[&str], &str); 5] = [
+        let (narvik, clock) = narvik_over(store.clone());
+        // Each case: what is wrong, how it is made so, and what the error must mention.
+        let cases: [(&str, Corruption, &str); 10] = [
             (
                 "data that is not JSON",
-                &["HSET", KEY, "data", "{not json"],
+                Corruption::Readable(b"{exp}:6:user-1{not json"),
                 "line 1",
             ),
             (
                 "data of the wrong type",
-                &["HSET", KEY, "data", r#"{"username":7}"#],
+                Corruption::Readable(br#"{exp}:6:user-1{"username":7}"#),
                 "invalid type",
             ),
             (
+                "data that is not UTF-8",
+                Corruption::Readable(b"{exp}:6:user-1{\"username\":\"\xff\"}"),
+                "data is not UTF-8",
+            ),
+            (
+                "no frame at all, a bare JSON object",
+                Corruption::Unreadable(br#"{"username":"alice"}"#),
+                "expires_at is not a Unix time",
+            ),
+            (
+                "no separator at all",
+                Corruption::Unreadable(b"alice"),
+                "no `:` after its expires_at",
+            ),
+            (
                 "an expiry that is no number",
-                &["HSET", KEY, "expires_at", "soon"],
+                Corruption::Unreadable(br#"soon:6:user-1{"username":"alice"}"#),
                 "`soon`",
             ),
             (
-                "a hash without user_id",
-                &["HDEL", KEY, "user_id"],
-                "`user_id`",
+                "no separator after the user id length",
+                Corruption::Unreadable(b"{exp}:6"),
+                "no `:` after its user id length",
             ),
             (
-                "a string instead of a hash",
-                &["SET", KEY, "{}", "KEEPTTL"],
-                "not a hash",
+                "a user id length that is no number",
+                Corruption::Unreadable(br#"{exp}:six:user-1{"username":"alice"}"#),
+                "`six`",
+            ),
+            (
+                "a user id length past the end",
+                Corruption::Unreadable(b"{exp}:99:user-1{}"),
+                "runs past its end",
+            ),
+            (
+                "a hash instead of a string",
+                Corruption::Hash,
+                "not a string",
             ),
         ];
         for (what, corruption, mentioned) in cases {
             let created = create(&narvik, "user-1").await;
             let session_key = store.session_key(&created.session.id);
-            let mut command = redis::cmd(corruption[0]);
-            for &arg in &corruption[1..] {
-                command.arg(if arg == KEY {
-                    session_key.as_str()
-                } else {
-                    arg
-                });
+            match &corruption {
+                Corruption::Readable(template) | Corruption::Unreadable(template) => {
+                    let expires_at_ms = unix_ms(created.session.expires_at).to_string();
+                    let value = replace_bytes(template, b"{exp}", expires_at_ms.as_bytes());
+                    server.replace_value(&session_key, value).await;
+                }
+                Corruption::Hash => {
+                    server
+                        .query::<()>(redis::cmd("DEL").arg(&session_key))
+                        .await;
+                    server
+                        .query::<()>(
+                            redis::cmd("HSET")
+                                .arg(&session_key)
+                                .arg("user_id")
+                                .arg("user-1"),
+                        )
+                        .await;
+                }
             }
-            server.query::<()>(&command).await;
+            let stored = server.dump(&session_key).await;
 
             let error = narvik
                 .store()
@@ -333,18 +385,134 @@ async fn malformed_stored_sessions_are_decode_errors_that_validation_deletes() {
                 .expect_err(what);
             assert_decode_error(&error, &created.session.id, mentioned);
 
+            // An extension never fails; it rewrites the leading expires_at of a frame
+            // it reads, and nothing it cannot read.
+            let later = clock_now(&clock) + Duration::days(40);
+            narvik
+                .store()
+                .update_session_expiry(&created.session.id, later)
+                .await
+                .unwrap_or_else(|error| panic!("{what}: update_session_expiry: {error}"));
+            if let Corruption::Readable(template) = corruption {
+                let expires_at_ms = unix_ms(later).to_string();
+                let expected = replace_bytes(template, b"{exp}", expires_at_ms.as_bytes());
+                let after_expiry = |value: &[u8]| {
+                    value
+                        .iter()
+                        .position(|&byte| byte == b':')
+                        .map(|colon| value[colon..].to_vec())
+                };
+                let stored: Vec<u8> = server.query(redis::cmd("GET").arg(&session_key)).await;
+                assert_eq!(
+                    after_expiry(&stored),
+                    after_expiry(&expected),
+                    "{what}: more than the expiry rewritten"
+                );
+            } else {
+                assert_eq!(server.dump(&session_key).await, stored, "{what}: rewritten");
+            }
+
             let validated = narvik.validate_session(created.token.as_str()).await;
             assert!(matches!(validated, Ok(None)), "{what}: {validated:?}");
             assert!(!server.exists(&session_key).await, "{what}: not deleted");
         }
-        // Deleting a hash without `user_id`, or a string, cannot tell whose index
-        // lists it; the next look at the index drops the member.
+        // Deleting a value without a readable user id, or a hash, cannot tell whose
+        // index lists it; the next look at the index drops the member.
         let listed = narvik
             .fetch_sessions_for_user("user-1")
             .await
             .expect("fetch");
         assert!(listed.is_empty(), "{listed:?}");
         assert!(server.index_members(&store, "user-1").await.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_expiry_out_of_range_does_not_decode_yet_the_session_stays_its_users() {
+    with_server(|server| async move {
+        let store = server.store().await;
+        let (narvik, _clock) = narvik_over(store.clone());
+        // Only Rust checks the range of expires_at; the scripts still read the
+        // frame, so the session stays indexed as user-1's and goes with their
+        // others, but a listing leaves it out.
+        let value = frame(i64::MAX, "user-1", r#"{"username":"alice"}"#).replacen(
+            &i64::MAX.to_string(),
+            "99999999999999999999",
+            1,
+        );
+        let kept = create(&narvik, "user-1").await;
+        let spoiled = create(&narvik, "user-1").await;
+        let spoiled_key = store.session_key(&spoiled.session.id);
+        server.replace_value(&spoiled_key, &value).await;
+        let listed = narvik
+            .fetch_sessions_for_user("user-1")
+            .await
+            .expect("a listing leaves out what does not decode");
+        let listed: Vec<&str> = listed.iter().map(|session| session.id.as_str()).collect();
+        assert_eq!(listed, [kept.session.id.as_str()]);
+        assert_eq!(server.index_members(&store, "user-1").await.len(), 2);
+        narvik
+            .delete_sessions_for_user("user-1")
+            .await
+            .expect("delete for user");
+        assert!(
+            server.keys().await.is_empty(),
+            "deleted with the user's others"
+        );
+
+        let spoiled = create(&narvik, "user-1").await;
+        let spoiled_key = store.session_key(&spoiled.session.id);
+        server.replace_value(&spoiled_key, &value).await;
+        let error = narvik
+            .store()
+            .fetch_session(&spoiled.session.id)
+            .await
+            .expect_err("an expiry beyond i64 does not decode");
+        assert_decode_error(&error, &spoiled.session.id, "`99999999999999999999`");
+        assert!(validate_none(&narvik, spoiled.token.as_str()).await);
+        assert!(
+            server.keys().await.is_empty(),
+            "validation deletes it and its member"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_session_whose_frame_names_another_user_is_neither_listed_nor_deleted() {
+    with_server(|server| async move {
+        let store = server.store().await;
+        let (narvik, _clock) = narvik_over(store.clone());
+        let kept = create(&narvik, "user-1").await;
+        let spoiled = create(&narvik, "user-1").await;
+        let spoiled_key = store.session_key(&spoiled.session.id);
+        // A length one too long reaches into the data: the user id reads `user-1{`.
+        let value = frame(unix_ms(spoiled.session.expires_at), "user-1", "{}");
+        server
+            .replace_value(&spoiled_key, value.replacen(":6:", ":7:", 1))
+            .await;
+
+        let listed = narvik
+            .fetch_sessions_for_user("user-1")
+            .await
+            .expect("fetch");
+        assert_eq!(
+            listed
+                .iter()
+                .map(|session| session.id.clone())
+                .collect::<Vec<_>>(),
+            std::slice::from_ref(&kept.session.id)
+        );
+        narvik
+            .delete_sessions_for_user("user-1")
+            .await
+            .expect("delete for user");
+        assert!(validate_none(&narvik, kept.token.as_str()).await);
+        assert!(
+            server.exists(&spoiled_key).await,
+            "a session naming another user id is not deleted as user-1's"
+        );
     })
     .await;
 }
@@ -464,7 +632,7 @@ async fn session_key_expires_by_itself_and_leaves_the_user_index() {
 // ---------------------------------------------------------------------------
 
 #[tokio::test]
-async fn each_session_is_a_hash_that_expires_with_it_and_each_user_a_sorted_set() {
+async fn each_session_is_one_string_that_expires_with_it_and_each_user_a_sorted_set() {
     with_server(|server| async move {
         let store = server.store().await;
         let (narvik, _clock) = narvik_over(store.clone());
@@ -478,16 +646,15 @@ async fn each_session_is_a_hash_that_expires_with_it_and_each_user_a_sorted_set(
         assert_eq!(index_key, format!("{}user:user-1", server.prefix));
 
         let expires_at_ms = unix_ms(created.session.expires_at);
-        let fields: BTreeMap<String, String> =
-            server.query(redis::cmd("HGETALL").arg(&session_key)).await;
-        let data = r#"{"username":"alice","theme":"dark","visits":3}"#;
+        let kind: String = server.query(redis::cmd("TYPE").arg(&session_key)).await;
+        assert_eq!(kind, "string");
         assert_eq!(
-            fields,
-            BTreeMap::from([
-                ("data".to_owned(), data.to_owned()),
-                ("expires_at".to_owned(), expires_at_ms.to_string()),
-                ("user_id".to_owned(), "user-1".to_owned()),
-            ])
+            server.value(&session_key).await,
+            frame(
+                expires_at_ms,
+                "user-1",
+                r#"{"username":"alice","theme":"dark","visits":3}"#
+            )
         );
         assert_expires_at(&server, &session_key, expires_at_ms).await;
         let score: i64 = server
@@ -499,10 +666,111 @@ async fn each_session_is_a_hash_that_expires_with_it_and_each_user_a_sorted_set(
             .await;
         assert_eq!(score, expires_at_ms);
         assert_expires_at(&server, &index_key, expires_at_ms).await;
+
+        // A session that ends sooner leaves the index expiring with the latest one.
+        let short = Narvik::<AppData, _>::builder(store.clone())
+            .session_expires_in(Duration::hours(1))
+            .build()
+            .expect("valid settings");
+        create(&short, "user-1").await;
+        assert_expires_at(&server, &index_key, expires_at_ms).await;
         assert!(
             !format!("{store:?}").contains("127.0.0.1"),
             "Debug shows no URL"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn saving_drops_the_members_whose_session_expired() {
+    with_server(|server| async move {
+        let store = server.store().await;
+        // The real clock: Redis expires keys by its own.
+        let short = Narvik::<AppData, _>::builder(store.clone())
+            .session_expires_in(Duration::seconds(1))
+            .build()
+            .expect("valid settings");
+        let long = Narvik::<AppData, _>::new(store.clone());
+        let kept = create(&long, "user-1").await;
+        for _ in 0..3 {
+            create(&short, "user-1").await;
+        }
+        assert_eq!(server.index_members(&store, "user-1").await.len(), 4);
+
+        tokio::time::sleep(StdDuration::from_millis(1_200)).await;
+        let created = create(&long, "user-1").await;
+        let mut expected = vec![kept.session.id, created.session.id];
+        let mut members = server.index_members(&store, "user-1").await;
+        expected.sort();
+        members.sort();
+        assert_eq!(members, expected, "the expired members are gone");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn saving_or_extending_to_a_past_expiry_leaves_nothing_behind() {
+    with_server(|server| async move {
+        let store = server.store().await;
+        let now = OffsetDateTime::now_utc();
+        for expires_at in [
+            now - Duration::seconds(1),
+            OffsetDateTime::UNIX_EPOCH - Duration::days(1),
+        ] {
+            let mut session = narvik::Session::new("0000past", "user-1", expires_at, alice());
+            store.save_session(&mut session).await.expect("save");
+            assert!(server.keys().await.is_empty(), "saved at {expires_at}");
+        }
+
+        let (narvik, _clock) = narvik_over(store.clone());
+        let created = create(&narvik, "user-1").await;
+        store
+            .update_session_expiry(&created.session.id, now - Duration::seconds(1))
+            .await
+            .expect("update to the past");
+        assert!(fetch(&narvik, &created.session.id).await.is_none());
+        assert!(server.index_members(&store, "user-1").await.is_empty());
+        assert!(server.keys().await.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn extending_rewrites_only_the_expiry_and_keeps_the_data_byte_for_byte() {
+    with_server(|server| async move {
+        let store = server.store().await;
+        let (narvik, clock) = narvik_over(store.clone());
+        // A user id of separators and digits; data with an integer beyond 2^53 (a float
+        // in Lua's cjson), escapes and a field the app no longer has.
+        let user_id = "7:user:12:";
+        let created = create(&narvik, user_id).await;
+        let session_key = store.session_key(&created.session.id);
+        let data = r#"{"username":"al:1:ice \"q\" \u00e9","visits":7,"gone":18446744073709551615}"#;
+        server
+            .replace_value(
+                &session_key,
+                frame(unix_ms(created.session.expires_at), user_id, data),
+            )
+            .await;
+
+        clock.advance(Duration::days(16));
+        let extended = validate(&narvik, created.token.as_str()).await;
+        assert!(extended.is_extended());
+        assert_eq!(extended.user_id, user_id);
+        assert_eq!(extended.data.username, "al:1:ice \"q\" é");
+        let new_ms = unix_ms(extended.expires_at);
+        assert_eq!(
+            server.value(&session_key).await,
+            frame(new_ms, user_id, data)
+        );
+        assert_expires_at(&server, &session_key, new_ms).await;
+        let listed = narvik
+            .fetch_sessions_for_user(user_id)
+            .await
+            .expect("fetch");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].expires_at, extended.expires_at);
     })
     .await;
 }
@@ -520,10 +788,15 @@ async fn update_session_expiry_moves_the_key_expiry_the_stored_expiry_and_the_in
 
         let new_ms = unix_ms(extended.expires_at);
         let session_key = store.session_key(&created.session.id);
-        let stored: String = server
-            .query(redis::cmd("HGET").arg(&session_key).arg("expires_at"))
-            .await;
-        assert_eq!(stored, new_ms.to_string());
+        assert_eq!(
+            server.value(&session_key).await,
+            frame(
+                new_ms,
+                "user-1",
+                r#"{"username":"alice","theme":"dark","visits":3}"#
+            ),
+            "only the leading expires_at changed"
+        );
         assert_expires_at(&server, &session_key, new_ms).await;
         let index_key = store.user_index_key("user-1");
         let score: i64 = server
@@ -824,6 +1097,27 @@ impl Server {
             .unwrap_or_else(|error| panic!("{command:?} failed: {error}"))
     }
 
+    /// Replaces the value at `key` with `value`, keeping the key's expiry.
+    async fn replace_value(&self, key: &str, value: impl AsRef<[u8]>) {
+        self.query::<()>(
+            redis::cmd("SET")
+                .arg(key)
+                .arg(value.as_ref())
+                .arg("KEEPTTL"),
+        )
+        .await;
+    }
+
+    /// The string at `key`.
+    async fn value(&self, key: &str) -> String {
+        self.query(redis::cmd("GET").arg(key)).await
+    }
+
+    /// Whatever is at `key`, in Redis's serialization (any type).
+    async fn dump(&self, key: &str) -> Vec<u8> {
+        self.query(redis::cmd("DUMP").arg(key)).await
+    }
+
     async fn exists(&self, key: &str) -> bool {
         self.query::<bool>(redis::cmd("EXISTS").arg(key)).await
     }
@@ -963,6 +1257,29 @@ async fn fetch<S: SessionStore<AppData>>(
         .fetch_session(session_id)
         .await
         .expect("fetch_session")
+}
+
+/// A session value as the crate documents it:
+/// `{expires_at}:{user_id_len}:{user_id}{data}`, written out here independently of
+/// the store's encoder.
+fn frame(expires_at_ms: i64, user_id: &str, data: &str) -> String {
+    format!("{expires_at_ms}:{}:{user_id}{data}", user_id.len())
+}
+
+/// `bytes` with each `from` replaced by `to`.
+fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut replaced = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        if rest.starts_with(from) {
+            replaced.extend_from_slice(to);
+            rest = &rest[from.len()..];
+        } else {
+            replaced.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    replaced
 }
 
 fn unix_ms(at: OffsetDateTime) -> i64 {

@@ -1,5 +1,5 @@
 -- delete_sessions_for_user: deletes every session of the user, then the index.
--- A member whose hash names another user is left alone.
+-- A member whose session names another user is left alone.
 -- KEYS[1] the user's index
 -- ARGV[1] the session key prefix, ARGV[2] user id
 -- Returns how many sessions were deleted.

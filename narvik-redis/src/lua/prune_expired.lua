@@ -1,6 +1,6 @@
 -- delete_all_expired_sessions, for one SCAN page of user indexes: deletes the
 -- sessions whose expires_at is at or before `now` (the caller's clock) and drops
--- members whose session is gone or belongs to someone else.
+-- members whose session is gone, belongs to someone else or is not framed.
 -- KEYS the user indexes of the page
 -- ARGV[1] the session key prefix, ARGV[2] the user index key prefix,
 -- ARGV[3] now (Unix ms)

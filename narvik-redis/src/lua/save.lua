@@ -1,17 +1,23 @@
--- save_session: stores a new session and lists it in its user's index, as one step.
--- KEYS[1] the session hash, KEYS[2] the user's index
--- ARGV[1] the session key prefix, ARGV[2] session id, ARGV[3] user id,
--- ARGV[4] expires_at (Unix ms), ARGV[5] data (JSON)
+-- save_session: stores a session and lists it in its user's index, as one step.
+-- KEYS[1] the session key, KEYS[2] the user's index
+-- ARGV[1] session id, ARGV[2] expires_at (Unix ms), ARGV[3] the framed value
+-- (whose expires_at is ARGV[2])
 local session, index = KEYS[1], KEYS[2]
-redis.call('DEL', session)
-redis.call('HSET', session, 'user_id', ARGV[3], 'expires_at', ARGV[4], 'data', ARGV[5])
--- An expiry already past deletes the hash at once; it is not indexed then.
-redis.call('PEXPIREAT', session, ARGV[4])
--- Stale members go here too, so the index of a user who never signs out holds no
--- more than their live sessions.
-prune_index(index, ARGV[1], ARGV[3])
-if redis.call('EXISTS', session) == 1 then
-  redis.call('ZADD', index, ARGV[4], ARGV[2])
+local session_id, expires_at = ARGV[1], ARGV[2]
+local now = now_ms()
+if is_past(expires_at, now) then
+  -- Over already: nothing may be left behind (and SET refuses a PXAT at or before
+  -- 0). A session saved before under this id goes.
+  redis.call('DEL', session)
+  redis.call('ZREM', index, session_id)
+  return 0
 end
-settle_index(index)
+redis.call('SET', session, ARGV[3], 'PXAT', expires_at)
+redis.call('ZADD', index, expires_at, session_id)
+-- Members scored before now: their sessions expired by themselves (a key's expiry
+-- and its score are always written together). Dropping them on every save keeps the
+-- index of a user who never signs out as small as their live sessions, without a
+-- walk over its members. Exclusive: Redis keeps a key through its expiry millisecond.
+redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. now)
+extend_index(index, expires_at)
 return 1

@@ -1,23 +1,26 @@
 -- update_session_expiry: moves the expiry of a session that still exists, in the
--- hash, in the key's own expiry and in the user's index. A session that is gone
+-- value, in the key's own expiry and in the user's index. A session that is gone
 -- stays gone: nothing is written then.
--- KEYS[1] the session hash
+-- KEYS[1] the session key
 -- ARGV[1] the user index key prefix, ARGV[2] session id, ARGV[3] expires_at (Unix ms)
 local session = KEYS[1]
-if redis.call('TYPE', session).ok ~= 'hash' then
+local value, frame = read_session(session)
+if not value then
+  -- Gone (signed out meanwhile, or expired), or not a session this store can read:
+  -- validation deletes that one.
   return 0
 end
-local user_id = redis.call('HGET', session, 'user_id')
-redis.call('HSET', session, 'expires_at', ARGV[3])
--- An expiry already past deletes the hash at once.
-redis.call('PEXPIREAT', session, ARGV[3])
-if user_id then
-  local index = ARGV[1] .. user_id
-  if redis.call('EXISTS', session) == 1 then
-    redis.call('ZADD', index, ARGV[3], ARGV[2])
-  else
-    redis.call('ZREM', index, ARGV[2])
-  end
-  settle_index(index)
+local session_id, expires_at = ARGV[2], ARGV[3]
+local index = ARGV[1] .. frame.user_id
+if is_past(expires_at, now_ms()) then
+  redis.call('DEL', session)
+  redis.call('ZREM', index, session_id)
+  return 1
 end
+-- Only the leading expires_at changes; the user id and the data are copied as
+-- stored, never decoded.
+local rewritten = expires_at .. string.sub(value, #frame.expires_at + 1)
+redis.call('SET', session, rewritten, 'PXAT', expires_at)
+redis.call('ZADD', index, expires_at, session_id)
+extend_index(index, expires_at)
 return 1

@@ -110,6 +110,9 @@ pub trait SessionStore<D: SessionData>: Send + Sync + 'static {
 )]
 pub trait FetchUserSessions<D: SessionData>: SessionStore<D> {
     /// Every stored session of `user_id` (expired ones may be included).
+    ///
+    /// A session whose stored data no longer decodes is left out, not an error:
+    /// pass decoded rows through [`codec::decodable_sessions`](crate::codec::decodable_sessions).
     async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<D>>>;
 }
 
