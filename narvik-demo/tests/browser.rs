@@ -24,12 +24,15 @@
 mod support;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use narvik::ManualClock;
 use narvik_demo::Config;
 use support::browser::{require_browser, Browser, Chromedriver};
-use support::{host_port, raw_request, require_server, server_url, unique_name, DemoServer};
+use support::{
+    host_port, raw_request, require_server, server_url, unique_name, DemoServer, RawResponse,
+};
 use time::{Duration, OffsetDateTime};
 
 const PASSWORD: &str = "correct horse battery";
@@ -44,6 +47,51 @@ async fn within_a_minute(test: impl Future<Output = ()>) {
     tokio::time::timeout(std::time::Duration::from_secs(60), test)
         .await
         .expect("the test finishes within a minute");
+}
+
+/// Runs `test` on the demo of `config`, served in-process, with a chromedriver of
+/// its own, failing it if it takes more than a minute; skips without a browser.
+async fn with_demo(config: Config, test: impl AsyncFnOnce(&DemoServer, &Chromedriver)) {
+    if !require_browser() {
+        return;
+    }
+    within_a_minute(async {
+        let server = DemoServer::start(config).await;
+        let driver = Chromedriver::start().await;
+        test(&server, &driver).await;
+    })
+    .await;
+}
+
+/// A new browser, signed up on `server` as `ada` and on the account page.
+async fn signed_up_as_ada(server: &DemoServer, driver: &Chromedriver) -> Browser {
+    let browser = driver.browser(None).await;
+    browser.sign_up(&server.origin(), "ada", PASSWORD).await;
+    browser
+}
+
+/// The value of the browser's session cookie, if it has one.
+async fn session_token(browser: &Browser) -> Option<String> {
+    browser
+        .cookie(COOKIE)
+        .await
+        .map(|cookie| cookie.value().to_owned())
+}
+
+/// `GET /account` with `cookie` (`narvik_session=...`) over a plain `TcpStream`
+/// to the demo at `addr`, as a script replaying a stolen cookie would send it.
+async fn replay_account(addr: SocketAddr, cookie: &str) -> RawResponse {
+    raw_request(addr, "GET", "/account", &[("Cookie", cookie)], "").await
+}
+
+/// Checks `response` sends to the sign-in page, saying the session ended.
+#[track_caller]
+fn assert_session_ended(response: &RawResponse) {
+    assert_eq!(response.status, 303);
+    assert_eq!(
+        response.header("location"),
+        Some("/sign-in?notice=session-ended")
+    );
 }
 
 /// Reloads the page and waits for element `then` on the new one.
@@ -70,20 +118,14 @@ async fn session_rows(browser: &Browser) -> Vec<String> {
 
 #[tokio::test]
 async fn sign_up_signs_in_with_a_secure_http_only_lax_cookie() {
-    if !require_browser() {
-        return;
-    }
-    within_a_minute(async {
-        let server = DemoServer::start(Config::default()).await;
-        let driver = Chromedriver::start().await;
+    with_demo(Config::default(), async |server, driver| {
         let browser = driver.browser(None).await;
-
         browser.goto(&server.url("/sign-up")).await;
         browser.wait_for("#sign-up-form").await;
         browser.screenshot("sign-up").await;
-        browser.fill("#username", "  Ada ").await;
-        browser.fill("#password", PASSWORD).await;
-        browser.click_and_wait("#submit", "#account-username").await;
+        browser
+            .submit_credentials("  Ada ", PASSWORD, "#account-username")
+            .await;
         assert_eq!(browser.path().await, "/account");
         assert_eq!(browser.text("#account-username").await, "ada");
         let device = browser.text("#session-user-agent").await;
@@ -116,8 +158,8 @@ async fn sign_up_signs_in_with_a_secure_http_only_lax_cookie() {
         reload(&browser, "#account-username").await;
         assert_eq!(browser.path().await, "/account");
         assert_eq!(browser.text("#account-username").await, "ada");
-        let again = browser.cookie(COOKIE).await.expect("the session cookie");
-        assert_eq!(again.value(), cookie.value());
+        let again = session_token(&browser).await;
+        assert_eq!(again.as_deref(), Some(cookie.value()));
 
         // The sign-up form is not for the signed-in.
         browser.goto(&server.url("/sign-up")).await;
@@ -130,25 +172,17 @@ async fn sign_up_signs_in_with_a_secure_http_only_lax_cookie() {
 
 #[tokio::test]
 async fn a_wrong_password_is_refused_and_the_right_one_signs_in() {
-    if !require_browser() {
-        return;
-    }
-    within_a_minute(async {
-        let server = DemoServer::start(Config::default()).await;
-        let driver = Chromedriver::start().await;
-        let browser = driver.browser(None).await;
-        browser.sign_up(&server.origin(), "ada", PASSWORD).await;
+    with_demo(Config::default(), async |server, driver| {
+        let browser = signed_up_as_ada(server, driver).await;
 
-        browser
-            .click_and_wait("#sign-out", "#notice[data-notice=signed-out]")
-            .await;
+        browser.sign_out().await;
         assert_eq!(browser.path().await, "/sign-in?notice=signed-out");
         assert!(browser.cookie(COOKIE).await.is_none(), "sign-out clears it");
         browser.screenshot("signed-out").await;
 
-        browser.fill("#username", "ada").await;
-        browser.fill("#password", "not the password").await;
-        browser.click_and_wait("#submit", "#error").await;
+        browser
+            .submit_credentials("ada", "not the password", "#error")
+            .await;
         assert_eq!(browser.text("#error").await, "Wrong username or password.");
         assert!(browser.cookie(COOKIE).await.is_none());
         // The username is filled in again, the password never.
@@ -172,21 +206,14 @@ async fn a_wrong_password_is_refused_and_the_right_one_signs_in() {
 
 #[tokio::test]
 async fn a_taken_username_is_refused_on_sign_up() {
-    if !require_browser() {
-        return;
-    }
-    within_a_minute(async {
-        let server = DemoServer::start(Config::default()).await;
-        let driver = Chromedriver::start().await;
-        let first = driver.browser(None).await;
-        first.sign_up(&server.origin(), "ada", PASSWORD).await;
-        first.close().await;
+    with_demo(Config::default(), async |server, driver| {
+        signed_up_as_ada(server, driver).await.close().await;
 
         let second = driver.browser(None).await;
         second.goto(&server.url("/sign-up")).await;
-        second.fill("#username", "ada").await;
-        second.fill("#password", "another password").await;
-        second.click_and_wait("#submit", "#error").await;
+        second
+            .submit_credentials("ada", "another password", "#error")
+            .await;
         assert!(second.text("#error").await.contains("is taken"));
         assert!(second.cookie(COOKIE).await.is_none());
         second.screenshot("sign-up-taken").await;
@@ -197,44 +224,25 @@ async fn a_taken_username_is_refused_on_sign_up() {
 
 #[tokio::test]
 async fn sign_out_ends_the_session_and_a_replayed_token_is_refused() {
-    if !require_browser() {
-        return;
-    }
-    within_a_minute(async {
-        let server = DemoServer::start(Config::default()).await;
-        let driver = Chromedriver::start().await;
-        let browser = driver.browser(None).await;
-        browser.sign_up(&server.origin(), "ada", PASSWORD).await;
-        let token = browser
-            .cookie(COOKIE)
-            .await
-            .expect("a session")
-            .value()
-            .to_owned();
+    with_demo(Config::default(), async |server, driver| {
+        let browser = signed_up_as_ada(server, driver).await;
+        let token = session_token(&browser).await.expect("a session");
         let stolen = format!("{COOKIE}={token}");
 
         // The token works from anywhere while the session lives...
-        let replayed =
-            raw_request(server.addr, "GET", "/account", &[("Cookie", &stolen)], "").await;
+        let replayed = replay_account(server.addr, &stolen).await;
         assert_eq!(replayed.status, 200);
         assert!(replayed.body.contains("ada"));
 
-        browser
-            .click_and_wait("#sign-out", "#notice[data-notice=signed-out]")
-            .await;
+        browser.sign_out().await;
         assert!(browser.cookie(COOKIE).await.is_none());
         browser.goto(&server.url("/account")).await;
         browser.wait_for("#sign-in-form").await;
         assert_eq!(browser.path().await, "/sign-in");
 
         // ...and nowhere once it is signed out: pages send it to sign in and clear it,
-        let replayed =
-            raw_request(server.addr, "GET", "/account", &[("Cookie", &stolen)], "").await;
-        assert_eq!(replayed.status, 303);
-        assert_eq!(
-            replayed.header("location"),
-            Some("/sign-in?notice=session-ended")
-        );
+        let replayed = replay_account(server.addr, &stolen).await;
+        assert_session_ended(&replayed);
         let cleared = replayed.header("set-cookie").expect("the blank cookie");
         assert!(
             cleared.starts_with("narvik_session=; Max-Age=0;"),
@@ -263,26 +271,15 @@ async fn sign_out_ends_the_session_and_a_replayed_token_is_refused() {
 
 #[tokio::test]
 async fn two_devices_sign_each_other_out() {
-    if !require_browser() {
-        return;
-    }
-    within_a_minute(async {
-        let server = DemoServer::start(Config::default()).await;
+    with_demo(Config::default(), async |server, driver| {
         let base = server.origin();
-        let driver = Chromedriver::start().await;
         let laptop = driver.browser(None).await;
         let phone = driver.browser(Some(PHONE)).await;
         laptop.sign_up(&base, "ada", PASSWORD).await;
         phone.sign_in(&base, "ada", PASSWORD).await;
         assert_ne!(
-            laptop
-                .cookie(COOKIE)
-                .await
-                .map(|cookie| cookie.value().to_owned()),
-            phone
-                .cookie(COOKIE)
-                .await
-                .map(|cookie| cookie.value().to_owned()),
+            session_token(&laptop).await,
+            session_token(&phone).await,
             "each device has its own session"
         );
 
@@ -335,19 +332,13 @@ async fn two_devices_sign_each_other_out() {
 
 #[tokio::test]
 async fn an_expired_session_sends_the_user_back_to_sign_in() {
-    if !require_browser() {
-        return;
-    }
-    within_a_minute(async {
-        let clock = ManualClock::new(OffsetDateTime::now_utc());
-        let config = Config {
-            clock: Arc::new(clock.clone()),
-            ..Config::default()
-        };
-        let server = DemoServer::start(config).await;
-        let driver = Chromedriver::start().await;
-        let browser = driver.browser(None).await;
-        browser.sign_up(&server.origin(), "ada", PASSWORD).await;
+    let clock = ManualClock::new(OffsetDateTime::now_utc());
+    let config = Config {
+        clock: Arc::new(clock.clone()),
+        ..Config::default()
+    };
+    with_demo(config, async |server, driver| {
+        let browser = signed_up_as_ada(server, driver).await;
 
         // Used after 20 days: extended, still signed in.
         clock.advance(Duration::days(20));
@@ -398,12 +389,7 @@ async fn two_instances_share_one_store(name: &str, url_var: &str, default_url: &
             browser.close().await;
             let browser = driver.browser(None).await;
             browser.sign_in(&second.origin(), "ada", PASSWORD).await;
-            let token = browser
-                .cookie(COOKIE)
-                .await
-                .expect("a session")
-                .value()
-                .to_owned();
+            let token = session_token(&browser).await.expect("a session");
             let cookie = format!("{COOKIE}={token}");
 
             // Cookies do not tell ports apart: the browser brings the second's session
@@ -416,16 +402,8 @@ async fn two_instances_share_one_store(name: &str, url_var: &str, default_url: &
             assert_eq!(rows.len(), 2, "{rows:?}");
 
             // Signed out through the first, refused by the second.
-            browser
-                .click_and_wait("#sign-out", "#notice[data-notice=signed-out]")
-                .await;
-            let replayed =
-                raw_request(second.addr, "GET", "/account", &[("Cookie", &cookie)], "").await;
-            assert_eq!(replayed.status, 303);
-            assert_eq!(
-                replayed.header("location"),
-                Some("/sign-in?notice=session-ended")
-            );
+            browser.sign_out().await;
+            assert_session_ended(&replay_account(second.addr, &cookie).await);
             browser.close().await;
         }
     }));

@@ -25,6 +25,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
+use sqlx::query::Query;
 use sqlx::{Database, Pool};
 use tokio::sync::{
     Mutex as AsyncMutex, MutexGuard as AsyncMutexGuard, Semaphore, SemaphorePermit, TryAcquireError,
@@ -154,6 +155,51 @@ impl<DB: Database> Connections<DB> {
             Instant::now(),
             Some((kept, permit)),
         ))
+    }
+
+    /// Runs `query`, a statement that writes, in its [write turn](Self::write_turn).
+    /// A failure, of the statement or of getting a connection, is
+    /// [`narvik::Error::Store`], as is each failure of the two below.
+    pub(crate) async fn execute<'q>(
+        &self,
+        query: Query<'q, DB, DB::Arguments<'q>>,
+    ) -> narvik::Result<()>
+    where
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+        DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    {
+        let _turn = self.write_turn().await.map_err(narvik::Error::store)?;
+        let mut connection = self.acquire().await.map_err(narvik::Error::store)?;
+        let result = query.execute(&mut *connection).await.map(|_| ());
+        connection.finish(result).map_err(narvik::Error::store)
+    }
+
+    /// The row `query` selects, if any.
+    pub(crate) async fn fetch_optional<'q>(
+        &self,
+        query: Query<'q, DB, DB::Arguments<'q>>,
+    ) -> narvik::Result<Option<DB::Row>>
+    where
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+        DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    {
+        let mut connection = self.acquire().await.map_err(narvik::Error::store)?;
+        let result = query.fetch_optional(&mut *connection).await;
+        connection.finish(result).map_err(narvik::Error::store)
+    }
+
+    /// Every row `query` selects.
+    pub(crate) async fn fetch_all<'q>(
+        &self,
+        query: Query<'q, DB, DB::Arguments<'q>>,
+    ) -> narvik::Result<Vec<DB::Row>>
+    where
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+        DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    {
+        let mut connection = self.acquire().await.map_err(narvik::Error::store)?;
+        let result = query.fetch_all(&mut *connection).await;
+        connection.finish(result).map_err(narvik::Error::store)
     }
 
     /// Runs the migration statements, one after the other, on one connection.

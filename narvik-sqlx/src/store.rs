@@ -34,13 +34,15 @@ pub(crate) fn timestamp_from_sql(at: OffsetDateTime) -> Result<OffsetDateTime, B
     Ok(at)
 }
 
-/// Session `session_id` from a row of `user_id, expires_at, data`: the row of a
-/// fetch by id, which leaves out the id it was given (one column less to send,
-/// describe and decode on every validation). A row that does not decode is
-/// [`narvik::Error::Decode`] naming the session.
+/// A session from a row of `user_id, expires_at, data`, which leaves out the id
+/// when the query was given it (`known_id`: the fetch by id, one column less to
+/// send, describe and decode on every validation), or of `id, user_id,
+/// expires_at, data` (the rows of a fetch by user). A row that does not decode is
+/// [`narvik::Error::Decode`], naming the session (no one when even the id does not
+/// decode).
 pub(crate) fn decode_row<'r, R, E, D>(
     row: &'r R,
-    session_id: &str,
+    known_id: Option<&str>,
     expires_at_from_sql: fn(E) -> Result<OffsetDateTime, BoxError>,
 ) -> narvik::Result<Session<D>>
 where
@@ -50,43 +52,16 @@ where
     E: Decode<'r, R::Database> + Type<R::Database>,
     D: SessionData,
 {
-    decode_columns(row, 0, session_id, expires_at_from_sql)
-}
-
-/// A session from a row of `id, user_id, expires_at, data`: the rows of a fetch by
-/// user. A row that does not decode is [`narvik::Error::Decode`], naming the
-/// session (no one when even the id does not decode).
-pub(crate) fn decode_row_with_id<'r, R, E, D>(
-    row: &'r R,
-    expires_at_from_sql: fn(E) -> Result<OffsetDateTime, BoxError>,
-) -> narvik::Result<Session<D>>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-    E: Decode<'r, R::Database> + Type<R::Database>,
-    D: SessionData,
-{
-    let id: String = row
-        .try_get(0)
-        .map_err(|source| narvik::Error::decode("", source))?;
-    decode_columns(row, 1, &id, expires_at_from_sql)
-}
-
-/// Session `session_id` from `user_id, expires_at, data` starting at column `first`.
-fn decode_columns<'r, R, E, D>(
-    row: &'r R,
-    first: usize,
-    session_id: &str,
-    expires_at_from_sql: fn(E) -> Result<OffsetDateTime, BoxError>,
-) -> narvik::Result<Session<D>>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-    E: Decode<'r, R::Database> + Type<R::Database>,
-    D: SessionData,
-{
+    let read_id;
+    let (session_id, first) = match known_id {
+        Some(session_id) => (session_id, 0),
+        None => {
+            read_id = row
+                .try_get::<String, _>(0)
+                .map_err(|source| narvik::Error::decode("", source))?;
+            (read_id.as_str(), 1)
+        }
+    };
     let undecodable = |source: BoxError| narvik::Error::decode(session_id, source);
     let user_id: String = row
         .try_get(first)
@@ -235,41 +210,6 @@ macro_rules! sql_store {
                         source,
                     })
             }
-
-            async fn execute<'q>(
-                &self,
-                query: ::sqlx::query::Query<'q, $Db, <$Db as ::sqlx::Database>::Arguments<'q>>,
-            ) -> ::narvik::Result<()> {
-                // Every statement run here writes.
-                let _turn = self
-                    .connections
-                    .write_turn()
-                    .await
-                    .map_err(::narvik::Error::store)?;
-                let mut connection = self
-                    .connections
-                    .acquire()
-                    .await
-                    .map_err(::narvik::Error::store)?;
-                let result = query.execute(&mut *connection).await;
-                connection
-                    .finish(result)
-                    .map(|_| ())
-                    .map_err(::narvik::Error::store)
-            }
-
-            async fn fetch_all<'q>(
-                &self,
-                query: ::sqlx::query::Query<'q, $Db, <$Db as ::sqlx::Database>::Arguments<'q>>,
-            ) -> ::narvik::Result<::std::vec::Vec<<$Db as ::sqlx::Database>::Row>> {
-                let mut connection = self
-                    .connections
-                    .acquire()
-                    .await
-                    .map_err(::narvik::Error::store)?;
-                let result = query.fetch_all(&mut *connection).await;
-                connection.finish(result).map_err(::narvik::Error::store)
-            }
         }
 
         #[::narvik::async_trait]
@@ -284,24 +224,16 @@ macro_rules! sql_store {
                     .bind(session.user_id.as_str())
                     .bind(expires_at)
                     .bind(data);
-                self.execute(query).await
+                self.connections.execute(query).await
             }
 
             async fn fetch_session(
                 &self,
                 session_id: &str,
             ) -> ::narvik::Result<::core::option::Option<::narvik::Session<D>>> {
-                let mut connection = self
-                    .connections
-                    .acquire()
-                    .await
-                    .map_err(::narvik::Error::store)?;
-                let result = ::sqlx::query(&self.statements.select)
-                    .bind(session_id)
-                    .fetch_optional(&mut *connection)
-                    .await;
-                let row = connection.finish(result).map_err(::narvik::Error::store)?;
-                row.map(|row| $crate::store::decode_row(&row, session_id, $from_sql))
+                let query = ::sqlx::query(&self.statements.select).bind(session_id);
+                let row = self.connections.fetch_optional(query).await?;
+                row.map(|row| $crate::store::decode_row(&row, Some(session_id), $from_sql))
                     .transpose()
             }
 
@@ -314,12 +246,12 @@ macro_rules! sql_store {
                 let query = ::sqlx::query(&self.statements.update_expiry)
                     .bind(expires_at)
                     .bind(session_id);
-                self.execute(query).await
+                self.connections.execute(query).await
             }
 
             async fn delete_session(&self, session_id: &str) -> ::narvik::Result<()> {
-                self.execute(::sqlx::query(&self.statements.delete).bind(session_id))
-                    .await
+                let query = ::sqlx::query(&self.statements.delete).bind(session_id);
+                self.connections.execute(query).await
             }
         }
 
@@ -329,12 +261,11 @@ macro_rules! sql_store {
                 &self,
                 user_id: &str,
             ) -> ::narvik::Result<::std::vec::Vec<::narvik::Session<D>>> {
-                let rows = self
-                    .fetch_all(::sqlx::query(&self.statements.select_by_user).bind(user_id))
-                    .await?;
+                let query = ::sqlx::query(&self.statements.select_by_user).bind(user_id);
+                let rows = self.connections.fetch_all(query).await?;
                 ::narvik::codec::decodable_sessions(
                     rows.iter()
-                        .map(|row| $crate::store::decode_row_with_id(row, $from_sql)),
+                        .map(|row| $crate::store::decode_row(row, None, $from_sql)),
                 )
             }
         }
@@ -342,8 +273,8 @@ macro_rules! sql_store {
         #[::narvik::async_trait]
         impl<D: ::narvik::SessionData> ::narvik::DeleteUserSessions<D> for $Store<D> {
             async fn delete_sessions_for_user(&self, user_id: &str) -> ::narvik::Result<()> {
-                self.execute(::sqlx::query(&self.statements.delete_by_user).bind(user_id))
-                    .await
+                let query = ::sqlx::query(&self.statements.delete_by_user).bind(user_id);
+                self.connections.execute(query).await
             }
         }
 
@@ -354,8 +285,8 @@ macro_rules! sql_store {
                 now: ::narvik::time::OffsetDateTime,
             ) -> ::narvik::Result<()> {
                 let now: $Expires = $to_sql($crate::store::to_micros(now))?;
-                self.execute(::sqlx::query(&self.statements.delete_expired).bind(now))
-                    .await
+                let query = ::sqlx::query(&self.statements.delete_expired).bind(now);
+                self.connections.execute(query).await
             }
         }
     };

@@ -1,9 +1,19 @@
 //! Helpers shared by the integration tests of narvik in `tests/`.
 //!
+//! [`narvik_over`] and [`with_manual_clock`] make a [`Narvik`](narvik::Narvik) on a
+//! [`ManualClock`](narvik::ManualClock) at [`START`]; [`create`], [`validate`],
+//! [`stored`] and [`sessions_of`] are its calls that fail the test on an error.
+//!
 //! [`JsonRows`] is a store kept the way a SQL store keeps sessions: one row per
 //! session, the custom data as JSON text written by [`narvik::codec`]. The tests use
 //! it to run the conformance suite against a [`CallbackStore`], and to plant rows of
 //! "old" JSON that an earlier version of the data type wrote.
+
+mod calls;
+mod manual_clock;
+
+pub use calls::{create, sessions_of, stored, validate};
+pub use manual_clock::{narvik_over, with_manual_clock};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -138,9 +148,10 @@ impl JsonRows {
             .filter(|(_, row)| row.user_id == user_id)
             .map(|(session_id, row)| (session_id.clone(), row.clone()))
             .collect();
-        rows.into_iter()
-            .map(|(session_id, row)| decode_row(session_id, row))
-            .collect()
+        narvik::codec::decodable_sessions(
+            rows.into_iter()
+                .map(|(session_id, row)| decode_row(session_id, row)),
+        )
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, StoredRow>> {

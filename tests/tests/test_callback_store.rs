@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use narvik::store::callbacks::Provided;
-use narvik::{CallbackStore, ManualClock, Narvik, Session, SessionData};
-use narvik_tests::START;
+use narvik::{CallbackStore, Narvik, Session, SessionData};
+use narvik_tests::{narvik_over, START};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -134,17 +134,6 @@ impl Recorder {
     }
 }
 
-type Auth = Narvik<AppData, CallbackStore<AppData, Provided, Provided, Provided>>;
-
-fn narvik_over(recorder: &Recorder) -> (Auth, ManualClock) {
-    let clock = ManualClock::new(START);
-    let narvik = Narvik::builder(recorder.store())
-        .clock(clock.clone())
-        .build()
-        .unwrap_or_else(|error| panic!("valid settings: {error}"));
-    (narvik, clock)
-}
-
 fn john() -> AppData {
     AppData {
         username: "johnsmith".to_owned(),
@@ -155,7 +144,7 @@ fn john() -> AppData {
 #[tokio::test]
 async fn custom_data_given_at_creation_reaches_the_save_callback() {
     let recorder = Recorder::default();
-    let (narvik, _clock) = narvik_over(&recorder);
+    let (narvik, _clock) = narvik_over(recorder.store());
     let created = narvik.create_session("123", john()).await.expect("create");
 
     let calls = recorder.take_calls();
@@ -179,7 +168,7 @@ async fn custom_data_given_at_creation_reaches_the_save_callback() {
 #[tokio::test]
 async fn save_callback_fills_in_created_at_and_create_returns_that_session() {
     let recorder = Recorder::default();
-    let (narvik, _clock) = narvik_over(&recorder);
+    let (narvik, _clock) = narvik_over(recorder.store());
     let created = narvik.create_session("123", john()).await.expect("create");
 
     assert_eq!(
@@ -202,7 +191,7 @@ async fn save_callback_fills_in_created_at_and_create_returns_that_session() {
 #[tokio::test]
 async fn validate_fetches_by_session_id_and_updates_expiry_on_extension() {
     let recorder = Recorder::default();
-    let (narvik, clock) = narvik_over(&recorder);
+    let (narvik, clock) = narvik_over(recorder.store());
     let created = narvik.create_session("123", john()).await.expect("create");
     let session_id = created.session.id.clone();
     recorder.take_calls();
@@ -232,7 +221,7 @@ async fn validate_fetches_by_session_id_and_updates_expiry_on_extension() {
 #[tokio::test]
 async fn validate_deletes_an_expired_session_through_the_delete_callback() {
     let recorder = Recorder::default();
-    let (narvik, clock) = narvik_over(&recorder);
+    let (narvik, clock) = narvik_over(recorder.store());
     let created = narvik.create_session("123", john()).await.expect("create");
     let session_id = created.session.id.clone();
     recorder.take_calls();
@@ -253,7 +242,7 @@ async fn validate_deletes_an_expired_session_through_the_delete_callback() {
 #[tokio::test]
 async fn invalidate_calls_the_delete_callback() {
     let recorder = Recorder::default();
-    let (narvik, _clock) = narvik_over(&recorder);
+    let (narvik, _clock) = narvik_over(recorder.store());
     let created = narvik.create_session("123", john()).await.expect("create");
     recorder.take_calls();
 
@@ -267,7 +256,7 @@ async fn invalidate_calls_the_delete_callback() {
 #[tokio::test]
 async fn optional_callbacks_are_called_with_their_arguments() {
     let recorder = Recorder::default();
-    let (narvik, clock) = narvik_over(&recorder);
+    let (narvik, clock) = narvik_over(recorder.store());
     let first = narvik.create_session("123", john()).await.expect("create");
     let second = narvik.create_session("123", john()).await.expect("create");
     narvik.create_session("456", john()).await.expect("create");

@@ -3,25 +3,14 @@
 
 use std::collections::BTreeSet;
 
-use narvik::{ManualClock, MemoryStore, Narvik, SessionStore, SessionToken};
-use narvik_tests::START;
+use narvik::{MemoryStore, SessionStore, SessionToken};
+use narvik_tests::narvik_over;
 use time::Duration;
 use tokio::task::JoinSet;
 
 const TASKS: usize = 64;
 const SESSIONS_PER_TASK: usize = 50;
 const USERS: usize = 4;
-
-type Auth = Narvik<(), MemoryStore<()>>;
-
-fn narvik_over(store: MemoryStore<()>) -> (Auth, ManualClock) {
-    let clock = ManualClock::new(START);
-    let narvik = Narvik::builder(store)
-        .clock(clock.clone())
-        .build()
-        .unwrap_or_else(|error| panic!("valid settings: {error}"));
-    (narvik, clock)
-}
 
 async fn join_all<T: 'static>(mut tasks: JoinSet<T>) -> Vec<T> {
     let mut outputs = Vec::new();

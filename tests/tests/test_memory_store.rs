@@ -1,23 +1,9 @@
 //! `MemoryStore`, the built-in store: the original's in-memory adapter flow and the
 //! optional operations.
 
-use narvik::{
-    DeleteExpiredSessions, FetchUserSessions, ManualClock, MemoryStore, Narvik, Session,
-    SessionStore,
-};
-use narvik_tests::START;
+use narvik::{DeleteExpiredSessions, FetchUserSessions, MemoryStore, Session, SessionStore};
+use narvik_tests::{create, narvik_over, sessions_of, stored, validate, START};
 use time::Duration;
-
-type Auth = Narvik<(), MemoryStore<()>>;
-
-fn narvik_over(store: MemoryStore<()>) -> (Auth, ManualClock) {
-    let clock = ManualClock::new(START);
-    let narvik = Narvik::builder(store)
-        .clock(clock.clone())
-        .build()
-        .unwrap_or_else(|error| panic!("valid settings: {error}"));
-    (narvik, clock)
-}
 
 #[tokio::test]
 async fn in_memory_adapter_flow_signs_in_validates_and_signs_out() {
@@ -25,33 +11,22 @@ async fn in_memory_adapter_flow_signs_in_validates_and_signs_out() {
     let (narvik, clock) = narvik_over(store.clone());
 
     // Sign-in.
-    let created = narvik.create_session("123", ()).await.expect("create");
+    let created = create(&narvik, "123", ()).await;
     assert!(created.session.is_new());
     assert_eq!(store.len(), 1);
 
     // A request later: valid, not extended.
     clock.advance(Duration::days(1));
-    let session = narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect("validate")
-        .expect("valid");
+    let session = validate(&narvik, &created.token).await.expect("valid");
     assert!(!session.is_new() && !session.is_extended());
 
     // Much later: extended.
     clock.advance(Duration::days(20));
-    let session = narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect("validate")
-        .expect("valid");
+    let session = validate(&narvik, &created.token).await.expect("valid");
     assert!(session.is_extended());
 
     // Listed among the user's sessions.
-    let listed = narvik
-        .fetch_sessions_for_user("123")
-        .await
-        .expect("fetch for user");
+    let listed = sessions_of(&narvik, "123").await;
     assert_eq!(listed, std::slice::from_ref(&session));
 
     // Sign-out.
@@ -59,17 +34,9 @@ async fn in_memory_adapter_flow_signs_in_validates_and_signs_out() {
         .invalidate_session(&session.id)
         .await
         .expect("invalidate");
-    assert!(narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect("validate")
-        .is_none());
+    assert!(validate(&narvik, &created.token).await.is_none());
     assert!(store.is_empty());
-    assert!(narvik
-        .fetch_sessions_for_user("123")
-        .await
-        .expect("fetch for user")
-        .is_empty());
+    assert!(sessions_of(&narvik, "123").await.is_empty());
 }
 
 #[tokio::test]
@@ -77,32 +44,19 @@ async fn fetch_sessions_for_user_lists_every_session_of_that_user_only() {
     let (narvik, _clock) = narvik_over(MemoryStore::new());
     let mut mine = Vec::new();
     for _ in 0..3 {
-        mine.push(
-            narvik
-                .create_session("123", ())
-                .await
-                .expect("create")
-                .session
-                .id,
-        );
+        mine.push(create(&narvik, "123", ()).await.session.id);
     }
-    narvik.create_session("456", ()).await.expect("create");
+    create(&narvik, "456", ()).await;
 
-    let mut listed: Vec<String> = narvik
-        .fetch_sessions_for_user("123")
+    let mut listed: Vec<String> = sessions_of(&narvik, "123")
         .await
-        .expect("fetch for user")
         .into_iter()
         .map(|session| session.id)
         .collect();
     listed.sort();
     mine.sort();
     assert_eq!(listed, mine);
-    assert!(narvik
-        .fetch_sessions_for_user("789")
-        .await
-        .expect("fetch for user")
-        .is_empty());
+    assert!(sessions_of(&narvik, "789").await.is_empty());
 }
 
 #[tokio::test]
@@ -110,42 +64,30 @@ async fn delete_sessions_for_user_signs_that_user_out_everywhere() {
     let store = MemoryStore::new();
     let (narvik, _clock) = narvik_over(store.clone());
     let mine = [
-        narvik.create_session("123", ()).await.expect("create"),
-        narvik.create_session("123", ()).await.expect("create"),
+        create(&narvik, "123", ()).await,
+        create(&narvik, "123", ()).await,
     ];
-    let theirs = narvik.create_session("456", ()).await.expect("create");
+    let theirs = create(&narvik, "456", ()).await;
 
     narvik
         .delete_sessions_for_user("123")
         .await
         .expect("delete for user");
     for created in &mine {
-        assert!(narvik
-            .validate_session(created.token.as_str())
-            .await
-            .expect("validate")
-            .is_none());
+        assert!(validate(&narvik, &created.token).await.is_none());
     }
-    assert!(narvik
-        .validate_session(theirs.token.as_str())
-        .await
-        .expect("validate")
-        .is_some());
+    assert!(validate(&narvik, &theirs.token).await.is_some());
     assert_eq!(store.len(), 1);
-    assert!(narvik
-        .fetch_sessions_for_user("123")
-        .await
-        .expect("fetch for user")
-        .is_empty());
+    assert!(sessions_of(&narvik, "123").await.is_empty());
 }
 
 #[tokio::test]
 async fn delete_all_expired_sessions_keeps_live_sessions() {
     let store = MemoryStore::new();
     let (narvik, clock) = narvik_over(store.clone());
-    let old = narvik.create_session("123", ()).await.expect("create");
+    let old = create(&narvik, "123", ()).await;
     clock.advance(Duration::days(10));
-    let young = narvik.create_session("123", ()).await.expect("create");
+    let young = create(&narvik, "123", ()).await;
 
     clock.advance(Duration::days(20));
     narvik
@@ -153,15 +95,8 @@ async fn delete_all_expired_sessions_keeps_live_sessions() {
         .await
         .expect("delete expired");
     assert_eq!(store.len(), 1);
-    assert!(store
-        .fetch_session(&old.session.id)
-        .await
-        .expect("fetch")
-        .is_none());
-    let listed = narvik
-        .fetch_sessions_for_user("123")
-        .await
-        .expect("fetch for user");
+    assert!(stored(&narvik, &old.session.id).await.is_none());
+    let listed = sessions_of(&narvik, "123").await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, young.session.id);
 }

@@ -3,8 +3,8 @@
 use std::error::Error as _;
 use std::fmt;
 
-use narvik::{CallbackStore, Error, ManualClock, Narvik, Session};
-use narvik_tests::{JsonRows, START};
+use narvik::{CallbackStore, Error, Narvik, Session};
+use narvik_tests::{narvik_over, JsonRows};
 use time::Duration;
 
 /// The backend's own error, to find again through `source()`.
@@ -73,15 +73,6 @@ fn failing_store(rows: &JsonRows, failing: Failing) -> CallbackStore<()> {
             }
         },
     )
-}
-
-fn narvik_over(store: CallbackStore<()>) -> (Narvik<(), CallbackStore<()>>, ManualClock) {
-    let clock = ManualClock::new(START);
-    let narvik = Narvik::builder(store)
-        .clock(clock.clone())
-        .build()
-        .unwrap_or_else(|error| panic!("valid settings: {error}"));
-    (narvik, clock)
 }
 
 /// Checks `error` is a store error whose source is [`BackendDown`].

@@ -18,7 +18,6 @@ mod sql;
 )]
 mod support;
 
-use narvik::testing::TestData;
 use narvik_sqlx::sqlx;
 use narvik_sqlx::sqlx::mysql::{MySqlConnectOptions, MySqlPool};
 use narvik_sqlx::MySqlStore;
@@ -29,21 +28,16 @@ use crate::sql::{Kind, Row, SqlDb};
 struct MySql;
 
 impl Kind for MySql {
-    type Store = MySqlStore<TestData>;
-    type Db = sqlx::MySql;
-
-    const TABLE_PREFIX: &'static str = "narvik_my";
-
-    async fn url() -> Option<String> {
-        sql::url_of_server(
-            "MySQL",
-            "NARVIK_TEST_MYSQL_URL",
-            "mysql://root@127.0.0.1:3306/test",
-        )
-        .await
+    sql::server_kind_items! {
+        store: MySqlStore,
+        database: sqlx::MySql,
+        connect_options: MySqlConnectOptions,
+        table_prefix: "narvik_my",
+        quote: '`',
+        server: "MySQL",
+        url_from: "NARVIK_TEST_MYSQL_URL",
+        default_url: "mysql://root@127.0.0.1:3306/test",
     }
-
-    sql::store_constructors!(MySqlStore, MySqlConnectOptions);
 
     async fn plant(pool: &MySqlPool, table: &str, row: Row<'_>) {
         let statement =
@@ -66,13 +60,6 @@ impl Kind for MySql {
     async fn primary_key(pool: &MySqlPool, table: &str) -> Vec<String> {
         let select = "CAST(column_name AS CHAR)";
         statistics(pool, table, select, "index_name = 'PRIMARY'").await
-    }
-
-    async fn drop_table(pool: &MySqlPool, table: &str) {
-        sqlx::query(&format!("DROP TABLE IF EXISTS `{table}`"))
-            .execute(pool)
-            .await
-            .expect("drop a test table");
     }
 }
 

@@ -18,7 +18,6 @@ mod sql;
 )]
 mod support;
 
-use narvik::testing::TestData;
 use narvik_sqlx::sqlx;
 use narvik_sqlx::sqlx::postgres::{PgConnectOptions, PgPool};
 use narvik_sqlx::PostgresStore;
@@ -29,21 +28,16 @@ use crate::sql::{Kind, Row, SqlDb};
 struct Postgres;
 
 impl Kind for Postgres {
-    type Store = PostgresStore<TestData>;
-    type Db = sqlx::Postgres;
-
-    const TABLE_PREFIX: &'static str = "narvik_pg";
-
-    async fn url() -> Option<String> {
-        sql::url_of_server(
-            "PostgreSQL",
-            "NARVIK_TEST_POSTGRES_URL",
-            "postgres://postgres@127.0.0.1:5432/test",
-        )
-        .await
+    sql::server_kind_items! {
+        store: PostgresStore,
+        database: sqlx::Postgres,
+        connect_options: PgConnectOptions,
+        table_prefix: "narvik_pg",
+        quote: '"',
+        server: "PostgreSQL",
+        url_from: "NARVIK_TEST_POSTGRES_URL",
+        default_url: "postgres://postgres@127.0.0.1:5432/test",
     }
-
-    sql::store_constructors!(PostgresStore, PgConnectOptions);
 
     async fn plant(pool: &PgPool, table: &str, row: Row<'_>) {
         let statement = format!(
@@ -81,13 +75,6 @@ impl Kind for Postgres {
         .fetch_all(pool)
         .await
         .expect("read the primary key")
-    }
-
-    async fn drop_table(pool: &PgPool, table: &str) {
-        sqlx::query(&format!("DROP TABLE IF EXISTS \"{table}\""))
-            .execute(pool)
-            .await
-            .expect("drop a test table");
     }
 }
 

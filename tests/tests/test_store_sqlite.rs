@@ -21,9 +21,9 @@ use narvik::{SessionStore, SessionToken};
 use narvik_sqlx::sqlx::sqlite::SqlitePoolOptions;
 use narvik_sqlx::sqlx::{self, SqlitePool};
 use narvik_sqlx::SqliteStore;
-use narvik_tests::START;
+use narvik_tests::{narvik_over, START};
 
-use crate::sql::{narvik_over, Kind, Row, SqlDb, SESSION_LENGTH};
+use crate::sql::{Kind, Row, SqlDb, SESSION_LENGTH};
 use crate::support::unique_name;
 
 /// A database file of its own in a temporary folder, removed on close.

@@ -17,12 +17,15 @@
 //! | an unknown path; a known one with another method | `404`; `405` (axum's, given a page by [`explain_and_harden`](super::explain_and_harden)) |
 //! | the store failing | `503` |
 
+use std::future::Future;
+
 use axum::extract::rejection::FormRejection;
 use axum::extract::State;
 use axum::http::header::{self, HeaderMap};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use maud::Markup;
 use narvik_axum::{Session, SessionRejection};
 use serde::Deserialize;
 
@@ -212,39 +215,24 @@ pub(super) async fn sign_up(
     headers: HeaderMap,
     form: Result<Form<Credentials>, FormRejection>,
 ) -> Response {
-    let result = async {
-        let Form(form) = form.map_err(|rejection| Problem::from_form(&rejection))?;
-        let refuse = |status: StatusCode, error: &str| {
-            let form = FormState {
-                username: &form.username,
-                error: Some(error),
-                notice: None,
-            };
-            pages::respond(status, pages::sign_up(&form, &state.store_label))
-        };
-        let username = users::normalize_username(&form.username);
-        let checked = users::check_new_username(&username)
-            .and_then(|()| users::check_new_password(&form.password));
-        if let Err(error) = checked {
-            return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, &error));
-        }
-        let account = match state
-            .accounts
-            .sign_up(username.clone(), form.password.clone())
+    let accounts = &state.accounts;
+    let account_of = |username: String, password: String| async move {
+        users::check_new_username(&username)
+            .and_then(|()| users::check_new_password(&password))
+            .map_err(|error| Refusal::Form(StatusCode::UNPROCESSABLE_ENTITY, error))?;
+        accounts
+            .sign_up(username.clone(), password)
             .await
-        {
-            Ok(account) => account,
-            Err(SignUpError::UsernameTaken) => {
-                let error = format!("The username “{username}” is taken. Choose another one.");
-                return Ok(refuse(StatusCode::CONFLICT, &error));
-            }
-            Err(SignUpError::Failed(error)) => return Err(error.into()),
-        };
-        start_session(&state, &sessions, &headers, &account).await?;
-        Ok(Redirect::to("/account").into_response())
-    }
-    .await;
-    answer(&state, result)
+            .map_err(|error| match error {
+                SignUpError::UsernameTaken => Refusal::Form(
+                    StatusCode::CONFLICT,
+                    format!("The username “{username}” is taken. Choose another one."),
+                ),
+                SignUpError::Failed(error) => Refusal::Problem(error.into()),
+            })
+    };
+    let page = pages::sign_up;
+    sign_in_with_form(&state, &sessions, &headers, form, page, account_of).await
 }
 
 /// `POST /sign-in`: checks the password and signs in.
@@ -254,48 +242,80 @@ pub(super) async fn sign_in(
     headers: HeaderMap,
     form: Result<Form<Credentials>, FormRejection>,
 ) -> Response {
-    let result = async {
-        let Form(form) = form.map_err(|rejection| Problem::from_form(&rejection))?;
-        let refuse = |status: StatusCode, error: &str| {
-            let form = FormState {
-                username: &form.username,
-                error: Some(error),
-                notice: None,
-            };
-            pages::respond(status, pages::sign_in(&form, &state.store_label))
-        };
-        let username = users::normalize_username(&form.username);
-        if username.is_empty() || form.password.is_empty() {
-            let error = "Enter your username and your password.";
-            return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, error));
+    let accounts = &state.accounts;
+    let account_of = |username: String, password: String| async move {
+        if username.is_empty() || password.is_empty() {
+            let error = "Enter your username and your password.".to_owned();
+            return Err(Refusal::Form(StatusCode::UNPROCESSABLE_ENTITY, error));
         }
         // No account has such a name or password: refuse before hashing anything.
         if username.chars().count() > USERNAME_MAX_CHARS
-            || form.password.chars().count() > PASSWORD_MAX_CHARS
+            || password.chars().count() > PASSWORD_MAX_CHARS
         {
             let error = format!(
                 "A username has at most {USERNAME_MAX_CHARS} characters, \
                  a password at most {PASSWORD_MAX_CHARS}."
             );
-            return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, &error));
+            return Err(Refusal::Form(StatusCode::UNPROCESSABLE_ENTITY, error));
         }
-        let account = match state
-            .accounts
-            .sign_in(&username, form.password.clone())
+        accounts
+            .sign_in(&username, password)
             .await
-        {
+            .map_err(|error| match error {
+                SignInError::WrongCredentials => Refusal::Form(
+                    StatusCode::UNAUTHORIZED,
+                    "Wrong username or password.".to_owned(),
+                ),
+                SignInError::Failed(error) => Refusal::Problem(error.into()),
+            })
+    };
+    let page = pages::sign_in;
+    sign_in_with_form(&state, &sessions, &headers, form, page, account_of).await
+}
+
+/// Why a sign-up or sign-in form signs no one in.
+enum Refusal {
+    /// The form again, with this status and this error.
+    Form(StatusCode, String),
+    /// A failure: the page of the problem.
+    Problem(Problem),
+}
+
+/// What `POST /sign-up` and `POST /sign-in` share: reads the form, has
+/// `account_of` make or find the account of the normalized username and the
+/// password, and signs it in. A [`Refusal::Form`] shows the form of `page` again,
+/// with the username as typed (never the password) and the error.
+async fn sign_in_with_form<Found>(
+    state: &AppState,
+    sessions: &Sessions,
+    headers: &HeaderMap,
+    form: Result<Form<Credentials>, FormRejection>,
+    page: fn(&FormState<'_>, &str) -> Markup,
+    account_of: impl FnOnce(String, String) -> Found,
+) -> Response
+where
+    Found: Future<Output = Result<Account, Refusal>>,
+{
+    let result = async {
+        let Form(form) = form.map_err(|rejection| Problem::from_form(&rejection))?;
+        let username = users::normalize_username(&form.username);
+        let account = match account_of(username, form.password).await {
             Ok(account) => account,
-            Err(SignInError::WrongCredentials) => {
-                let error = "Wrong username or password.";
-                return Ok(refuse(StatusCode::UNAUTHORIZED, error));
+            Err(Refusal::Form(status, error)) => {
+                let form = FormState {
+                    username: &form.username,
+                    error: Some(&error),
+                    notice: None,
+                };
+                return Ok(pages::respond(status, page(&form, &state.store_label)));
             }
-            Err(SignInError::Failed(error)) => return Err(error.into()),
+            Err(Refusal::Problem(problem)) => return Err(problem),
         };
-        start_session(&state, &sessions, &headers, &account).await?;
+        start_session(state, sessions, headers, &account).await?;
         Ok(Redirect::to("/account").into_response())
     }
     .await;
-    answer(&state, result)
+    answer(state, result)
 }
 
 /// Signs `account` in: ends the session the browser had, if any (a new sign-in gets

@@ -232,20 +232,32 @@ impl Browser {
         }
     }
 
+    /// Types `username` and `password` into the form on the page, submits it and
+    /// waits for element `then` on the page it leads to.
+    pub async fn submit_credentials(&self, username: &str, password: &str, then: &str) -> Element {
+        self.fill("#username", username).await;
+        self.fill("#password", password).await;
+        self.click_and_wait("#submit", then).await
+    }
+
     /// Signs up through the form at `base` and waits for the account page.
     pub async fn sign_up(&self, base: &str, username: &str, password: &str) {
         self.goto(&format!("{base}/sign-up")).await;
-        self.fill("#username", username).await;
-        self.fill("#password", password).await;
-        self.click_and_wait("#submit", "#account-username").await;
+        self.submit_credentials(username, password, "#account-username")
+            .await;
     }
 
     /// Signs in through the form at `base` and waits for the account page.
     pub async fn sign_in(&self, base: &str, username: &str, password: &str) {
         self.goto(&format!("{base}/sign-in")).await;
-        self.fill("#username", username).await;
-        self.fill("#password", password).await;
-        self.click_and_wait("#submit", "#account-username").await;
+        self.submit_credentials(username, password, "#account-username")
+            .await;
+    }
+
+    /// Clicks "Sign out" and waits for the sign-in page that says so.
+    pub async fn sign_out(&self) {
+        self.click_and_wait("#sign-out", "#notice[data-notice=signed-out]")
+            .await;
     }
 
     /// The cookie named `name`, as the browser keeps it (all its attributes).
