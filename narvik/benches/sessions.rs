@@ -167,19 +167,12 @@ fn app_data(index: usize) -> AppData {
 }
 
 /// SHA-256 of `token` as lower-case hex, on the stack: the floor's id, made as
-/// cheaply as narvik makes its own (a branch-free loop the compiler vectorizes).
+/// narvik makes its own (`const-hex`, vectorized).
 fn floor_session_id(token: &str) -> [u8; 64] {
     let digest = Sha256::digest(token.as_bytes());
     let mut hex = [0u8; 64];
-    for (pair, &byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
-        pair[0] = hex_digit(byte >> 4);
-        pair[1] = hex_digit(byte & 0x0f);
-    }
+    const_hex::encode_to_slice(digest, &mut hex).expect("64 hex digits for 32 bytes");
     hex
-}
-
-fn hex_digit(nibble: u8) -> u8 {
-    nibble + b'0' + u8::from(nibble > 9) * (b'a' - b'0' - 10)
 }
 
 impl Fixture {

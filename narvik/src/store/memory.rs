@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -26,10 +25,10 @@ struct Shared<D> {
     /// session id -> session. A boxed id keeps the slot small, which pays more on
     /// every insert (fewer cache lines to write) than an id inline would save on a
     /// lookup.
-    sessions: DashMap<Box<str>, StoredSession<D>, SessionIdHasherBuilder>,
+    sessions: DashMap<Box<str>, StoredSession<D>, SessionIdHasher>,
     /// user id -> that user's session ids; kept in step with `sessions`. User ids
     /// may be chosen by users, so this map keeps std's keyed SipHash.
-    session_ids_by_user: DashMap<Box<str>, HashSet<Box<str>, SessionIdHasherBuilder>>,
+    session_ids_by_user: DashMap<Box<str>, HashSet<Box<str>, SessionIdHasher>>,
 }
 
 /// A session as the map keeps it; its id is the key.
@@ -46,7 +45,7 @@ impl<D> MemoryStore<D> {
         // measured no better than 8 with two threads validating.
         Self {
             shared: Arc::new(Shared {
-                sessions: DashMap::with_hasher(SessionIdHasherBuilder::new()),
+                sessions: DashMap::with_hasher(SessionIdHasher::default()),
                 session_ids_by_user: DashMap::new(),
             }),
         }
@@ -268,120 +267,14 @@ impl StoredUserId {
     }
 }
 
-/// Builds [`SessionIdHasher`]s with a seed drawn once per store.
-#[derive(Clone)]
-struct SessionIdHasherBuilder {
-    seed: u64,
-}
-
-impl SessionIdHasherBuilder {
-    fn new() -> Self {
-        Self {
-            seed: rand::random(),
-        }
-    }
-}
-
-impl Default for SessionIdHasherBuilder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl BuildHasher for SessionIdHasherBuilder {
-    type Hasher = SessionIdHasher;
-
-    #[inline]
-    fn build_hasher(&self) -> SessionIdHasher {
-        SessionIdHasher { state: self.seed }
-    }
-}
-
-/// A fast hasher for session ids, in place of SipHash.
+/// The hasher of session ids: foldhash (seeded per store) in place of SipHash.
 ///
 /// SipHash guards a map against keys chosen to collide. Here only the server
 /// inserts keys, and narvik's are the SHA-256 of tokens from a CSPRNG: uniformly
 /// random already. A client only looks keys up, and a lookup that collides costs
-/// no more than the map's own probing. So a multiply-and-fold over pairs of words
-/// (as foldhash and ahash do) spreads them well, in a few nanoseconds where SipHash
-/// takes a few tens.
-struct SessionIdHasher {
-    state: u64,
-}
-
-/// Constants with mixed bits (digits of pi).
-const MIX_A: u64 = 0x243f_6a88_85a3_08d3;
-const MIX_B: u64 = 0x1319_8a2e_0370_7344;
-const MIX_C: u64 = 0xa409_3822_299f_31d0;
-const MIX_D: u64 = 0x082e_fa98_ec4e_6c89;
-
-/// The two halves of the full 128-bit product, xor-ed: every input bit reaches
-/// every output bit.
-#[inline]
-fn folded_multiply(left: u64, right: u64) -> u64 {
-    let product = u128::from(left) * u128::from(right);
-    (product as u64) ^ ((product >> 64) as u64)
-}
-
-#[inline]
-fn read_u64(bytes: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    word[..bytes.len()].copy_from_slice(bytes);
-    u64::from_le_bytes(word)
-}
-
-impl SessionIdHasher {
-    #[inline]
-    fn mix(&mut self, low: u64, high: u64) {
-        self.state = folded_multiply(low ^ self.state ^ MIX_A, high ^ MIX_B);
-    }
-}
-
-impl Hasher for SessionIdHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        // 32 bytes a step in two lanes, whose multiplies run side by side: a
-        // 64-byte id is two dependent steps, not four.
-        let mut blocks = bytes.chunks_exact(32);
-        for block in &mut blocks {
-            let left = folded_multiply(
-                read_u64(&block[..8]) ^ self.state ^ MIX_A,
-                read_u64(&block[8..16]) ^ MIX_B,
-            );
-            let right = folded_multiply(
-                read_u64(&block[16..24]) ^ self.state ^ MIX_C,
-                read_u64(&block[24..]) ^ MIX_D,
-            );
-            self.state = left ^ right;
-        }
-        let mut chunks = blocks.remainder().chunks_exact(16);
-        for chunk in &mut chunks {
-            let (low, high) = chunk.split_at(8);
-            self.mix(read_u64(low), read_u64(high));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let (low, high) = rest.split_at(rest.len().min(8));
-            // The length keeps a short tail apart from the same bytes zero-padded.
-            self.mix(read_u64(low), read_u64(high) ^ ((rest.len() as u64) << 56));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, value: u8) {
-        self.mix(u64::from(value), MIX_C);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, value: usize) {
-        self.mix(value as u64, MIX_C);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        folded_multiply(self.state ^ MIX_C, MIX_A)
-    }
-}
+/// no more than the map's own probing. foldhash hashes a 64-byte id in a few
+/// nanoseconds where SipHash takes a few tens.
+type SessionIdHasher = foldhash::fast::RandomState;
 
 #[cfg(test)]
 mod tests {
@@ -442,8 +335,8 @@ mod tests {
         assert_index_consistent(&store);
     }
 
-    fn hash_of(builder: &SessionIdHasherBuilder, session_id: &str) -> u64 {
-        builder.hash_one(session_id)
+    fn hash_of(builder: &SessionIdHasher, session_id: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(builder, session_id)
     }
 
     #[test]
@@ -462,7 +355,7 @@ mod tests {
 
     #[test]
     fn hasher_tells_apart_ids_that_differ_in_one_place() {
-        let builder = SessionIdHasherBuilder::new();
+        let builder = SessionIdHasher::default();
         let base = crate::token::session_id("hhwnvr2c6hbvvtcipmsfazyi2cm7lf5j");
         let mut hashes = HashSet::new();
         for position in 0..base.len() {
@@ -484,7 +377,7 @@ mod tests {
     fn hasher_spreads_ids_over_shards_and_buckets() {
         // dashmap picks the shard from bits 51..57, hashbrown the bucket from the
         // low bits and the tag from the top seven: all must be spread.
-        let builder = SessionIdHasherBuilder::new();
+        let builder = SessionIdHasher::default();
         let mut shards = [0u32; 64];
         let mut buckets = [0u32; 64];
         let mut tags = [0u32; 128];
