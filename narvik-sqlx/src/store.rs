@@ -49,6 +49,7 @@ where
     R: Row,
     usize: ColumnIndex<R>,
     String: Decode<'r, R::Database> + Type<R::Database>,
+    &'r str: Decode<'r, R::Database> + Type<R::Database>,
     E: Decode<'r, R::Database> + Type<R::Database>,
     D: SessionData,
 {
@@ -70,10 +71,11 @@ where
         .try_get(first + 1)
         .map_err(|error| undecodable(error.into()))
         .and_then(|stored| expires_at_from_sql(stored).map_err(undecodable))?;
-    let data: String = row
+    // Borrowed from the row: the JSON is decoded, never kept.
+    let data: &str = row
         .try_get(first + 2)
         .map_err(|error| undecodable(error.into()))?;
-    let data = narvik::codec::decode_data(session_id, &data)?;
+    let data = narvik::codec::decode_data(session_id, data)?;
     Ok(Session::new(session_id, user_id, expires_at, data))
 }
 
