@@ -19,8 +19,8 @@ use crate::{SessionManager, SessionRejection};
 ///
 /// | extractor | no session | store failed |
 /// | --- | --- | --- |
-/// | `Session<D>` | rejects: [`SessionRejection::Unauthenticated`], `401` | rejects: [`SessionRejection::Store`], `500` |
-/// | `Option<Session<D>>` | `None` | rejects: [`SessionRejection::Store`], `500` |
+/// | `Session<D>` | rejects: [`SessionRejection::Unauthenticated`], `401` | rejects: [`SessionRejection::Store`], `503` |
+/// | `Option<Session<D>>` | `None` | rejects: [`SessionRejection::Store`], `503` |
 /// | `Result<Session<D>, SessionRejection>` | `Err(Unauthenticated)` | `Err(Store(..))` |
 ///
 /// Every one reads what [`NarvikLayer`](crate::NarvikLayer) found, so a handler may

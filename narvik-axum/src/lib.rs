@@ -8,8 +8,8 @@
 //!   was invalid or the session was ended. A store failure sends no cookie: an outage
 //!   is not a sign-out.
 //! - [`Session<D>`] extracts the session and answers `401` without one;
-//!   `Option<Session<D>>` gives `None` instead. Both answer `500` when the store
-//!   failed ([`SessionRejection`]).
+//!   `Option<Session<D>>` gives `None` instead. Both answer `503` when the store
+//!   could not answer ([`SessionRejection`]).
 //! - [`SessionManager<D, S>`] starts ([`start`](SessionManager::start)) and ends
 //!   ([`end`](SessionManager::end)) the session from a handler.
 //! - [`CsrfLayer`] refuses state-changing requests whose `Origin` is not the
@@ -123,7 +123,7 @@
 //! | a valid session | the session | no `Set-Cookie` |
 //! | a session just extended | the session | the cookie again |
 //! | malformed, unknown, expired | no session | the blank cookie |
-//! | the store failed | `500` ([`SessionRejection::Store`]) | no `Set-Cookie` |
+//! | the store failed | `503` ([`SessionRejection::Store`]) | no `Set-Cookie` |
 //! | (handler called [`start`](SessionManager::start)) | | the new session's cookie |
 //! | (handler called [`end`](SessionManager::end)) | | the blank cookie |
 //!
@@ -133,7 +133,7 @@
 //!
 //! # Customising the rejection
 //!
-//! [`SessionRejection`] answers `401` or `500` with a short text body. To answer
+//! [`SessionRejection`] answers `401`, `503` or `500` with a short text body. To answer
 //! otherwise, extract `Result<Session<D>, SessionRejection>` in the handler, or wrap
 //! the extractor once for the whole app:
 //!

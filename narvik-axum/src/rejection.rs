@@ -8,9 +8,12 @@ use http::StatusCode;
 /// Why [`Session`](crate::Session), `Option<Session>` or
 /// [`SessionManager`](crate::SessionManager) refused a request.
 ///
-/// As a response: `401 Unauthorized` for [`Unauthenticated`](Self::Unauthenticated),
-/// `500 Internal Server Error` otherwise, with a short plain-text body that reveals
-/// nothing about the store; a store failure is logged with `tracing` at error level.
+/// As a response: `401 Unauthorized` for [`Unauthenticated`](Self::Unauthenticated);
+/// `503 Service Unavailable` when the store could not answer
+/// ([`narvik::Error::Store`]: down, unreachable, timed out), so load balancers and
+/// clients may retry; `500 Internal Server Error` for anything else. The short
+/// plain-text body reveals nothing about the store; a failure is logged with
+/// `tracing` at error level.
 ///
 /// To answer differently (a redirect to the sign-in page, a JSON body), extract
 /// `Result<Session<D>, SessionRejection>` and match on it, or wrap the extractor in
@@ -47,10 +50,14 @@ pub enum SessionRejection {
 
 impl SessionRejection {
     /// The response status: `401` for [`Unauthenticated`](Self::Unauthenticated),
-    /// `500` otherwise.
+    /// `503` for a store that could not answer ([`narvik::Error::Store`]), `500`
+    /// otherwise.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Store(error) if matches!(**error, narvik::Error::Store { .. }) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Store(_) | Self::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -68,7 +75,11 @@ impl IntoResponse for SessionRejection {
             Self::Unauthenticated => "sign-in required",
             Self::Store(error) => {
                 tracing::error!(error = %error, "session store failed");
-                "internal server error"
+                if self.status() == StatusCode::SERVICE_UNAVAILABLE {
+                    "service unavailable"
+                } else {
+                    "internal server error"
+                }
             }
             Self::MissingLayer => {
                 tracing::error!("{self}");

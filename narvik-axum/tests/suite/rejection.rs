@@ -50,7 +50,9 @@ fn rejections_have_their_status() {
         StatusCode::INTERNAL_SERVER_ERROR
     );
     let store = SessionRejection::from(narvik::Error::store("down"));
-    assert_eq!(store.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(store.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let encode = SessionRejection::from(narvik::Error::encode("a map key that is not a string"));
+    assert_eq!(encode.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(
         matches!(&store, SessionRejection::Store(error) if matches!(**error, narvik::Error::Store { .. }))
     );

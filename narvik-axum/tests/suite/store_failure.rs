@@ -1,24 +1,20 @@
-//! A store failure is a 500, never a sign-out: no blank cookie.
+//! A store failure is a 503, never a sign-out: no blank cookie.
 
 use axum::http::StatusCode;
 
 use crate::common::{body, get_request, post_request, single_set_cookie, with_token, Harness};
 
 #[tokio::test]
-async fn a_store_failure_is_a_500_without_a_blank_cookie() {
+async fn a_store_failure_is_a_503_without_a_blank_cookie() {
     let harness = Harness::new();
     let token = harness.sign_in().await;
     harness.store.fail(true);
     for uri in ["/me", "/maybe", "/everything"] {
         let response = harness.send(with_token(get_request(uri), &token)).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "{uri}"
-        );
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{uri}");
         assert_eq!(single_set_cookie(&response), None, "{uri}");
         let text = body(response).await;
-        assert_eq!(text, "internal server error", "{uri}");
+        assert_eq!(text, "service unavailable", "{uri}");
     }
 
     // Once the store is back, the same cookie works: nothing was signed out.
@@ -40,23 +36,23 @@ async fn routes_without_session_extractors_work_while_the_store_fails() {
 }
 
 #[tokio::test]
-async fn a_failed_sign_in_is_a_500_without_a_cookie() {
+async fn a_failed_sign_in_is_a_503_without_a_cookie() {
     let harness = Harness::new();
     harness.store.fail(true);
     let response = harness.send(post_request("/sign-in")).await;
-    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(single_set_cookie(&response), None);
 }
 
 #[tokio::test]
-async fn a_failed_sign_out_is_a_500_and_keeps_the_cookie() {
+async fn a_failed_sign_out_is_a_503_and_keeps_the_cookie() {
     let harness = Harness::new();
     let token = harness.sign_in().await;
     harness.store.fail(true);
     let response = harness
         .send(with_token(post_request("/sign-out"), &token))
         .await;
-    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(single_set_cookie(&response), None);
     harness.store.fail(false);
     assert_eq!(harness.store.len(), 1, "the session still exists");
