@@ -58,24 +58,31 @@ use std::error::Error as StdError;
 use std::future::Future;
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use narvik::{ManualClock, Narvik, SessionData, SessionStore, SessionToken};
 use narvik_benchmarks::{
-    run_in_flight, unique_name, Dedicated, Server, CONNECT_TIMEOUT, IN_FLIGHT,
+    run_in_flight, unique_name, Dedicated, Lent, Server, CONNECT_TIMEOUT, IN_FLIGHT,
 };
 use narvik_redis::{redis, RedisStore};
 use narvik_sqlx::sqlx;
-use narvik_sqlx::{MySqlStore, PostgresStore, SqliteStore};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio::runtime::Runtime;
 use tower_sessions_core::session::Id;
 use tower_sessions_core::Expiry;
 use tower_sessions_redis_store::fred::prelude::{ClientLike as _, Config as FredConfig, Pool};
+
+use sql_setup::{setup_sql, MySql, Postgres, Sqlite};
+use tables::print_tables;
+
+// In `benches/stores/`: beside this file, cargo would take them for benchmarks.
+#[path = "stores/sql_setup.rs"]
+mod sql_setup;
+#[path = "stores/tables.rs"]
+mod tables;
 
 /// Typed session data, as an application has it (the same as `narvik/benches`).
 #[derive(SessionData, Serialize, Deserialize, Clone, Debug)]
@@ -306,6 +313,16 @@ impl Contender {
     }
 }
 
+/// The operations of one timed run: `contender`'s `op` on the sessions (or the
+/// creations) `first` to `first + count - 1`.
+#[derive(Clone, Copy)]
+struct Segment {
+    contender: Contender,
+    op: Op,
+    first: usize,
+    count: usize,
+}
+
 /// A session created by a benchmark, to delete after its chunk.
 enum Created {
     Narvik(String),
@@ -413,9 +430,9 @@ where
     }
 
     /// The next run of at most `remaining` operations that stays within one pass
-    /// over the token lists (and within one chunk for `create`): its first index
-    /// and length. Moves the extending clock at the start of a pass.
-    fn next_segment(&self, contender: Contender, op: Op, remaining: u64) -> (usize, usize) {
+    /// over the token lists (and within one chunk for `create`). Moves the
+    /// extending clock at the start of a pass.
+    fn next_segment(&self, contender: Contender, op: Op, remaining: u64) -> Segment {
         let sessions = self.sessions();
         let extending = contender == Contender::Narvik && op == Op::ValidateExtend;
         let cursor = if extending {
@@ -432,7 +449,12 @@ where
             count = count.min(CREATE_CHUNK);
         }
         cursor.set((first + count) % sessions);
-        (first, count)
+        Segment {
+            contender,
+            op,
+            first,
+            count,
+        }
     }
 
     async fn narvik_op(&self, op: Op, index: usize) -> Option<Created> {
@@ -512,73 +534,77 @@ where
         let mut remaining = iters;
         let created = RefCell::new(Vec::new());
         while remaining > 0 {
-            let (first, count) = self.next_segment(contender, op, remaining);
+            let segment = self.next_segment(contender, op, remaining);
             elapsed += match mode {
-                Mode::Sequential => self.sequential(contender, op, first, count, &created).await,
-                Mode::InFlight => self.in_flight(contender, op, first, count, &created).await,
+                Mode::Sequential => self.sequential(segment, &created).await,
+                Mode::InFlight => self.in_flight(segment, &created).await,
             };
             let made = created.take();
             run_in_flight(made.len() as u64, IN_FLIGHT, |index| {
                 self.delete(&made[index as usize])
             })
             .await;
-            remaining -= count as u64;
+            remaining -= segment.count as u64;
         }
         elapsed
     }
 
-    async fn sequential(
-        &self,
-        contender: Contender,
-        op: Op,
-        first: usize,
-        count: usize,
-        created: &RefCell<Vec<Created>>,
-    ) -> Duration {
+    /// Runs `segment` one operation at a time.
+    async fn sequential(&self, segment: Segment, created: &RefCell<Vec<Created>>) -> Duration {
         let mut made = Vec::new();
         // The floor's one connection, taken before the clock starts.
-        let mut floor = match contender {
-            Contender::Floor => Some(self.floor.lend().await.expect("a floor connection")),
-            _ => None,
-        };
+        let mut floor = self.lend_floor(segment.contender).await;
         let started = Instant::now();
-        for index in first..first + count {
-            match (contender, floor.as_mut()) {
-                (Contender::Narvik, _) => made.extend(self.narvik_op(op, index).await),
-                (Contender::Tower, _) => made.extend(self.tower_op(op, index).await),
-                (Contender::Floor, Some(connection)) => {
-                    self.floor_op(connection, op, index).await;
-                }
-                (Contender::Floor, None) => unreachable!("lent above"),
-            }
+        for index in segment.first..segment.first + segment.count {
+            made.extend(
+                self.contender_op(segment, index, floor.as_deref_mut())
+                    .await,
+            );
         }
         let elapsed = started.elapsed();
         created.borrow_mut().extend(made);
         elapsed
     }
 
-    async fn in_flight(
-        &self,
-        contender: Contender,
-        op: Op,
-        first: usize,
-        count: usize,
-        created: &RefCell<Vec<Created>>,
-    ) -> Duration {
-        run_in_flight(count as u64, IN_FLIGHT, |offset| async move {
-            let index = first + offset as usize;
-            let made = match contender {
-                Contender::Narvik => self.narvik_op(op, index).await,
-                Contender::Tower => self.tower_op(op, index).await,
-                Contender::Floor => {
-                    let mut connection = self.floor.lend().await.expect("a floor connection");
-                    self.floor_op(&mut connection, op, index).await;
-                    None
-                }
-            };
+    /// Runs `segment` with [`IN_FLIGHT`] operations in flight, each on a floor
+    /// connection of its own for the floor.
+    async fn in_flight(&self, segment: Segment, created: &RefCell<Vec<Created>>) -> Duration {
+        run_in_flight(segment.count as u64, IN_FLIGHT, |offset| async move {
+            let index = segment.first + offset as usize;
+            let mut floor = self.lend_floor(segment.contender).await;
+            let made = self
+                .contender_op(segment, index, floor.as_deref_mut())
+                .await;
             created.borrow_mut().extend(made);
         })
         .await
+    }
+
+    /// A floor connection when `contender` is the floor, else none.
+    async fn lend_floor(&self, contender: Contender) -> Option<Lent<'_, F>> {
+        match contender {
+            Contender::Floor => Some(self.floor.lend().await.expect("a floor connection")),
+            Contender::Narvik | Contender::Tower => None,
+        }
+    }
+
+    /// Operation `index` of `segment`; the floor's runs on `floor`, from
+    /// [`lend_floor`](Self::lend_floor).
+    async fn contender_op(
+        &self,
+        segment: Segment,
+        index: usize,
+        floor: Option<&mut F>,
+    ) -> Option<Created> {
+        match (segment.contender, floor) {
+            (Contender::Narvik, _) => self.narvik_op(segment.op, index).await,
+            (Contender::Tower, _) => self.tower_op(segment.op, index).await,
+            (Contender::Floor, Some(connection)) => {
+                self.floor_op(connection, segment.op, index).await;
+                None
+            }
+            (Contender::Floor, None) => unreachable!("the floor's connection is lent first"),
+        }
     }
 
     async fn delete(&self, created: &Created) {
@@ -606,23 +632,12 @@ async fn create_narvik<S: SessionStore<AppData>>(
     data: &AppData,
     sessions: usize,
 ) -> SetupResult<Vec<String>> {
-    let tokens = RefCell::new(Vec::with_capacity(sessions));
-    let failure = RefCell::new(None);
-    run_in_flight(sessions as u64, IN_FLIGHT, |index| {
-        let (tokens, failure) = (&tokens, &failure);
-        async move {
-            let user_id = user_ids[index as usize % user_ids.len()].as_str();
-            match narvik.create_session(user_id, data.clone()).await {
-                Ok(created) => tokens.borrow_mut().push(created.token.into_string()),
-                Err(error) => *failure.borrow_mut() = Some(error),
-            }
-        }
+    create_in_flight(sessions, |index| async move {
+        let user_id = user_ids[index % user_ids.len()].as_str();
+        let created = narvik.create_session(user_id, data.clone()).await?;
+        Ok(created.token.into_string())
     })
-    .await;
-    match failure.into_inner() {
-        Some(error) => Err(error.into()),
-        None => Ok(tokens.into_inner()),
-    }
+    .await
 }
 
 /// `sessions` tower-sessions sessions, 32 created at a time; their cookie values.
@@ -631,159 +646,38 @@ async fn create_tower<T: tower_sessions_core::SessionStore>(
     data: &AppData,
     sessions: usize,
 ) -> SetupResult<Vec<String>> {
-    let ids = RefCell::new(Vec::with_capacity(sessions));
+    create_in_flight(sessions, |_| async move {
+        let session = Session::new(None, Arc::clone(tower), None);
+        session.insert(TOWER_KEY, data).await?;
+        session.save().await?;
+        Ok(session.id().ok_or("saved without an id")?.to_string())
+    })
+    .await
+}
+
+/// Runs `create(0)` to `create(sessions - 1)`, [`IN_FLIGHT`] at a time; what they
+/// made, or an error of one that failed.
+async fn create_in_flight<F, Fut>(sessions: usize, create: F) -> SetupResult<Vec<String>>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = SetupResult<String>>,
+{
+    let made = RefCell::new(Vec::with_capacity(sessions));
     let failure = RefCell::new(None);
-    run_in_flight(sessions as u64, IN_FLIGHT, |_| {
-        let (ids, failure) = (&ids, &failure);
+    run_in_flight(sessions as u64, IN_FLIGHT, |index| {
+        let (made, failure, create) = (&made, &failure, &create);
         async move {
-            let session = Session::new(None, Arc::clone(tower), None);
-            let saved = match session.insert(TOWER_KEY, data).await {
-                Ok(()) => session.save().await,
-                Err(error) => Err(error),
-            };
-            match (saved, session.id()) {
-                (Ok(()), Some(id)) => ids.borrow_mut().push(id.to_string()),
-                (Err(error), _) => *failure.borrow_mut() = Some(error.to_string()),
-                (Ok(()), None) => *failure.borrow_mut() = Some("saved without an id".into()),
+            match create(index as usize).await {
+                Ok(value) => made.borrow_mut().push(value),
+                Err(error) => *failure.borrow_mut() = Some(error),
             }
         }
     })
     .await;
     match failure.into_inner() {
-        Some(error) => Err(error.into()),
-        None => Ok(ids.into_inner()),
+        Some(error) => Err(error),
+        None => Ok(made.into_inner()),
     }
-}
-
-/// Connections of the floor: as many as the store pools may open, 10 by default.
-async fn connect_floor<C: sqlx::Connection>(url: &str) -> SetupResult<Vec<C>> {
-    let count = narvik_sqlx::pool_options::<C::Database>().get_max_connections();
-    let mut connections = Vec::new();
-    for _ in 0..count {
-        let connection = tokio::time::timeout(CONNECT_TIMEOUT, C::connect(url))
-            .await
-            .map_err(|_| format!("no answer within {CONNECT_TIMEOUT:?}"))??;
-        connections.push(connection);
-    }
-    Ok(connections)
-}
-
-type SqliteFixture = Fixture<
-    SqliteStore<AppData>,
-    tower_sessions_sqlx_store::SqliteStore,
-    SqlFloor<sqlx::SqliteConnection>,
->;
-
-async fn setup_sqlite(sessions: usize) -> SetupResult<(SqliteFixture, Teardown)> {
-    let name = unique_name();
-    let path = std::env::temp_dir().join(format!("{name}.db"));
-    let url = format!("sqlite://{}", path.display());
-    let store = SqliteStore::connect(&url).await?.with_table_name(&name)?;
-    store.migrate().await?;
-    let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)?;
-    let tower =
-        tower_sessions_sqlx_store::SqliteStore::new(sqlx::SqlitePool::connect_with(options).await?)
-            .with_table_name(format!("{name}_tower"))?;
-    tower.migrate().await?;
-    let select: Arc<str> =
-        format!(r#"SELECT user_id, expires_at, data FROM "{name}" WHERE id = ?"#).into();
-    let floor = connect_floor::<sqlx::SqliteConnection>(&url)
-        .await?
-        .into_iter()
-        .map(|connection| SqlFloor {
-            connection,
-            select: Arc::clone(&select),
-        })
-        .collect();
-    let fixture = Fixture::populate(Server::Sqlite, store, tower, floor, sessions).await?;
-    let files = ["", "-wal", "-shm"]
-        .map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
-        .to_vec();
-    Ok((
-        fixture,
-        Teardown {
-            files,
-            ..Teardown::default()
-        },
-    ))
-}
-
-type PostgresFixture = Fixture<
-    PostgresStore<AppData>,
-    tower_sessions_sqlx_store::PostgresStore,
-    SqlFloor<sqlx::PgConnection>,
->;
-
-async fn setup_postgres(sessions: usize) -> SetupResult<(PostgresFixture, Teardown)> {
-    let url = Server::Postgres.url();
-    // The floor connects first: a server that does not answer is skipped quickly.
-    let floor = connect_floor::<sqlx::PgConnection>(&url).await?;
-    let name = unique_name();
-    let store = PostgresStore::connect(&url).await?.with_table_name(&name)?;
-    store.migrate().await?;
-    let tower = tower_sessions_sqlx_store::PostgresStore::new(sqlx::PgPool::connect(&url).await?)
-        .with_schema_name(&name)?;
-    tower.migrate().await?;
-    let select: Arc<str> =
-        format!(r#"SELECT user_id, expires_at, data FROM "{name}" WHERE id = $1"#).into();
-    let floor = floor
-        .into_iter()
-        .map(|connection| SqlFloor {
-            connection,
-            select: Arc::clone(&select),
-        })
-        .collect();
-    let fixture = Fixture::populate(Server::Postgres, store, tower, floor, sessions).await?;
-    let statements = vec![
-        format!(r#"DROP TABLE IF EXISTS "{name}""#),
-        format!(r#"DROP SCHEMA IF EXISTS "{name}" CASCADE"#),
-    ];
-    Ok((
-        fixture,
-        Teardown {
-            statements,
-            ..Teardown::default()
-        },
-    ))
-}
-
-type MySqlFixture = Fixture<
-    MySqlStore<AppData>,
-    tower_sessions_sqlx_store::MySqlStore,
-    SqlFloor<sqlx::MySqlConnection>,
->;
-
-async fn setup_mysql(sessions: usize) -> SetupResult<(MySqlFixture, Teardown)> {
-    let url = Server::MySql.url();
-    let floor = connect_floor::<sqlx::MySqlConnection>(&url).await?;
-    let name = unique_name();
-    let store = MySqlStore::connect(&url).await?.with_table_name(&name)?;
-    store.migrate().await?;
-    // tower-sessions' schema is a database of its own on MySQL.
-    let tower = tower_sessions_sqlx_store::MySqlStore::new(sqlx::MySqlPool::connect(&url).await?)
-        .with_schema_name(&name)?;
-    tower.migrate().await?;
-    let select: Arc<str> =
-        format!("SELECT user_id, expires_at, data FROM `{name}` WHERE id = ?").into();
-    let floor = floor
-        .into_iter()
-        .map(|connection| SqlFloor {
-            connection,
-            select: Arc::clone(&select),
-        })
-        .collect();
-    let fixture = Fixture::populate(Server::MySql, store, tower, floor, sessions).await?;
-    let statements = vec![
-        format!("DROP TABLE IF EXISTS `{name}`"),
-        format!("DROP DATABASE IF EXISTS `{name}`"),
-    ];
-    Ok((
-        fixture,
-        Teardown {
-            statements,
-            ..Teardown::default()
-        },
-    ))
 }
 
 type RedisFixture =
@@ -844,154 +738,68 @@ fn group_name(server: Server, mode: Mode, op: Op) -> String {
     format!("{}/{}/{}", server.name(), mode.name(), op.name())
 }
 
-fn bench_server<S, T, F>(
-    criterion: &mut Criterion,
-    runtime: &Runtime,
-    setup: impl Future<Output = SetupResult<(Fixture<S, T, F>, Teardown)>>,
-    server: Server,
-    ran: &Ran,
-) where
-    S: SessionStore<AppData> + Clone,
-    T: tower_sessions_core::SessionStore,
-    F: Floor,
-{
-    let started = Instant::now();
-    let (fixture, teardown) = match runtime.block_on(setup) {
-        Ok(ready) => ready,
-        Err(error) => {
-            eprintln!(
-                "{}: skipped, the server is not usable: {error}",
-                server.name()
-            );
-            return;
-        }
-    };
-    eprintln!(
-        "{}: {} sessions stored per contender in {:.1?}",
-        fixture.server.name(),
-        fixture.sessions(),
-        started.elapsed()
-    );
-    for mode in Mode::ALL {
-        for op in Op::ALL {
-            let mut group = criterion.benchmark_group(group_name(server, mode, op));
-            group.throughput(Throughput::Elements(1));
-            for &contender in op.contenders() {
-                group.bench_function(contender.name(), |bencher| {
-                    ran.record((server, mode, op, contender));
-                    bencher.iter_custom(|iters| {
-                        runtime.block_on(fixture.run(mode, contender, op, iters))
+/// What the benchmarks of every server run with.
+struct Bench {
+    criterion: Criterion,
+    runtime: Runtime,
+    ran: Ran,
+}
+
+impl Bench {
+    /// Sets up `server` with `setup`, runs its benchmarks, then removes what they
+    /// left; skips it when the setup fails.
+    fn server<S, T, F>(
+        &mut self,
+        server: Server,
+        setup: impl Future<Output = SetupResult<(Fixture<S, T, F>, Teardown)>>,
+    ) where
+        S: SessionStore<AppData> + Clone,
+        T: tower_sessions_core::SessionStore,
+        F: Floor,
+    {
+        let Self {
+            criterion,
+            runtime,
+            ran,
+        } = self;
+        let started = Instant::now();
+        let (fixture, teardown) = match runtime.block_on(setup) {
+            Ok(ready) => ready,
+            Err(error) => {
+                eprintln!(
+                    "{}: skipped, the server is not usable: {error}",
+                    server.name()
+                );
+                return;
+            }
+        };
+        eprintln!(
+            "{}: {} sessions stored per contender in {:.1?}",
+            fixture.server.name(),
+            fixture.sessions(),
+            started.elapsed()
+        );
+        for mode in Mode::ALL {
+            for op in Op::ALL {
+                let mut group = criterion.benchmark_group(group_name(server, mode, op));
+                group.throughput(Throughput::Elements(1));
+                for &contender in op.contenders() {
+                    group.bench_function(contender.name(), |bencher| {
+                        ran.record((server, mode, op, contender));
+                        bencher.iter_custom(|iters| {
+                            runtime.block_on(fixture.run(mode, contender, op, iters))
+                        });
                     });
-                });
+                }
+                group.finish();
             }
-            group.finish();
         }
-    }
-    runtime.block_on(async {
-        fixture.teardown(&teardown).await;
-    });
-    for file in &teardown.files {
-        // A file SQLite did not make (no `-shm` yet) is not an error.
-        let _ = std::fs::remove_file(file);
-    }
-}
-
-/// Criterion's estimate, in nanoseconds per operation, of a benchmark of this run.
-fn estimate(ran: &Ran, server: Server, mode: Mode, op: Op, contender: Contender) -> Option<f64> {
-    #[derive(Deserialize)]
-    struct Estimates {
-        mean: Estimate,
-        slope: Option<Estimate>,
-    }
-    #[derive(Deserialize)]
-    struct Estimate {
-        point_estimate: f64,
-    }
-    if !ran.contains((server, mode, op, contender)) {
-        return None;
-    }
-    // Where criterion writes, found as criterion finds it.
-    let home = std::env::var_os("CRITERION_HOME")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("CARGO_TARGET_DIR").map(|dir| PathBuf::from(dir).join("criterion"))
-        })
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/criterion"));
-    let group = group_name(server, mode, op).replace('/', "_");
-    let path = home
-        .join(group)
-        .join(contender.name())
-        .join("new/estimates.json");
-    let estimates: Estimates = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    Some(estimates.slope.unwrap_or(estimates.mean).point_estimate)
-}
-
-/// The tables of `BENCHMARKS.md`, from criterion's estimates of this run.
-fn print_tables(ran: &Ran) {
-    let servers: Vec<Server> = Server::ALL
-        .into_iter()
-        .filter(|&server| {
-            Mode::ALL.into_iter().any(|mode| {
-                Op::ALL
-                    .into_iter()
-                    .any(|op| ran.contains((server, mode, op, Contender::Narvik)))
-            })
-        })
-        .collect();
-    if servers.is_empty() {
-        return;
-    }
-    let ratio = |numerator: Option<f64>, denominator: Option<f64>| match (numerator, denominator) {
-        (Some(numerator), Some(denominator)) => format!("{:.2}x", numerator / denominator),
-        _ => "-".to_owned(),
-    };
-    println!("\nSequential: time per operation, µs (lower is better)\n");
-    println!("| server | operation | narvik | tower-sessions | floor | narvik ÷ floor | tower-sessions ÷ narvik |");
-    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-    let micros =
-        |nanos: Option<f64>| nanos.map_or("-".to_owned(), |nanos| format!("{:.1}", nanos / 1e3));
-    for &server in &servers {
-        for op in Op::ALL {
-            let [narvik, tower, floor] = [Contender::Narvik, Contender::Tower, Contender::Floor]
-                .map(|contender| estimate(ran, server, Mode::Sequential, op, contender));
-            if narvik.is_none() && tower.is_none() {
-                continue;
-            }
-            println!(
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                server.name(),
-                op.name(),
-                micros(narvik),
-                micros(tower),
-                micros(floor),
-                ratio(narvik, floor),
-                ratio(tower, narvik),
-            );
-        }
-    }
-    println!("\n{IN_FLIGHT} in flight: thousand operations per second (higher is better)\n");
-    println!("| server | operation | narvik | tower-sessions | floor | narvik ÷ floor | narvik ÷ tower-sessions |");
-    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-    let throughput = |nanos: Option<f64>| nanos.map(|nanos| 1e9 / nanos);
-    let thousands =
-        |ops: Option<f64>| ops.map_or("-".to_owned(), |ops| format!("{:.1}", ops / 1e3));
-    for &server in &servers {
-        for op in Op::ALL {
-            let [narvik, tower, floor] = [Contender::Narvik, Contender::Tower, Contender::Floor]
-                .map(|contender| throughput(estimate(ran, server, Mode::InFlight, op, contender)));
-            if narvik.is_none() && tower.is_none() {
-                continue;
-            }
-            println!(
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                server.name(),
-                op.name(),
-                thousands(narvik),
-                thousands(tower),
-                thousands(floor),
-                ratio(narvik, floor),
-                ratio(narvik, tower),
-            );
+        runtime.block_on(async {
+            fixture.teardown(&teardown).await;
+        });
+        for file in &teardown.files {
+            // A file SQLite did not make (no `-shm` yet) is not an error.
+            let _ = std::fs::remove_file(file);
         }
     }
 }
@@ -1001,31 +809,29 @@ fn print_tables(ran: &Ran) {
 /// connection (fewer commands per read and write), so one is the default: narvik
 /// is compared with the faster setup.
 fn fred_pool_size() -> usize {
-    match std::env::var("NARVIK_BENCH_FRED_POOL") {
-        Ok(size) => size
-            .trim()
-            .parse()
-            .ok()
-            .filter(|&size| size > 0)
-            .expect("NARVIK_BENCH_FRED_POOL: a positive number"),
-        Err(_) => 1,
-    }
+    positive_from_env("NARVIK_BENCH_FRED_POOL", 1)
 }
 
+/// Sessions stored per contender: `NARVIK_BENCH_SESSIONS`, else [`SESSIONS`].
 fn sessions() -> usize {
-    match std::env::var("NARVIK_BENCH_SESSIONS") {
-        Ok(count) => count
+    positive_from_env("NARVIK_BENCH_SESSIONS", SESSIONS)
+}
+
+/// The positive number in `variable`, else `default`. Panics on anything else.
+fn positive_from_env(variable: &str, default: usize) -> usize {
+    match std::env::var(variable) {
+        Ok(number) => number
             .trim()
             .parse()
             .ok()
-            .filter(|&count| count > 0)
-            .expect("NARVIK_BENCH_SESSIONS: a positive number"),
-        Err(_) => SESSIONS,
+            .filter(|&number| number > 0)
+            .unwrap_or_else(|| panic!("{variable}: a positive number")),
+        Err(_) => default,
     }
 }
 
 fn main() {
-    let mut criterion = Criterion::default()
+    let criterion = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(20)
@@ -1034,40 +840,20 @@ fn main() {
         .enable_all()
         .build()
         .expect("a current-thread runtime builds");
+    let mut bench = Bench {
+        criterion,
+        runtime,
+        ran: Ran::default(),
+    };
     let sessions = sessions();
-    let ran = Ran::default();
     for server in Server::selected() {
         match server {
-            Server::Sqlite => bench_server(
-                &mut criterion,
-                &runtime,
-                setup_sqlite(sessions),
-                server,
-                &ran,
-            ),
-            Server::Postgres => bench_server(
-                &mut criterion,
-                &runtime,
-                setup_postgres(sessions),
-                server,
-                &ran,
-            ),
-            Server::MySql => bench_server(
-                &mut criterion,
-                &runtime,
-                setup_mysql(sessions),
-                server,
-                &ran,
-            ),
-            Server::Redis => bench_server(
-                &mut criterion,
-                &runtime,
-                setup_redis(sessions),
-                server,
-                &ran,
-            ),
+            Server::Sqlite => bench.server(server, setup_sql::<Sqlite>(sessions)),
+            Server::Postgres => bench.server(server, setup_sql::<Postgres>(sessions)),
+            Server::MySql => bench.server(server, setup_sql::<MySql>(sessions)),
+            Server::Redis => bench.server(server, setup_redis(sessions)),
         }
     }
-    criterion.final_summary();
-    print_tables(&ran);
+    bench.criterion.final_summary();
+    print_tables(&bench.ran);
 }

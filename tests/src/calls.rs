@@ -2,7 +2,8 @@
 //! when it returns an error: what they return is what the test checks.
 
 use narvik::{
-    CreatedSession, FetchUserSessions, Narvik, Session, SessionData, SessionStore, SessionToken,
+    CreatedSession, DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions, Narvik, Session,
+    SessionData, SessionStore, SessionToken,
 };
 
 /// A new session of `user_id` carrying `data`.
@@ -50,4 +51,36 @@ pub async fn sessions_of<D: SessionData, S: SessionStore<D> + FetchUserSessions<
         .fetch_sessions_for_user(user_id)
         .await
         .unwrap_or_else(|error| panic!("fetch_sessions_for_user: {error:?}"))
+}
+
+/// Deletes session `session_id`.
+pub async fn invalidate<D: SessionData, S: SessionStore<D>>(
+    narvik: &Narvik<D, S>,
+    session_id: &str,
+) {
+    narvik
+        .invalidate_session(session_id)
+        .await
+        .unwrap_or_else(|error| panic!("invalidate_session: {error:?}"));
+}
+
+/// Deletes every session of `user_id`.
+pub async fn delete_sessions_of<D: SessionData, S: SessionStore<D> + DeleteUserSessions<D>>(
+    narvik: &Narvik<D, S>,
+    user_id: &str,
+) {
+    narvik
+        .delete_sessions_for_user(user_id)
+        .await
+        .unwrap_or_else(|error| panic!("delete_sessions_for_user: {error:?}"));
+}
+
+/// Deletes every session expired by the clock of `narvik`.
+pub async fn delete_expired<D: SessionData, S: SessionStore<D> + DeleteExpiredSessions<D>>(
+    narvik: &Narvik<D, S>,
+) {
+    narvik
+        .delete_all_expired_sessions()
+        .await
+        .unwrap_or_else(|error| panic!("delete_all_expired_sessions: {error:?}"));
 }

@@ -2,17 +2,23 @@
 //!
 //! [`narvik_over`] and [`with_manual_clock`] make a [`Narvik`](narvik::Narvik) on a
 //! [`ManualClock`](narvik::ManualClock) at [`START`]; [`create`], [`validate`],
-//! [`stored`] and [`sessions_of`] are its calls that fail the test on an error.
+//! [`stored`], [`sessions_of`], [`invalidate`], [`delete_sessions_of`] and
+//! [`delete_expired`] are its calls that fail the test on an error.
 //!
 //! [`JsonRows`] is a store kept the way a SQL store keeps sessions: one row per
 //! session, the custom data as JSON text written by [`narvik::codec`]. The tests use
 //! it to run the conformance suite against a [`CallbackStore`], and to plant rows of
 //! "old" JSON that an earlier version of the data type wrote.
+//!
+//! [`servers`] reaches the test servers; the demo's tests use it too.
 
 mod calls;
 mod manual_clock;
+pub mod servers;
 
-pub use calls::{create, sessions_of, stored, validate};
+pub use calls::{
+    create, delete_expired, delete_sessions_of, invalidate, sessions_of, stored, validate,
+};
 pub use manual_clock::{narvik_over, with_manual_clock};
 
 use std::collections::HashMap;

@@ -24,7 +24,7 @@ use narvik_sqlx::SqliteStore;
 use narvik_tests::{narvik_over, START};
 
 use crate::sql::{Kind, Row, SqlDb, SESSION_LENGTH};
-use crate::support::unique_name;
+use narvik_tests::servers::unique_name;
 
 /// A database file of its own in a temporary folder, removed on close.
 struct SqliteFile;

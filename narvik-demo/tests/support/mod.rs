@@ -2,7 +2,8 @@
 //! missing, the demo served in-process, chromedriver and Chromium, raw HTTP.
 //!
 //! Under `CI=true` a missing server, `chromium` or `chromedriver` fails the test;
-//! elsewhere the test prints why it skips (the pattern of `tests/tests/support`).
+//! elsewhere the test prints why it skips. Reaching the servers is
+//! `narvik_tests::servers`, shared with the store tests.
 
 #![allow(
     dead_code,
@@ -23,57 +24,11 @@ use axum::Router;
 use narvik_demo::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Whether `CI=true`: then a missing dependency fails instead of skipping.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|ci| ci == "true")
-}
+pub use narvik_tests::servers::{host_port, require_server, server_url, unique_name};
 
 /// Skips (or, under CI, fails) with `reason`; returns `false` for `if !...`.
 pub fn skip(reason: &str) -> bool {
-    if in_ci() {
-        panic!("{reason}; CI needs it (see scripts/test.sh)");
-    }
-    eprintln!("skipping: {reason} (set CI=true to fail instead)");
-    false
-}
-
-/// The URL of a test server: `env_var` if set, else `default`.
-pub fn server_url(env_var: &str, default: &str) -> String {
-    std::env::var(env_var).unwrap_or_else(|_| default.to_owned())
-}
-
-/// Whether the server at `host_port` answers a TCP connect; see the module docs.
-pub async fn require_server(name: &str, host_port: &str) -> bool {
-    let connect = tokio::net::TcpStream::connect(host_port);
-    let reachable = matches!(
-        tokio::time::timeout(Duration::from_secs(3), connect).await,
-        Ok(Ok(_))
-    );
-    reachable || skip(&format!("{name} is not reachable at {host_port}"))
-}
-
-/// The `host:port` part of a URL such as `postgres://root@127.0.0.1:5432/test`.
-pub fn host_port(url: &str) -> String {
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = after_scheme.split('/').next().unwrap_or(after_scheme);
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
-    host_port.to_owned()
-}
-
-/// A name unique to this test run, lower case: a namespace for tables and keys, so
-/// tests running in parallel (and runs after a crash) never collide.
-pub fn unique_name(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.subsec_nanos());
-    format!(
-        "{prefix}_{}_{}_{}",
-        std::process::id(),
-        nanos,
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
+    narvik_tests::servers::skip_or_fail(reason, "scripts/test.sh")
 }
 
 /// The demo app of `config`, served on a free port of 127.0.0.1 until the test's

@@ -33,7 +33,7 @@ use narvik_tests::{create, narvik_over, stored, validate, START};
 use time::{Duration, OffsetDateTime};
 
 use crate::support::proxy::CountingProxy;
-use crate::support::{host_port, require_server, server_url, unique_name};
+use narvik_tests::servers::{host_port, require_server, server_url, unique_name};
 
 /// The session length of every check: narvik's default.
 pub(crate) const SESSION_LENGTH: Duration = DEFAULT_SESSION_EXPIRES_IN;

@@ -1,0 +1,27 @@
+//! The store conformance suite of `narvik::testing`, on Redis.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use narvik::testing;
+
+use super::server::{connect, Server};
+
+/// The Redis store passes the conformance suite, each check on a fresh, empty store.
+pub(crate) async fn redis_store_passes_the_conformance_suite(server: Server) {
+    let stores_made = AtomicUsize::new(0);
+    testing::run_conformance(|| {
+        // A fresh, empty store per check: a prefix of its own under the test's.
+        let prefix = format!(
+            "{}{}:",
+            server.prefix,
+            stores_made.fetch_add(1, Ordering::Relaxed)
+        );
+        let url = server.url.clone();
+        async move {
+            connect::<testing::TestData>(&url)
+                .await
+                .with_key_prefix(prefix)
+        }
+    })
+    .await;
+}

@@ -1,0 +1,106 @@
+//! Expiry by Redis's own clock: keys that expire by themselves, the index members
+//! they leave behind, and expiries already past.
+
+use std::time::Duration as StdDuration;
+
+use narvik::{Narvik, Session, SessionStore};
+use narvik_tests::{invalidate, stored};
+use time::{Duration, OffsetDateTime};
+
+use super::app::{alice, create, expiring_in, listed_ids, narvik_over, AppData};
+use super::server::Server;
+
+/// A session's key expires with it, by Redis's clock; the next script to read the
+/// index drops its member, and an index goes with its latest session.
+pub(crate) async fn session_key_expires_by_itself_and_leaves_the_user_index(server: Server) {
+    let store = server.store().await;
+    // The real clock: Redis expires keys by its own, which a ManualClock cannot move.
+    let short = expiring_in(&store, Duration::seconds(1));
+    let long = Narvik::<AppData, _>::new(store.clone());
+    let short_lived = create(&short, "user-1").await;
+    let long_lived = create(&long, "user-1").await;
+    let only_session = create(&short, "user-2").await;
+    let session_key = store.session_key(&short_lived.session.id);
+    let time_to_live = server.time_to_live_ms(&session_key).await;
+    assert!(
+        (1..=1_000).contains(&time_to_live),
+        "the key expires with the session: PTTL {time_to_live}"
+    );
+
+    tokio::time::sleep(StdDuration::from_millis(1_200)).await;
+    assert!(
+        !server.exists(&session_key).await,
+        "Redis deleted the key by itself"
+    );
+    assert_eq!(
+        server.index_members(&store, "user-1").await.len(),
+        2,
+        "the member stays in the index until a script next reads it"
+    );
+    assert_eq!(
+        listed_ids(&long, "user-1").await,
+        std::slice::from_ref(&long_lived.session.id),
+        "fetch_sessions_for_user never lists a session that expired by itself"
+    );
+    assert_eq!(
+        server.index_members(&store, "user-1").await,
+        std::slice::from_ref(&long_lived.session.id),
+        "and drops its member from the index"
+    );
+
+    // An index goes by itself with its latest session.
+    assert!(
+        !server
+            .exists(&store.session_key(&only_session.session.id))
+            .await
+    );
+    assert!(!server.exists(&store.user_index_key("user-2")).await);
+    invalidate(&long, &long_lived.session.id).await;
+    assert!(server.keys().await.is_empty(), "nothing is left behind");
+}
+
+/// Saving a session drops the members of its user's index whose session expired.
+pub(crate) async fn saving_drops_the_members_whose_session_expired(server: Server) {
+    let store = server.store().await;
+    // The real clock: Redis expires keys by its own.
+    let short = expiring_in(&store, Duration::seconds(1));
+    let long = Narvik::<AppData, _>::new(store.clone());
+    let kept = create(&long, "user-1").await;
+    for _ in 0..3 {
+        create(&short, "user-1").await;
+    }
+    assert_eq!(server.index_members(&store, "user-1").await.len(), 4);
+
+    tokio::time::sleep(StdDuration::from_millis(1_200)).await;
+    let created = create(&long, "user-1").await;
+    let mut expected = vec![kept.session.id, created.session.id];
+    let mut members = server.index_members(&store, "user-1").await;
+    expected.sort();
+    members.sort();
+    assert_eq!(members, expected, "the expired members are gone");
+}
+
+/// Saving a session that already expired, or extending one into the past, leaves
+/// no key.
+pub(crate) async fn saving_or_extending_to_a_past_expiry_leaves_nothing_behind(server: Server) {
+    let store = server.store().await;
+    let now = OffsetDateTime::now_utc();
+    for expires_at in [
+        now - Duration::seconds(1),
+        OffsetDateTime::UNIX_EPOCH - Duration::days(1),
+    ] {
+        let mut session = Session::new("0000past", "user-1", expires_at, alice());
+        store.save_session(&mut session).await.expect("save");
+        assert!(server.keys().await.is_empty(), "saved at {expires_at}");
+    }
+
+    let (narvik, _clock) = narvik_over(store.clone());
+    let created = create(&narvik, "user-1").await;
+    store
+        .update_session_expiry(&created.session.id, now - Duration::seconds(1))
+        .await
+        .expect("update to the past");
+    assert!(stored(&narvik, &created.session.id).await.is_none());
+    assert!(server.index_members(&store, "user-1").await.is_empty());
+    assert!(server.keys().await.is_empty());
+}

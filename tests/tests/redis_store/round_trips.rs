@@ -1,0 +1,44 @@
+//! Round trips on the wire, counted by a proxy in front of the server.
+
+use time::Duration;
+
+use super::app::{create, narvik_over, validate};
+use super::server::Server;
+use narvik_tests::stored;
+
+/// A validation that does not extend is one `GET`.
+pub(crate) async fn validate_without_extension_costs_one_round_trip(server: Server) {
+    let proxy = server.proxy().await;
+    let (narvik, _clock) = narvik_over(server.store_via(&proxy).await);
+    let created = create(&narvik, "user-1").await;
+    validate(&narvik, &created).await; // warm-up
+
+    proxy.reset();
+    let session = validate(&narvik, &created).await;
+    assert!(!session.is_extended());
+    assert_eq!(proxy.round_trips(), 1, "a plain validation is one GET");
+}
+
+/// A validation that extends is a `GET` and an `EVALSHA` at most.
+pub(crate) async fn validate_with_extension_costs_at_most_two_round_trips(server: Server) {
+    let proxy = server.proxy().await;
+    let (narvik, clock) = narvik_over(server.store_via(&proxy).await);
+    let created = create(&narvik, "user-1").await;
+    validate(&narvik, &created).await; // warm-up
+    clock.advance(Duration::days(16)); // less than half of 30 days left
+
+    proxy.reset();
+    let session = validate(&narvik, &created).await;
+    assert!(session.is_extended());
+    let round_trips = proxy.round_trips();
+    assert!(
+        round_trips <= 2,
+        "an extending validation took {round_trips} round trips (GET + EVALSHA is 2)"
+    );
+
+    let stored = stored(&narvik, &created.session.id).await;
+    assert_eq!(
+        stored.map(|stored| stored.expires_at),
+        Some(session.expires_at)
+    );
+}
