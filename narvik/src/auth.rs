@@ -171,6 +171,8 @@ impl<D: SessionData, S: SessionStore<D>> Narvik<D, S> {
             return Ok(None);
         }
         if remaining + remaining <= config.session_expires_in.whole_nanoseconds() {
+            // The clock again, as a date: only on this rare path, and the precise
+            // time where the coarse reading above may be a tick behind.
             session.expires_at = config.clock.now() + config.session_expires_in;
             store
                 .update_session_expiry(session_id, session.expires_at)
