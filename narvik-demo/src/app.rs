@@ -52,19 +52,6 @@ struct AppState {
     store_label: Arc<str>,
 }
 
-/// narvik's clock from the app's shared one (`Arc<dyn Clock>` is not a `Clock`).
-struct SharedClock(Arc<dyn Clock>);
-
-impl Clock for SharedClock {
-    fn now(&self) -> time::OffsetDateTime {
-        self.0.now()
-    }
-
-    fn now_unix_nanos(&self) -> i128 {
-        self.0.now_unix_nanos()
-    }
-}
-
 /// The demo app for `config`: connects to its store, creates the tables it needs,
 /// and returns the router, ready for `axum::serve`.
 ///
@@ -77,7 +64,7 @@ pub async fn app(config: Config) -> Result<Router, Error> {
     let narvik = Narvik::builder(backend.sessions)
         .session_expires_in(config.session_length)
         .secure(config.secure_cookies)
-        .clock(SharedClock(Arc::clone(&config.clock)))
+        .clock(Arc::clone(&config.clock))
         .build()?;
     let accounts = Accounts::new(backend.users)
         .await

@@ -25,10 +25,10 @@ struct Shared<D> {
     /// session id -> session. A boxed id keeps the slot small, which pays more on
     /// every insert (fewer cache lines to write) than an id inline would save on a
     /// lookup.
-    sessions: DashMap<Box<str>, StoredSession<D>, SessionIdHasher>,
+    sessions: DashMap<Box<str>, StoredSession<D>, SessionIdHashState>,
     /// user id -> that user's session ids; kept in step with `sessions`. User ids
     /// may be chosen by users, so this map keeps std's keyed SipHash.
-    session_ids_by_user: DashMap<Box<str>, HashSet<Box<str>, SessionIdHasher>>,
+    session_ids_by_user: DashMap<Box<str>, HashSet<Box<str>, SessionIdHashState>>,
 }
 
 /// A session as the map keeps it; its id is the key.
@@ -45,7 +45,7 @@ impl<D> MemoryStore<D> {
         // measured no better than 8 with two threads validating.
         Self {
             shared: Arc::new(Shared {
-                sessions: DashMap::with_hasher(SessionIdHasher::default()),
+                sessions: DashMap::with_hasher(SessionIdHashState::default()),
                 session_ids_by_user: DashMap::new(),
             }),
         }
@@ -267,14 +267,14 @@ impl StoredUserId {
     }
 }
 
-/// The hasher of session ids: foldhash (seeded per store) in place of SipHash.
+/// How session ids are hashed: foldhash (seeded per store) in place of SipHash.
 ///
 /// SipHash guards a map against keys chosen to collide. Here only the server
 /// inserts keys, and narvik's are the SHA-256 of tokens from a CSPRNG: uniformly
 /// random already. A client only looks keys up, and a lookup that collides costs
 /// no more than the map's own probing. foldhash hashes a 64-byte id in a few
 /// nanoseconds where SipHash takes a few tens.
-type SessionIdHasher = foldhash::fast::RandomState;
+type SessionIdHashState = foldhash::fast::RandomState;
 
 #[cfg(test)]
 mod tests {
@@ -335,7 +335,7 @@ mod tests {
         assert_index_consistent(&store);
     }
 
-    fn hash_of(builder: &SessionIdHasher, session_id: &str) -> u64 {
+    fn hash_of(builder: &SessionIdHashState, session_id: &str) -> u64 {
         std::hash::BuildHasher::hash_one(builder, session_id)
     }
 
@@ -355,7 +355,7 @@ mod tests {
 
     #[test]
     fn hasher_tells_apart_ids_that_differ_in_one_place() {
-        let builder = SessionIdHasher::default();
+        let builder = SessionIdHashState::default();
         let base = crate::token::session_id("hhwnvr2c6hbvvtcipmsfazyi2cm7lf5j");
         let mut hashes = HashSet::new();
         for position in 0..base.len() {
@@ -377,7 +377,7 @@ mod tests {
     fn hasher_spreads_ids_over_shards_and_buckets() {
         // dashmap picks the shard from bits 51..57, hashbrown the bucket from the
         // low bits and the tag from the top seven: all must be spread.
-        let builder = SessionIdHasher::default();
+        let builder = SessionIdHashState::default();
         let mut shards = [0u32; 64];
         let mut buckets = [0u32; 64];
         let mut tags = [0u32; 128];
