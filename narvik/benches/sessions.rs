@@ -65,7 +65,7 @@ const TOWER_COOKIE_LEN: usize = 22;
 /// of neither alphabet.
 const MALFORMED_TOKEN: &str = "not+a/session!token*at=all;31ch";
 
-type NarvikStore = Narvik<AppData, MemoryStore<AppData>>;
+type NarvikStore = Narvik<MemoryStore<AppData>>;
 type TowerStore = tower_sessions::MemoryStore;
 type TowerSession = tower_sessions::Session;
 
@@ -190,7 +190,7 @@ impl Fixture {
                     .create_session(format!("{index}"), data.clone())
                     .await
                     .expect("the memory store does not fail");
-                floor.insert(created.session.id.clone(), data.clone());
+                floor.insert(created.session.id.to_string(), data.clone());
                 narvik_tokens.push(created.token.as_str());
 
                 let session = TowerSession::new(None, tower.clone(), None);

@@ -1,17 +1,19 @@
 //! [`Narvik`]: create, validate and invalidate sessions; make their cookies.
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::config::{Config, NarvikBuilder};
 use crate::cookie::Cookie;
 use crate::session::CreatedSession;
-use crate::store::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions};
-use crate::token::{self, SessionIdBuf, SessionToken};
-use crate::{Error, Result, Session, SessionData, SessionStore};
+use crate::store::{
+    DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions, StoreFuture,
+};
+use crate::token::{self, SessionId, SessionToken};
+use crate::{Error, Result, Session, SessionStore};
 
-/// Session authentication over a store `S` of sessions carrying data `D`.
+/// Session authentication over a store `S`, whose sessions carry the data
+/// [`S::Data`](SessionStore::Data).
 ///
 /// Cheap to clone (clones share the store and settings) and `Send + Sync`, so it
 /// goes straight into a web framework's state.
@@ -30,7 +32,7 @@ use crate::{Error, Result, Session, SessionData, SessionStore};
 ///
 /// // Sign-in: create a session, send its cookie.
 /// let created = narvik.create_session("123", AppData { username: "johnsmith".into() }).await?;
-/// let set_cookie = narvik.create_cookie(created.token.as_str()).to_string();
+/// let set_cookie = narvik.create_cookie(&created.token).to_string();
 /// assert!(set_cookie.starts_with("narvik_session="));
 ///
 /// // Every request: validate the token from the cookie.
@@ -44,9 +46,8 @@ use crate::{Error, Result, Session, SessionData, SessionStore};
 /// # Ok(())
 /// # }
 /// ```
-pub struct Narvik<D, S> {
+pub struct Narvik<S> {
     inner: Arc<Inner<S>>,
-    data: PhantomData<fn() -> D>,
 }
 
 struct Inner<S> {
@@ -54,16 +55,15 @@ struct Inner<S> {
     config: Config,
 }
 
-impl<D, S> Clone for Narvik<D, S> {
+impl<S> Clone for Narvik<S> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
-            data: PhantomData,
         }
     }
 }
 
-impl<D, S> fmt::Debug for Narvik<D, S> {
+impl<S> fmt::Debug for Narvik<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let config = &self.inner.config;
         f.debug_struct("Narvik")
@@ -78,7 +78,7 @@ impl<D, S> fmt::Debug for Narvik<D, S> {
     }
 }
 
-impl<D: SessionData, S: SessionStore<D>> Narvik<D, S> {
+impl<S: SessionStore> Narvik<S> {
     /// Narvik over `store` with every default of the original (see
     /// [`NarvikBuilder`]).
     pub fn new(store: S) -> Self {
@@ -87,14 +87,13 @@ impl<D: SessionData, S: SessionStore<D>> Narvik<D, S> {
 
     /// A builder to change the settings; finish with
     /// [`build`](NarvikBuilder::build).
-    pub fn builder(store: S) -> NarvikBuilder<D, S> {
+    pub fn builder(store: S) -> NarvikBuilder<S> {
         NarvikBuilder::new(store)
     }
 
     pub(crate) fn from_parts(store: S, config: Config) -> Self {
         Self {
             inner: Arc::new(Inner { store, config }),
-            data: PhantomData,
         }
     }
 
@@ -112,17 +111,12 @@ impl<D: SessionData, S: SessionStore<D>> Narvik<D, S> {
     pub async fn create_session(
         &self,
         user_id: impl Into<String>,
-        data: D,
-    ) -> Result<CreatedSession<D>> {
+        data: S::Data,
+    ) -> Result<CreatedSession<S::Data>> {
         let config = &self.inner.config;
         let token = SessionToken::generate();
         let expires_at = config.clock.now() + config.session_expires_in;
-        let mut session = Session::new(
-            SessionIdBuf::of(token.as_str()).as_str(),
-            user_id,
-            expires_at,
-            data,
-        );
+        let mut session = Session::new(token.session_id(), user_id, expires_at, data);
         self.inner.store.save_session(&mut session).await?;
         session.mark_new();
         Ok(CreatedSession { token, session })
@@ -138,19 +132,19 @@ impl<D: SessionData, S: SessionStore<D>> Narvik<D, S> {
     /// [`Error::Store`] when the store fails: a store outage never looks like a
     /// signed-out user. A stored session that no longer decodes is deleted (with a
     /// `tracing` warning naming the field) and answers `Ok(None)`.
-    pub async fn validate_session(&self, token: &str) -> Result<Option<Session<D>>> {
+    pub async fn validate_session(&self, token: &str) -> Result<Option<Session<S::Data>>> {
         if !token::is_well_formed(token) {
             return Ok(None);
         }
-        let session_id = SessionIdBuf::of(token);
-        let session_id = session_id.as_str();
+        let session_id = SessionId::of_token(token);
+        let session_id = &session_id;
         let store = &self.inner.store;
         let mut session = match store.fetch_session(session_id).await {
             Ok(Some(session)) => session,
             Ok(None) => return Ok(None),
             Err(Error::Decode { source, .. }) => {
                 tracing::warn!(
-                    session_id,
+                    session_id = session_id.as_str(),
                     error = %source,
                     "deleting a session whose stored data no longer decodes"
                 );
@@ -187,20 +181,28 @@ impl<D: SessionData, S: SessionStore<D>> Narvik<D, S> {
     /// # Errors
     ///
     /// [`Error::Store`] when the store fails.
-    pub async fn invalidate_session(&self, session_id: &str) -> Result<()> {
+    pub async fn invalidate_session(&self, session_id: &SessionId) -> Result<()> {
         self.inner.store.delete_session(session_id).await
     }
+
+    // The optional operations return the store's future as it is, not an `async
+    // fn`'s: a call on a store without the capability is then one compile error
+    // (the unmet bound, with its `on_unimplemented` message), not a second one for
+    // the `.await` of a future whose type depends on that bound.
 
     /// Every session of `user_id`. Needs a store with [`FetchUserSessions`].
     ///
     /// # Errors
     ///
     /// [`Error::Store`] when the store fails.
-    pub async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<D>>>
+    pub fn fetch_sessions_for_user<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> StoreFuture<'a, Vec<Session<S::Data>>>
     where
-        S: FetchUserSessions<D>,
+        S: FetchUserSessions,
     {
-        self.inner.store.fetch_sessions_for_user(user_id).await
+        self.inner.store.fetch_sessions_for_user(user_id)
     }
 
     /// Ends every session of `user_id` (sign out everywhere). Needs a store with
@@ -209,11 +211,11 @@ impl<D: SessionData, S: SessionStore<D>> Narvik<D, S> {
     /// # Errors
     ///
     /// [`Error::Store`] when the store fails.
-    pub async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()>
+    pub fn delete_sessions_for_user<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, ()>
     where
-        S: DeleteUserSessions<D>,
+        S: DeleteUserSessions,
     {
-        self.inner.store.delete_sessions_for_user(user_id).await
+        self.inner.store.delete_sessions_for_user(user_id)
     }
 
     /// Deletes every session that has expired by now. Needs a store with
@@ -222,22 +224,26 @@ impl<D: SessionData, S: SessionStore<D>> Narvik<D, S> {
     /// # Errors
     ///
     /// [`Error::Store`] when the store fails.
-    pub async fn delete_all_expired_sessions(&self) -> Result<()>
+    pub fn delete_all_expired_sessions(&self) -> StoreFuture<'_, ()>
     where
-        S: DeleteExpiredSessions<D>,
+        S: DeleteExpiredSessions,
     {
         let now = self.inner.config.clock.now();
-        self.inner.store.delete_all_expired_sessions(now).await
+        self.inner.store.delete_all_expired_sessions(now)
     }
 }
 
-impl<D, S> Narvik<D, S> {
+impl<S> Narvik<S> {
     /// The session cookie carrying `token`, with the configured attributes.
-    pub fn create_cookie(&self, token: &str) -> Cookie {
+    ///
+    /// It takes a [`SessionToken`], not a string, so only a token's 32 characters
+    /// of `a-z2-7` can reach the `Set-Cookie` header: a value with `;` cannot add
+    /// attributes. A token the client sent is parsed first (`token.parse()`).
+    pub fn create_cookie(&self, token: &SessionToken) -> Cookie {
         let config = &self.inner.config;
         Cookie {
             name: config.cookie_name.clone(),
-            value: token.to_owned(),
+            value: token.as_str().to_owned(),
             attributes: config.cookie_attributes(config.cookie_max_age),
         }
     }

@@ -7,11 +7,14 @@
 //! serde adapters [`DataRef`] and [`DataOwned`] directly. A store listing many
 //! sessions passes its decoded rows through [`decodable_sessions`].
 
+use std::fmt;
+
 use serde::de::Deserializer;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::token::SessionId;
 use crate::{Error, Result, Session, SessionData};
 
 /// Serializes the custom fields of a session as a map.
@@ -44,7 +47,7 @@ pub fn encode_data<D: SessionData>(data: &D) -> Result<String> {
 /// The custom data of session `session_id` from a JSON object.
 ///
 /// Fails with [`Error::Decode`] (naming the field) when it no longer fits `D`.
-pub fn decode_data<D: SessionData>(session_id: &str, json: &str) -> Result<D> {
+pub fn decode_data<D: SessionData>(session_id: impl fmt::Display, json: &str) -> Result<D> {
     serde_json::from_str::<DataOwned<D>>(json)
         .map(|DataOwned(data)| data)
         .map_err(|source| Error::decode(session_id, source))
@@ -56,7 +59,10 @@ pub fn encode_session<D: SessionData>(session: &Session<D>) -> Result<String> {
 }
 
 /// A whole session from one flat JSON object; `session_id` names it in the error.
-pub fn decode_session<D: SessionData>(session_id: &str, json: &str) -> Result<Session<D>> {
+pub fn decode_session<D: SessionData>(
+    session_id: impl fmt::Display,
+    json: &str,
+) -> Result<Session<D>> {
     serde_json::from_str(json).map_err(|source| Error::decode(session_id, source))
 }
 
@@ -107,7 +113,7 @@ impl<'de, D: SessionData> Deserialize<'de> for Session<D> {
         #[derive(Deserialize)]
         #[serde(bound = "")]
         struct Flat<D: SessionData> {
-            id: String,
+            id: SessionId,
             user_id: String,
             #[serde(with = "time::serde::rfc3339")]
             expires_at: OffsetDateTime,
@@ -158,6 +164,12 @@ mod tests {
         "light".to_owned()
     }
 
+    /// The error and its causes, as a chain printer shows them.
+    fn chain(error: &Error) -> String {
+        let source = std::error::Error::source(error).map(ToString::to_string);
+        format!("{error}: {}", source.unwrap_or_default())
+    }
+
     fn sample() -> AppData {
         AppData {
             username: "johnsmith".to_owned(),
@@ -172,17 +184,18 @@ mod tests {
     #[test]
     fn decodable_sessions_leave_out_only_undecodable_ones() {
         let expires_at = datetime!(2026-01-01 0:00 UTC);
+        let [a, b, c] = ["a", "b", "c"].map(SessionId::of_token);
         let rows = vec![
-            Ok(Session::new("a", "u1", expires_at, ())),
-            Err(Error::decode("b", "missing field `username`")),
-            Ok(Session::new("c", "u1", expires_at, ())),
+            Ok(Session::new(a, "u1", expires_at, ())),
+            Err(Error::decode(b, "missing field `username`")),
+            Ok(Session::new(c, "u1", expires_at, ())),
         ];
-        let ids: Vec<String> = decodable_sessions(rows)
+        let ids: Vec<SessionId> = decodable_sessions(rows)
             .unwrap()
             .into_iter()
             .map(|session| session.id)
             .collect();
-        assert_eq!(ids, ["a", "c"]);
+        assert_eq!(ids, [a, c]);
     }
 
     #[test]
@@ -248,7 +261,7 @@ mod tests {
             "{error:?}"
         );
         assert!(
-            error.to_string().contains("missing field `username`"),
+            chain(&error).contains("missing field `username`"),
             "{error}"
         );
     }
@@ -287,7 +300,7 @@ mod tests {
     #[test]
     fn session_round_trips_as_one_flat_object() {
         let session = Session::new(
-            "a".repeat(64),
+            "a".repeat(64).parse().unwrap(),
             "user-1",
             datetime!(2030-01-02 03:04:05 UTC),
             sample(),
@@ -317,7 +330,10 @@ mod tests {
     fn flat_session_applies_defaults_and_names_missing_fields() {
         let decoded: Session<AppData> = decode_session(
             "s1",
-            r#"{"id":"s1","user_id":"u","expires_at":"2030-01-02T03:04:05Z","username":"bob"}"#,
+            &format!(
+                r#"{{"id":"{}","user_id":"u","expires_at":"2030-01-02T03:04:05Z","username":"bob"}}"#,
+                "b".repeat(64)
+            ),
         )
         .unwrap();
         assert_eq!(decoded.theme, "light");
@@ -325,11 +341,14 @@ mod tests {
 
         let error = decode_session::<AppData>(
             "s1",
-            r#"{"id":"s1","user_id":"u","expires_at":"2030-01-02T03:04:05Z"}"#,
+            &format!(
+                r#"{{"id":"{}","user_id":"u","expires_at":"2030-01-02T03:04:05Z"}}"#,
+                "b".repeat(64)
+            ),
         )
         .unwrap_err();
         assert!(
-            error.to_string().contains("missing field `username`"),
+            chain(&error).contains("missing field `username`"),
             "{error}"
         );
     }

@@ -1,13 +1,12 @@
 //! Settings, their defaults, and the checks that refuse broken or unsafe cookies.
 
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 use crate::cookie::{CookieAttributes, SameSite};
-use crate::{Error, Narvik, Result, SessionData, SessionStore};
+use crate::{Error, Narvik, Result, SessionStore};
 
 /// The default session length: 30 days.
 pub const DEFAULT_SESSION_EXPIRES_IN: Duration = Duration::days(30);
@@ -64,21 +63,19 @@ impl Config {
 /// `Path=/`, `SameSite=Lax`, no `Domain`. [`build`](Self::build) refuses settings
 /// that would produce a broken or unsafe cookie.
 #[must_use = "call `build()` to get a `Narvik`"]
-pub struct NarvikBuilder<D, S> {
+pub struct NarvikBuilder<S> {
     store: S,
     /// Unchecked until `build()`; `cookie_max_age` is set there.
     config: Config,
     cookie_expires_in: Option<Duration>,
-    data: PhantomData<fn() -> D>,
 }
 
-impl<D: SessionData, S: SessionStore<D>> NarvikBuilder<D, S> {
+impl<S: SessionStore> NarvikBuilder<S> {
     pub(crate) fn new(store: S) -> Self {
         Self {
             store,
             config: Config::default(),
             cookie_expires_in: None,
-            data: PhantomData,
         }
     }
 
@@ -142,7 +139,7 @@ impl<D: SessionData, S: SessionStore<D>> NarvikBuilder<D, S> {
     /// token, the domain or path holds `;`, whitespace or control characters (or the
     /// path does not start with `/`), `SameSite=None` comes without `Secure`, or the
     /// name's `__Host-` or `__Secure-` prefix is not honoured.
-    pub fn build(self) -> Result<Narvik<D, S>> {
+    pub fn build(self) -> Result<Narvik<S>> {
         let mut config = self.config;
         if config.session_expires_in <= Duration::ZERO {
             return Err(Error::config("session_expires_in", "must be positive"));

@@ -1,4 +1,11 @@
 //! The one error type of narvik.
+//!
+//! Each variant either shows its cause in its message or returns it from
+//! [`source()`](std::error::Error::source), never both, so a printer of the whole
+//! chain (anyhow's `{:#}`, `tracing`'s error recording) says each cause once. Those
+//! that wrap a cause return it: print the chain to see it.
+
+use std::fmt;
 
 /// A boxed error from a store's backend or a decoder, kept as the source.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -25,8 +32,8 @@ pub enum Error {
     },
 
     /// The session store failed (unreachable, timed out, refused the query).
-    /// The backend's own error is kept as the source.
-    #[error("session store failed: {source}")]
+    /// The backend's own error is the [`source`](std::error::Error::source).
+    #[error("session store failed")]
     Store {
         /// The backend's error.
         #[source]
@@ -37,9 +44,9 @@ pub enum Error {
     /// type, for example because a required field was added since it was stored.
     /// [`Narvik::validate_session`](crate::Narvik::validate_session) deletes such a
     /// session and answers `Ok(None)`; other operations return this error.
-    #[error("stored data of session `{session_id}` does not decode: {source}")]
+    #[error("stored data of session `{session_id}` does not decode")]
     Decode {
-        /// The id (the token's hash, not the token) of the session.
+        /// The id (the token's hash, not the token) of the session, as stored.
         session_id: String,
         /// The decoder's error; it names a missing field, and gives the line and
         /// column of a mistyped one (serde_json does not name that field).
@@ -49,20 +56,13 @@ pub enum Error {
 
     /// Session data could not be encoded for storage (a custom `Serialize` of a
     /// field failed, or a map with non-string keys was given).
-    #[error("session data could not be encoded: {source}")]
+    #[error("session data could not be encoded")]
     Encode {
         /// The encoder's error.
         #[source]
         source: BoxError,
     },
 
-    /// The store was asked for an operation it was not configured with, such as an
-    /// optional callback that was not provided.
-    #[error("{operation} callback not provided in configuration")]
-    Unsupported {
-        /// The operation, such as `fetch_sessions_for_user`.
-        operation: &'static str,
-    },
 }
 
 impl Error {
@@ -74,9 +74,9 @@ impl Error {
     }
 
     /// Stored data of session `session_id` that does not decode.
-    pub fn decode(session_id: impl Into<String>, source: impl Into<BoxError>) -> Self {
+    pub fn decode(session_id: impl fmt::Display, source: impl Into<BoxError>) -> Self {
         Self::Decode {
-            session_id: session_id.into(),
+            session_id: session_id.to_string(),
             source: source.into(),
         }
     }
@@ -93,5 +93,41 @@ impl Error {
             setting,
             reason: reason.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// Every cause, outermost first, as a chain printer walks them.
+    fn chain(error: &Error) -> Vec<String> {
+        let mut causes = vec![error.to_string()];
+        let mut source = error.source();
+        while let Some(cause) = source {
+            causes.push(cause.to_string());
+            source = cause.source();
+        }
+        causes
+    }
+
+    #[test]
+    fn each_cause_is_printed_once_along_the_chain() {
+        let cause = "unsupported Unicode escape sequence";
+        for error in [
+            Error::store(cause),
+            Error::decode("c6d162ef", cause),
+            Error::encode(cause),
+        ] {
+            let printed = chain(&error).join(": ");
+            assert_eq!(printed.matches(cause).count(), 1, "{printed}");
+            assert!(!error.to_string().contains(cause), "{error}");
+        }
+        assert_eq!(
+            chain(&Error::store(cause)),
+            ["session store failed", cause]
+        );
     }
 }

@@ -4,7 +4,7 @@ use std::ops::{Deref, DerefMut};
 
 use time::OffsetDateTime;
 
-use crate::token::SessionToken;
+use crate::token::{SessionId, SessionToken};
 
 /// A signed-in user's session: the core fields and the application's data `D`.
 ///
@@ -14,7 +14,7 @@ use crate::token::SessionToken;
 #[derive(Debug, Clone)]
 pub struct Session<D> {
     /// The session id: the SHA-256 of the token, as 64 lower-case hex characters.
-    pub id: String,
+    pub id: SessionId,
     /// The user the session belongs to.
     pub user_id: String,
     /// When the session ends unless validation extends it.
@@ -28,13 +28,13 @@ pub struct Session<D> {
 impl<D> Session<D> {
     /// A session as a store returns it (both flags unset); for store authors.
     pub fn new(
-        id: impl Into<String>,
+        id: SessionId,
         user_id: impl Into<String>,
         expires_at: OffsetDateTime,
         data: D,
     ) -> Self {
         Self {
-            id: id.into(),
+            id,
             user_id: user_id.into(),
             expires_at,
             data,

@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -10,14 +9,15 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::store::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions};
-use crate::{Error, Result, Session, SessionData, SessionStore};
+use crate::token::SessionId;
+use crate::{Result, Session, SessionData, SessionStore};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 type Callback<A, T> = Arc<dyn Fn(A) -> BoxFuture<T> + Send + Sync>;
-type UpdateCallback = Arc<dyn Fn(String, OffsetDateTime) -> BoxFuture<()> + Send + Sync>;
-/// Which optional callbacks are provided; `fn() -> _` keeps the store `Send + Sync`
-/// whatever the markers.
-type ProvidedMarkers<A, B, C> = PhantomData<fn() -> (A, B, C)>;
+type UpdateCallback = Arc<dyn Fn(SessionId, OffsetDateTime) -> BoxFuture<()> + Send + Sync>;
+type FetchForUserCallback<D> = Callback<String, Vec<Session<D>>>;
+type DeleteForUserCallback = Callback<String, ()>;
+type DeleteExpiredCallback = Callback<OffsetDateTime, ()>;
 
 /// Marks an optional callback that was not provided: the matching operation does
 /// not compile.
@@ -28,6 +28,29 @@ pub struct Missing;
 #[derive(Debug, Clone, Copy)]
 pub struct Provided;
 
+/// What a [`CallbackStore`] holds for an optional callback: nothing when it is
+/// [`Missing`], the callback when it is [`Provided`]. So a store whose marker says
+/// provided always has the callback, by its type.
+pub trait Slot<T>: slot::Sealed {
+    /// `()` or `T`.
+    #[doc(hidden)]
+    type Held: Clone + Send + Sync + 'static;
+}
+
+impl<T> Slot<T> for Missing {
+    type Held = ();
+}
+
+impl<T: Clone + Send + Sync + 'static> Slot<T> for Provided {
+    type Held = T;
+}
+
+mod slot {
+    pub trait Sealed {}
+    impl Sealed for super::Missing {}
+    impl Sealed for super::Provided {}
+}
+
 /// A store made of async closures, as the original was configured.
 ///
 /// The four required callbacks go to [`new`](Self::new); each optional one is added
@@ -37,11 +60,11 @@ pub struct Provided;
 /// use std::collections::HashMap;
 /// use std::sync::{Arc, Mutex};
 ///
-/// use narvik::{CallbackStore, Narvik, Session};
+/// use narvik::{CallbackStore, Narvik, Session, SessionId};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> narvik::Result<()> {
-/// type Map = Arc<Mutex<HashMap<String, Session<()>>>>;
+/// type Map = Arc<Mutex<HashMap<SessionId, Session<()>>>>;
 /// let sessions = Map::default();
 /// let (save, fetch, update, delete, by_user) =
 ///     (sessions.clone(), sessions.clone(), sessions.clone(), sessions.clone(), sessions.clone());
@@ -50,15 +73,15 @@ pub struct Provided;
 ///     move |session: Session<()>| {
 ///         let sessions = save.clone();
 ///         async move {
-///             sessions.lock().unwrap().insert(session.id.clone(), session.clone());
+///             sessions.lock().unwrap().insert(session.id, session.clone());
 ///             Ok(session)
 ///         }
 ///     },
-///     move |session_id: String| {
+///     move |session_id: SessionId| {
 ///         let sessions = fetch.clone();
 ///         async move { Ok(sessions.lock().unwrap().get(&session_id).cloned()) }
 ///     },
-///     move |session_id: String, expires_at| {
+///     move |session_id: SessionId, expires_at| {
 ///         let sessions = update.clone();
 ///         async move {
 ///             if let Some(session) = sessions.lock().unwrap().get_mut(&session_id) {
@@ -67,7 +90,7 @@ pub struct Provided;
 ///             Ok(())
 ///         }
 ///     },
-///     move |session_id: String| {
+///     move |session_id: SessionId| {
 ///         let sessions = delete.clone();
 ///         async move {
 ///             sessions.lock().unwrap().remove(&session_id);
@@ -94,19 +117,18 @@ pub struct Provided;
 /// The save callback gets the session by value and returns it, filled in as it
 /// likes (a `created_at` stamp, say): that is the session `create_session` returns.
 pub struct CallbackStore<
-    D,
-    FetchForUser = Missing,
-    DeleteForUser = Missing,
-    DeleteExpired = Missing,
+    D: 'static,
+    FetchForUser: Slot<FetchForUserCallback<D>> = Missing,
+    DeleteForUser: Slot<DeleteForUserCallback> = Missing,
+    DeleteExpired: Slot<DeleteExpiredCallback> = Missing,
 > {
     save_session: Callback<Session<D>, Session<D>>,
-    fetch_session: Callback<String, Option<Session<D>>>,
+    fetch_session: Callback<SessionId, Option<Session<D>>>,
     update_session_expiry: UpdateCallback,
-    delete_session: Callback<String, ()>,
-    fetch_sessions_for_user: Option<Callback<String, Vec<Session<D>>>>,
-    delete_sessions_for_user: Option<Callback<String, ()>>,
-    delete_all_expired_sessions: Option<Callback<OffsetDateTime, ()>>,
-    provided: ProvidedMarkers<FetchForUser, DeleteForUser, DeleteExpired>,
+    delete_session: Callback<SessionId, ()>,
+    fetch_sessions_for_user: FetchForUser::Held,
+    delete_sessions_for_user: DeleteForUser::Held,
+    delete_all_expired_sessions: DeleteExpired::Held,
 }
 
 fn boxed<A, T, F, Fut>(callback: F) -> Callback<A, T>
@@ -130,11 +152,11 @@ impl<D: SessionData> CallbackStore<D> {
     where
         Save: Fn(Session<D>) -> SaveFut + Send + Sync + 'static,
         SaveFut: Future<Output = Result<Session<D>>> + Send + 'static,
-        Fetch: Fn(String) -> FetchFut + Send + Sync + 'static,
+        Fetch: Fn(SessionId) -> FetchFut + Send + Sync + 'static,
         FetchFut: Future<Output = Result<Option<Session<D>>>> + Send + 'static,
-        Update: Fn(String, OffsetDateTime) -> UpdateFut + Send + Sync + 'static,
+        Update: Fn(SessionId, OffsetDateTime) -> UpdateFut + Send + Sync + 'static,
         UpdateFut: Future<Output = Result<()>> + Send + 'static,
-        Delete: Fn(String) -> DeleteFut + Send + Sync + 'static,
+        Delete: Fn(SessionId) -> DeleteFut + Send + Sync + 'static,
         DeleteFut: Future<Output = Result<()>> + Send + 'static,
     {
         Self {
@@ -144,16 +166,73 @@ impl<D: SessionData> CallbackStore<D> {
                 Box::pin(update_session_expiry(session_id, expires_at))
             }),
             delete_session: boxed(delete_session),
-            fetch_sessions_for_user: None,
-            delete_sessions_for_user: None,
-            delete_all_expired_sessions: None,
-            provided: PhantomData,
+            fetch_sessions_for_user: (),
+            delete_sessions_for_user: (),
+            delete_all_expired_sessions: (),
         }
     }
 }
 
-impl<D, A, B, C> CallbackStore<D, A, B, C> {
-    fn with_provided<A2, B2, C2>(self) -> CallbackStore<D, A2, B2, C2> {
+impl<D: SessionData, B, C> CallbackStore<D, Missing, B, C>
+where
+    B: Slot<DeleteForUserCallback>,
+    C: Slot<DeleteExpiredCallback>,
+{
+    /// Adds the optional callback listing a user's sessions.
+    pub fn fetch_sessions_for_user<F, Fut>(self, callback: F) -> CallbackStore<D, Provided, B, C>
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<Session<D>>>> + Send + 'static,
+    {
+        CallbackStore {
+            save_session: self.save_session,
+            fetch_session: self.fetch_session,
+            update_session_expiry: self.update_session_expiry,
+            delete_session: self.delete_session,
+            fetch_sessions_for_user: boxed(callback),
+            delete_sessions_for_user: self.delete_sessions_for_user,
+            delete_all_expired_sessions: self.delete_all_expired_sessions,
+        }
+    }
+}
+
+impl<D: SessionData, A, C> CallbackStore<D, A, Missing, C>
+where
+    A: Slot<FetchForUserCallback<D>>,
+    C: Slot<DeleteExpiredCallback>,
+{
+    /// Adds the optional callback deleting a user's sessions.
+    pub fn delete_sessions_for_user<F, Fut>(self, callback: F) -> CallbackStore<D, A, Provided, C>
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        CallbackStore {
+            save_session: self.save_session,
+            fetch_session: self.fetch_session,
+            update_session_expiry: self.update_session_expiry,
+            delete_session: self.delete_session,
+            fetch_sessions_for_user: self.fetch_sessions_for_user,
+            delete_sessions_for_user: boxed(callback),
+            delete_all_expired_sessions: self.delete_all_expired_sessions,
+        }
+    }
+}
+
+impl<D: SessionData, A, B> CallbackStore<D, A, B, Missing>
+where
+    A: Slot<FetchForUserCallback<D>>,
+    B: Slot<DeleteForUserCallback>,
+{
+    /// Adds the optional callback deleting every session expired at the given time.
+    pub fn delete_all_expired_sessions<F, Fut>(
+        self,
+        callback: F,
+    ) -> CallbackStore<D, A, B, Provided>
+    where
+        F: Fn(OffsetDateTime) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
         CallbackStore {
             save_session: self.save_session,
             fetch_session: self.fetch_session,
@@ -161,58 +240,17 @@ impl<D, A, B, C> CallbackStore<D, A, B, C> {
             delete_session: self.delete_session,
             fetch_sessions_for_user: self.fetch_sessions_for_user,
             delete_sessions_for_user: self.delete_sessions_for_user,
-            delete_all_expired_sessions: self.delete_all_expired_sessions,
-            provided: PhantomData,
+            delete_all_expired_sessions: boxed(callback),
         }
     }
 }
 
-impl<D: SessionData, B, C> CallbackStore<D, Missing, B, C> {
-    /// Adds the optional callback listing a user's sessions.
-    pub fn fetch_sessions_for_user<F, Fut>(
-        mut self,
-        callback: F,
-    ) -> CallbackStore<D, Provided, B, C>
-    where
-        F: Fn(String) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Vec<Session<D>>>> + Send + 'static,
-    {
-        self.fetch_sessions_for_user = Some(boxed(callback));
-        self.with_provided()
-    }
-}
-
-impl<D: SessionData, A, C> CallbackStore<D, A, Missing, C> {
-    /// Adds the optional callback deleting a user's sessions.
-    pub fn delete_sessions_for_user<F, Fut>(
-        mut self,
-        callback: F,
-    ) -> CallbackStore<D, A, Provided, C>
-    where
-        F: Fn(String) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<()>> + Send + 'static,
-    {
-        self.delete_sessions_for_user = Some(boxed(callback));
-        self.with_provided()
-    }
-}
-
-impl<D: SessionData, A, B> CallbackStore<D, A, B, Missing> {
-    /// Adds the optional callback deleting every session expired at the given time.
-    pub fn delete_all_expired_sessions<F, Fut>(
-        mut self,
-        callback: F,
-    ) -> CallbackStore<D, A, B, Provided>
-    where
-        F: Fn(OffsetDateTime) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<()>> + Send + 'static,
-    {
-        self.delete_all_expired_sessions = Some(boxed(callback));
-        self.with_provided()
-    }
-}
-
-impl<D, A, B, C> Clone for CallbackStore<D, A, B, C> {
+impl<D, A, B, C> Clone for CallbackStore<D, A, B, C>
+where
+    A: Slot<FetchForUserCallback<D>>,
+    B: Slot<DeleteForUserCallback>,
+    C: Slot<DeleteExpiredCallback>,
+{
     fn clone(&self) -> Self {
         Self {
             save_session: Arc::clone(&self.save_session),
@@ -222,44 +260,41 @@ impl<D, A, B, C> Clone for CallbackStore<D, A, B, C> {
             fetch_sessions_for_user: self.fetch_sessions_for_user.clone(),
             delete_sessions_for_user: self.delete_sessions_for_user.clone(),
             delete_all_expired_sessions: self.delete_all_expired_sessions.clone(),
-            provided: PhantomData,
         }
     }
 }
 
-impl<D, A, B, C> fmt::Debug for CallbackStore<D, A, B, C> {
+impl<D, A, B, C> fmt::Debug for CallbackStore<D, A, B, C>
+where
+    A: Slot<FetchForUserCallback<D>>,
+    B: Slot<DeleteForUserCallback>,
+    C: Slot<DeleteExpiredCallback>,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CallbackStore")
-            .field(
-                "fetch_sessions_for_user",
-                &self.fetch_sessions_for_user.is_some(),
-            )
-            .field(
-                "delete_sessions_for_user",
-                &self.delete_sessions_for_user.is_some(),
-            )
-            .field(
-                "delete_all_expired_sessions",
-                &self.delete_all_expired_sessions.is_some(),
-            )
+            .field("fetch_sessions_for_user", &type_name_of::<A>())
+            .field("delete_sessions_for_user", &type_name_of::<B>())
+            .field("delete_all_expired_sessions", &type_name_of::<C>())
             .finish_non_exhaustive()
     }
 }
 
-/// The callback of an optional operation; the type-level marker makes `None`
-/// impossible, and should it ever be, the original's message is the answer.
-fn provided<'a, T: ?Sized>(callback: &'a Option<Arc<T>>, operation: &'static str) -> Result<&'a T> {
-    callback.as_deref().ok_or(Error::Unsupported { operation })
+/// `Missing` or `Provided`, for `Debug`.
+fn type_name_of<T>() -> &'static str {
+    let name = std::any::type_name::<T>();
+    name.rsplit("::").next().unwrap_or(name)
 }
 
 #[async_trait]
-impl<D, A, B, C> SessionStore<D> for CallbackStore<D, A, B, C>
+impl<D, A, B, C> SessionStore for CallbackStore<D, A, B, C>
 where
     D: SessionData + Clone,
-    A: Send + Sync + 'static,
-    B: Send + Sync + 'static,
-    C: Send + Sync + 'static,
+    A: Slot<FetchForUserCallback<D>> + Send + Sync + 'static,
+    B: Slot<DeleteForUserCallback> + Send + Sync + 'static,
+    C: Slot<DeleteExpiredCallback> + Send + Sync + 'static,
 {
+    type Data = D;
+
     async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
         // The callback owns what it is given so its future can be `'static`; the
         // session it returns (possibly filled in) replaces ours only on success.
@@ -267,58 +302,52 @@ where
         Ok(())
     }
 
-    async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<D>>> {
-        (self.fetch_session)(session_id.to_owned()).await
+    async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<D>>> {
+        (self.fetch_session)(*session_id).await
     }
 
     async fn update_session_expiry(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         expires_at: OffsetDateTime,
     ) -> Result<()> {
-        (self.update_session_expiry)(session_id.to_owned(), expires_at).await
+        (self.update_session_expiry)(*session_id, expires_at).await
     }
 
-    async fn delete_session(&self, session_id: &str) -> Result<()> {
-        (self.delete_session)(session_id.to_owned()).await
+    async fn delete_session(&self, session_id: &SessionId) -> Result<()> {
+        (self.delete_session)(*session_id).await
     }
 }
 
 #[async_trait]
-impl<D: SessionData + Clone, B, C> FetchUserSessions<D> for CallbackStore<D, Provided, B, C>
+impl<D: SessionData + Clone, B, C> FetchUserSessions for CallbackStore<D, Provided, B, C>
 where
-    B: Send + Sync + 'static,
-    C: Send + Sync + 'static,
+    B: Slot<DeleteForUserCallback> + Send + Sync + 'static,
+    C: Slot<DeleteExpiredCallback> + Send + Sync + 'static,
 {
     async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<D>>> {
-        provided(&self.fetch_sessions_for_user, "fetch_sessions_for_user")?(user_id.to_owned())
-            .await
+        (self.fetch_sessions_for_user)(user_id.to_owned()).await
     }
 }
 
 #[async_trait]
-impl<D: SessionData + Clone, A, C> DeleteUserSessions<D> for CallbackStore<D, A, Provided, C>
+impl<D: SessionData + Clone, A, C> DeleteUserSessions for CallbackStore<D, A, Provided, C>
 where
-    A: Send + Sync + 'static,
-    C: Send + Sync + 'static,
+    A: Slot<FetchForUserCallback<D>> + Send + Sync + 'static,
+    C: Slot<DeleteExpiredCallback> + Send + Sync + 'static,
 {
     async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()> {
-        provided(&self.delete_sessions_for_user, "delete_sessions_for_user")?(user_id.to_owned())
-            .await
+        (self.delete_sessions_for_user)(user_id.to_owned()).await
     }
 }
 
 #[async_trait]
-impl<D: SessionData + Clone, A, B> DeleteExpiredSessions<D> for CallbackStore<D, A, B, Provided>
+impl<D: SessionData + Clone, A, B> DeleteExpiredSessions for CallbackStore<D, A, B, Provided>
 where
-    A: Send + Sync + 'static,
-    B: Send + Sync + 'static,
+    A: Slot<FetchForUserCallback<D>> + Send + Sync + 'static,
+    B: Slot<DeleteForUserCallback> + Send + Sync + 'static,
 {
     async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()> {
-        provided(
-            &self.delete_all_expired_sessions,
-            "delete_all_expired_sessions",
-        )?(now)
-        .await
+        (self.delete_all_expired_sessions)(now).await
     }
 }

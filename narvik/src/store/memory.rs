@@ -9,6 +9,7 @@ use dashmap::DashMap;
 use time::OffsetDateTime;
 
 use crate::store::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions};
+use crate::token::SessionId;
 use crate::{Result, Session, SessionData, SessionStore};
 
 /// Sessions in this process's memory: nothing to install, gone on restart.
@@ -22,13 +23,11 @@ pub struct MemoryStore<D> {
 }
 
 struct Shared<D> {
-    /// session id -> session. A boxed id keeps the slot small, which pays more on
-    /// every insert (fewer cache lines to write) than an id inline would save on a
-    /// lookup.
-    sessions: DashMap<Box<str>, StoredSession<D>, SessionIdHashState>,
+    /// session id -> session.
+    sessions: DashMap<SessionId, StoredSession<D>, SessionIdHashState>,
     /// user id -> that user's session ids; kept in step with `sessions`. User ids
     /// may be chosen by users, so this map keeps std's keyed SipHash.
-    session_ids_by_user: DashMap<Box<str>, HashSet<Box<str>, SessionIdHashState>>,
+    session_ids_by_user: DashMap<Box<str>, HashSet<SessionId, SessionIdHashState>>,
 }
 
 /// A session as the map keeps it; its id is the key.
@@ -61,7 +60,7 @@ impl<D> MemoryStore<D> {
         self.shared.sessions.is_empty()
     }
 
-    fn remove(&self, session_id: &str) {
+    fn remove(&self, session_id: &SessionId) {
         // The guard of `sessions` is released before the index is touched, so the
         // two maps are never locked at once.
         let removed = self.shared.sessions.remove(session_id);
@@ -70,20 +69,20 @@ impl<D> MemoryStore<D> {
         }
     }
 
-    fn index(&self, user_id: &str, session_id: &str) {
+    fn index(&self, user_id: &str, session_id: SessionId) {
         // A user with sessions already costs no allocation for the user id.
         if let Some(mut session_ids) = self.shared.session_ids_by_user.get_mut(user_id) {
-            session_ids.insert(session_id.into());
+            session_ids.insert(session_id);
             return;
         }
         self.shared
             .session_ids_by_user
             .entry(user_id.into())
             .or_default()
-            .insert(session_id.into());
+            .insert(session_id);
     }
 
-    fn unindex(&self, user_id: &str, session_id: &str) {
+    fn unindex(&self, user_id: &str, session_id: &SessionId) {
         // One write lock both removes the id and drops the user's emptied set.
         self.shared
             .session_ids_by_user
@@ -95,10 +94,10 @@ impl<D> MemoryStore<D> {
 }
 
 impl<D: Clone> MemoryStore<D> {
-    fn fetch(&self, session_id: &str) -> Option<Session<D>> {
+    fn fetch(&self, session_id: &SessionId) -> Option<Session<D>> {
         let stored = self.shared.sessions.get(session_id)?;
         Some(Session::new(
-            session_id,
+            *session_id,
             stored.user_id.as_str(),
             stored.expires_at,
             stored.data.clone(),
@@ -129,7 +128,9 @@ impl<D> fmt::Debug for MemoryStore<D> {
 }
 
 #[async_trait]
-impl<D: SessionData + Clone> SessionStore<D> for MemoryStore<D> {
+impl<D: SessionData + Clone> SessionStore for MemoryStore<D> {
+    type Data = D;
+
     async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
         let stored = StoredSession {
             user_id: StoredUserId::new(&session.user_id),
@@ -138,28 +139,18 @@ impl<D: SessionData + Clone> SessionStore<D> for MemoryStore<D> {
         };
         // The session first, then the index, as every removal does it: a user's
         // sessions deleted meanwhile cannot leave this one stored but unindexed.
-        self.shared
-            .sessions
-            .insert(session.id.as_str().into(), stored);
-        self.index(&session.user_id, &session.id);
+        self.shared.sessions.insert(session.id, stored);
+        self.index(&session.user_id, session.id);
         Ok(())
     }
 
-    async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<D>>> {
-        let Some(stored) = self.shared.sessions.get(session_id) else {
-            return Ok(None);
-        };
-        let user_id = String::from(stored.user_id.as_str());
-        let expires_at = stored.expires_at;
-        let data = stored.data.clone();
-        drop(stored);
-        // The id is copied from the argument, which is at hand, not from the key.
-        Ok(Some(Session::new(session_id, user_id, expires_at, data)))
+    async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<D>>> {
+        Ok(self.fetch(session_id))
     }
 
     async fn update_session_expiry(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         expires_at: OffsetDateTime,
     ) -> Result<()> {
         if let Some(mut session) = self.shared.sessions.get_mut(session_id) {
@@ -168,17 +159,17 @@ impl<D: SessionData + Clone> SessionStore<D> for MemoryStore<D> {
         Ok(())
     }
 
-    async fn delete_session(&self, session_id: &str) -> Result<()> {
+    async fn delete_session(&self, session_id: &SessionId) -> Result<()> {
         self.remove(session_id);
         Ok(())
     }
 }
 
 #[async_trait]
-impl<D: SessionData + Clone> FetchUserSessions<D> for MemoryStore<D> {
+impl<D: SessionData + Clone> FetchUserSessions for MemoryStore<D> {
     async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<D>>> {
-        let session_ids: Vec<Box<str>> = match self.shared.session_ids_by_user.get(user_id) {
-            Some(session_ids) => session_ids.iter().cloned().collect(),
+        let session_ids: Vec<SessionId> = match self.shared.session_ids_by_user.get(user_id) {
+            Some(session_ids) => session_ids.iter().copied().collect(),
             None => return Ok(Vec::new()),
         };
         Ok(session_ids
@@ -189,7 +180,7 @@ impl<D: SessionData + Clone> FetchUserSessions<D> for MemoryStore<D> {
 }
 
 #[async_trait]
-impl<D: SessionData + Clone> DeleteUserSessions<D> for MemoryStore<D> {
+impl<D: SessionData + Clone> DeleteUserSessions for MemoryStore<D> {
     async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()> {
         let removed = self.shared.session_ids_by_user.remove(user_id);
         if let Some((_, session_ids)) = removed {
@@ -202,14 +193,14 @@ impl<D: SessionData + Clone> DeleteUserSessions<D> for MemoryStore<D> {
 }
 
 #[async_trait]
-impl<D: SessionData + Clone> DeleteExpiredSessions<D> for MemoryStore<D> {
+impl<D: SessionData + Clone> DeleteExpiredSessions for MemoryStore<D> {
     async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()> {
-        let expired: Vec<Box<str>> = self
+        let expired: Vec<SessionId> = self
             .shared
             .sessions
             .iter()
             .filter(|entry| entry.expires_at <= now)
-            .map(|entry| entry.key().clone())
+            .map(|entry| *entry.key())
             .collect();
         for session_id in expired {
             // Checked again under the lock: validation may have extended it since.
@@ -307,12 +298,8 @@ mod tests {
                 for round in 0..300 {
                     let user_id = format!("user-{}", (task + round) % 5);
                     // Narvik's ids and others both.
-                    let session_id = match round % 3 {
-                        0 => format!("{task}-{round}"),
-                        _ => crate::token::session_id(&format!("{task}-{round}")),
-                    };
-                    let mut session =
-                        Session::new(session_id.as_str(), user_id.as_str(), expires_at, ());
+                    let session_id = SessionId::of_token(&format!("{task}-{round}"));
+                    let mut session = Session::new(session_id, user_id.as_str(), expires_at, ());
                     store.save_session(&mut session).await.expect("infallible");
                     match round % 7 {
                         0 => store
@@ -335,7 +322,7 @@ mod tests {
         assert_index_consistent(&store);
     }
 
-    fn hash_of(builder: &SessionIdHashState, session_id: &str) -> u64 {
+    fn hash_of(builder: &SessionIdHashState, session_id: &SessionId) -> u64 {
         std::hash::BuildHasher::hash_one(builder, session_id)
     }
 
@@ -356,21 +343,20 @@ mod tests {
     #[test]
     fn hasher_tells_apart_ids_that_differ_in_one_place() {
         let builder = SessionIdHashState::default();
-        let base = crate::token::session_id("hhwnvr2c6hbvvtcipmsfazyi2cm7lf5j");
+        let base = SessionId::of_token("hhwnvr2c6hbvvtcipmsfazyi2cm7lf5j");
         let mut hashes = HashSet::new();
-        for position in 0..base.len() {
-            let mut changed = base.clone().into_bytes();
+        assert!(hashes.insert(hash_of(&builder, &base)));
+        for position in 0..base.as_str().len() {
+            let mut changed = base.as_str().as_bytes().to_vec();
             changed[position] = if changed[position] == b'0' {
                 b'1'
             } else {
                 b'0'
             };
             let changed = String::from_utf8(changed).expect("still hex");
+            let changed: SessionId = changed.parse().expect("still a session id");
             assert!(hashes.insert(hash_of(&builder, &changed)));
         }
-        assert!(hashes.insert(hash_of(&builder, "")));
-        assert!(hashes.insert(hash_of(&builder, "\0")));
-        assert!(hashes.insert(hash_of(&builder, "\0\0")));
     }
 
     #[test]
@@ -382,7 +368,7 @@ mod tests {
         let mut buckets = [0u32; 64];
         let mut tags = [0u32; 128];
         for index in 0..64 * 256 {
-            let session_id = crate::token::session_id(&format!("{index:032}"));
+            let session_id = SessionId::of_token(&format!("{index:032}"));
             let hash = hash_of(&builder, &session_id);
             shards[((hash << 7) >> 58) as usize] += 1;
             buckets[(hash & 63) as usize] += 1;

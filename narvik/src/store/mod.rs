@@ -14,28 +14,30 @@
 //! use std::collections::HashMap;
 //! use std::sync::Mutex;
 //!
-//! use narvik::{async_trait, Error, Result, Session, SessionData, SessionStore};
+//! use narvik::{async_trait, Error, Result, Session, SessionData, SessionId, SessionStore};
 //! use time::OffsetDateTime;
 //!
 //! #[derive(Default)]
 //! struct MapStore<D> {
-//!     sessions: Mutex<HashMap<String, Session<D>>>,
+//!     sessions: Mutex<HashMap<SessionId, Session<D>>>,
 //! }
 //!
 //! #[async_trait]
-//! impl<D: SessionData + Clone> SessionStore<D> for MapStore<D> {
+//! impl<D: SessionData + Clone> SessionStore for MapStore<D> {
+//!     type Data = D;
+//!
 //!     async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
 //!         let mut sessions = self.sessions.lock().map_err(|_| Error::store("poisoned"))?;
-//!         sessions.insert(session.id.clone(), session.clone());
+//!         sessions.insert(session.id, session.clone());
 //!         Ok(())
 //!     }
 //!
-//!     async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<D>>> {
+//!     async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<D>>> {
 //!         let sessions = self.sessions.lock().map_err(|_| Error::store("poisoned"))?;
 //!         Ok(sessions.get(session_id).cloned())
 //!     }
 //!
-//!     async fn update_session_expiry(&self, session_id: &str, expires_at: OffsetDateTime) -> Result<()> {
+//!     async fn update_session_expiry(&self, session_id: &SessionId, expires_at: OffsetDateTime) -> Result<()> {
 //!         let mut sessions = self.sessions.lock().map_err(|_| Error::store("poisoned"))?;
 //!         // Never insert here: a session deleted meanwhile must stay deleted.
 //!         if let Some(session) = sessions.get_mut(session_id) {
@@ -44,7 +46,7 @@
 //!         Ok(())
 //!     }
 //!
-//!     async fn delete_session(&self, session_id: &str) -> Result<()> {
+//!     async fn delete_session(&self, session_id: &SessionId) -> Result<()> {
 //!         let mut sessions = self.sessions.lock().map_err(|_| Error::store("poisoned"))?;
 //!         sessions.remove(session_id);
 //!         Ok(())
@@ -64,41 +66,55 @@
 //! [`codec`](crate::codec), and reports data that no longer decodes as
 //! [`Error::Decode`](crate::Error::Decode) so validation can drop that session.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::token::SessionId;
 use crate::{Result, Session, SessionData};
 
 pub mod callbacks;
 pub mod memory;
 
-/// The four operations every store has.
+/// The future of a store operation, as [`async_trait`] boxes it; what
+/// [`Narvik`](crate::Narvik)'s optional operations return.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+/// The four operations every store has, over sessions carrying
+/// [`Data`](Self::Data).
 ///
 /// Errors: return [`Error::Store`](crate::Error::Store) when the backend fails and
 /// [`Error::Decode`](crate::Error::Decode) when a stored session does not decode.
 /// Never answer `Ok(None)` for a backend failure: that would sign users out.
+///
+/// `Arc<S>` and `Box<S>` are stores when `S` is, with every optional operation `S`
+/// has, and `S` may be a trait object: `Box<dyn SessionStore<Data = D>>`.
 #[async_trait]
-pub trait SessionStore<D: SessionData>: Send + Sync + 'static {
+pub trait SessionStore: Send + Sync + 'static {
+    /// The application's custom session data, fixed by the store.
+    type Data: SessionData;
+
     /// Stores a new session. The store may fill in custom data (a `created_at`
     /// stamp, say); the caller gets the session back as the store leaves it.
-    async fn save_session(&self, session: &mut Session<D>) -> Result<()>;
+    async fn save_session(&self, session: &mut Session<Self::Data>) -> Result<()>;
 
     /// The session with id `session_id`, or `None` when there is none. Expired
     /// sessions may be returned: narvik deletes them.
-    async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<D>>>;
+    async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<Self::Data>>>;
 
     /// Sets the expiry of session `session_id`. A session that is gone stays gone:
     /// never insert here, or a concurrent sign-out would be undone.
     async fn update_session_expiry(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         expires_at: OffsetDateTime,
     ) -> Result<()>;
 
     /// Deletes session `session_id`; deleting a missing session is not an error.
-    async fn delete_session(&self, session_id: &str) -> Result<()>;
+    async fn delete_session(&self, session_id: &SessionId) -> Result<()>;
 }
 
 /// Optional: list a user's sessions.
@@ -108,12 +124,12 @@ pub trait SessionStore<D: SessionData>: Send + Sync + 'static {
     label = "this store has no `fetch_sessions_for_user`",
     note = "implement `narvik::FetchUserSessions` for the store, or provide the callback with `CallbackStore::fetch_sessions_for_user`"
 )]
-pub trait FetchUserSessions<D: SessionData>: SessionStore<D> {
+pub trait FetchUserSessions: SessionStore {
     /// Every stored session of `user_id` (expired ones may be included).
     ///
     /// A session whose stored data no longer decodes is left out, not an error:
     /// pass decoded rows through [`codec::decodable_sessions`](crate::codec::decodable_sessions).
-    async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<D>>>;
+    async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<Self::Data>>>;
 }
 
 /// Optional: sign a user out everywhere.
@@ -123,7 +139,7 @@ pub trait FetchUserSessions<D: SessionData>: SessionStore<D> {
     label = "this store has no `delete_sessions_for_user`",
     note = "implement `narvik::DeleteUserSessions` for the store, or provide the callback with `CallbackStore::delete_sessions_for_user`"
 )]
-pub trait DeleteUserSessions<D: SessionData>: SessionStore<D> {
+pub trait DeleteUserSessions: SessionStore {
     /// Deletes every session of `user_id`, and no other user's.
     async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()>;
 }
@@ -135,30 +151,67 @@ pub trait DeleteUserSessions<D: SessionData>: SessionStore<D> {
     label = "this store has no `delete_all_expired_sessions`",
     note = "implement `narvik::DeleteExpiredSessions` for the store, or provide the callback with `CallbackStore::delete_all_expired_sessions`"
 )]
-pub trait DeleteExpiredSessions<D: SessionData>: SessionStore<D> {
+pub trait DeleteExpiredSessions: SessionStore {
     /// Deletes every session whose `expires_at` is at or before `now`.
     async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()>;
 }
 
-#[async_trait]
-impl<D: SessionData, S: SessionStore<D> + ?Sized> SessionStore<D> for Arc<S> {
-    async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
-        (**self).save_session(session).await
-    }
+/// `Arc<S>` and `Box<S>` forward every operation, the optional ones included, to
+/// the store inside; `S` may be unsized (a trait object).
+macro_rules! forward_to_inner_store {
+    ($($pointer:ident),*) => {$(
+        #[async_trait]
+        impl<S: SessionStore + ?Sized> SessionStore for $pointer<S> {
+            type Data = S::Data;
 
-    async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<D>>> {
-        (**self).fetch_session(session_id).await
-    }
+            async fn save_session(&self, session: &mut Session<S::Data>) -> Result<()> {
+                (**self).save_session(session).await
+            }
 
-    async fn update_session_expiry(
-        &self,
-        session_id: &str,
-        expires_at: OffsetDateTime,
-    ) -> Result<()> {
-        (**self).update_session_expiry(session_id, expires_at).await
-    }
+            async fn fetch_session(
+                &self,
+                session_id: &SessionId,
+            ) -> Result<Option<Session<S::Data>>> {
+                (**self).fetch_session(session_id).await
+            }
 
-    async fn delete_session(&self, session_id: &str) -> Result<()> {
-        (**self).delete_session(session_id).await
-    }
+            async fn update_session_expiry(
+                &self,
+                session_id: &SessionId,
+                expires_at: OffsetDateTime,
+            ) -> Result<()> {
+                (**self).update_session_expiry(session_id, expires_at).await
+            }
+
+            async fn delete_session(&self, session_id: &SessionId) -> Result<()> {
+                (**self).delete_session(session_id).await
+            }
+        }
+
+        #[async_trait]
+        impl<S: FetchUserSessions + ?Sized> FetchUserSessions for $pointer<S> {
+            async fn fetch_sessions_for_user(
+                &self,
+                user_id: &str,
+            ) -> Result<Vec<Session<S::Data>>> {
+                (**self).fetch_sessions_for_user(user_id).await
+            }
+        }
+
+        #[async_trait]
+        impl<S: DeleteUserSessions + ?Sized> DeleteUserSessions for $pointer<S> {
+            async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()> {
+                (**self).delete_sessions_for_user(user_id).await
+            }
+        }
+
+        #[async_trait]
+        impl<S: DeleteExpiredSessions + ?Sized> DeleteExpiredSessions for $pointer<S> {
+            async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()> {
+                (**self).delete_all_expired_sessions(now).await
+            }
+        }
+    )*};
 }
+
+forward_to_inner_store!(Arc, Box);

@@ -1,0 +1,250 @@
+//! The store conformance suite, for authors of stores (feature `testing`).
+//!
+//! One suite, written once, that every store runs: the built-in ones, the stores of
+//! other crates, and yours. Each check is an `async fn` named by the behaviour it
+//! pins; it takes a fresh store, drives it through [`Narvik`] (with a
+//! [`ManualClock`], so nothing sleeps) and panics with a message saying what went
+//! wrong. The `run_*` functions call the checks in turn, each with a new store from
+//! the factory you give them.
+//!
+//! | runner | for stores implementing |
+//! | --- | --- |
+//! | [`run_conformance`] | all seven operations |
+//! | [`run_required_conformance`] | [`SessionStore`] (the four required operations) |
+//! | [`run_fetch_user_sessions_conformance`] | also [`FetchUserSessions`] |
+//! | [`run_delete_user_sessions_conformance`] | also [`DeleteUserSessions`] |
+//! | [`run_delete_expired_conformance`] | also [`DeleteExpiredSessions`] |
+//!
+//! The sessions carry [`TestData`], so a store must be usable with that data type
+//! (a store generic over `D: SessionData` is). The factory must give a store that
+//! starts empty and shares nothing with the stores given before (a new table prefix
+//! or database per call, say): the checks count what they find.
+//!
+//! Some checks spawn tokio tasks to race operations against each other, so run the
+//! suite on a multi-threaded tokio runtime; on a single thread it still passes but
+//! races less.
+//!
+//! # Running it against your store
+//!
+//! Enable the feature in your dev-dependencies,
+//! `narvik = { version = "...", features = ["testing"] }`, and write one test:
+//!
+//! ```
+//! use narvik::testing;
+//! use narvik::MemoryStore;
+//!
+//! // In your crate: #[tokio::test(flavor = "multi_thread")] async fn store_conforms().
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+//! # async fn main() {
+//! testing::run_conformance(|| async { MemoryStore::new() }).await;
+//! # }
+//! ```
+//!
+//! A store with only the four required operations runs the required part, plus the
+//! part of each optional trait it does implement:
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use narvik::testing;
+//! use narvik::MemoryStore;
+//!
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+//! # async fn main() {
+//! // `Arc<S>` forwards only the four required operations.
+//! testing::run_required_conformance(|| async { Arc::new(MemoryStore::new()) }).await;
+//! # }
+//! ```
+//!
+//! A single check runs on its own too, which helps when one fails:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! narvik::testing::validate_deletes_expired_session(narvik::MemoryStore::new()).await;
+//! # }
+//! ```
+//!
+//! # Time
+//!
+//! The clock starts at the wall-clock time of the check, cut to whole seconds, and
+//! only moves by whole seconds, so every `expires_at` a check stores is a whole
+//! second in the future of the real clock: stores that keep seconds only, or set a
+//! TTL from `expires_at`, pass as long as they hand back what they were given.
+
+use std::future::Future;
+
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+use crate::store::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions};
+use crate::{SessionData, SessionStore};
+
+mod expired;
+mod helpers;
+mod required;
+mod user_sessions;
+
+pub use self::expired::*;
+pub use self::required::*;
+pub use self::user_sessions::*;
+
+/// The session length the checks configure: the default, 30 days.
+pub const SESSION_LENGTH: Duration = Duration::days(30);
+
+/// Tasks racing in the concurrency checks.
+pub(crate) const TASKS: usize = 16;
+/// Sessions each racing task creates.
+pub(crate) const SESSIONS_PER_TASK: usize = 16;
+/// Rounds of sign-out against extension.
+pub(crate) const RACE_ROUNDS: usize = 64;
+
+/// The custom data of every session the suite stores: each kind of field a store
+/// must carry unchanged.
+#[derive(SessionData, Clone, Debug, PartialEq, Default)]
+pub struct TestData {
+    /// A required field.
+    pub username: String,
+    /// An optional field: `None` must come back as `None`, `Some("")` as `Some("")`.
+    pub display: Option<String>,
+    /// A timestamp with nanoseconds and an offset.
+    pub created_at: Option<OffsetDateTime>,
+    /// A field that falls back to its default when missing from stored data.
+    #[session(default)]
+    pub visits: u32,
+    /// A nested struct, with serde derives of its own as an application's would be.
+    pub profile: TestProfile,
+}
+
+/// The nested struct inside [`TestData`].
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct TestProfile {
+    /// A language tag.
+    pub locale: String,
+    /// A list, possibly empty, of possibly empty strings.
+    pub tags: Vec<String>,
+    /// An optional field inside the nested struct.
+    pub theme: Option<String>,
+}
+
+impl TestData {
+    /// Data with `username` set and every other field empty.
+    pub fn named(username: impl Into<String>) -> Self {
+        Self {
+            username: username.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Data with every field set: unicode, quotes, backslashes, newlines, a
+    /// timestamp with nanoseconds, a nested struct.
+    pub fn full() -> Self {
+        Self {
+            username: "Jöhn Smíth \"js\" \\ 🦀\nsecond line\ttab".to_owned(),
+            display: Some("表示名 — ünïcödé ✓".to_owned()),
+            created_at: Some(datetime!(2025-06-15 12:34:56.789_123_456 +02:00)),
+            visits: u32::MAX,
+            profile: TestProfile {
+                locale: "nb-NO".to_owned(),
+                tags: vec!["admin".to_owned(), String::new(), "ΑΒΓ".to_owned()],
+                theme: Some("dark".to_owned()),
+            },
+        }
+    }
+}
+
+/// Runs every check: the required part and the part of each optional operation.
+///
+/// `make_store` is called once per check and must give a fresh, empty store that
+/// shares nothing with the ones before.
+///
+/// # Panics
+///
+/// When the store fails a check; the message names the check's behaviour.
+pub async fn run_conformance<S, F, Fut>(mut make_store: F)
+where
+    S: SessionStore<Data = TestData>
+        + FetchUserSessions<Data = TestData>
+        + DeleteUserSessions<Data = TestData>
+        + DeleteExpiredSessions<Data = TestData>,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    run_required_conformance(&mut make_store).await;
+    run_fetch_user_sessions_conformance(&mut make_store).await;
+    run_delete_user_sessions_conformance(&mut make_store).await;
+    run_delete_expired_conformance(&mut make_store).await;
+}
+
+/// Runs the checks of the four required operations, for any [`SessionStore`].
+///
+/// # Panics
+///
+/// When the store fails a check.
+pub async fn run_required_conformance<S, F, Fut>(mut make_store: F)
+where
+    S: SessionStore<Data = TestData>,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    create_returns_new_session_stored_under_token_hash(make_store().await).await;
+    is_new_is_set_on_create_only(make_store().await).await;
+    store_returns_saved_session_unchanged(make_store().await).await;
+    custom_data_round_trips(make_store().await).await;
+    validate_returns_none_for_unknown_token(make_store().await).await;
+    validate_returns_none_for_malformed_tokens(make_store().await).await;
+    validate_deletes_expired_session(make_store().await).await;
+    validate_keeps_expiry_with_more_than_half_left(make_store().await).await;
+    validate_extends_session_with_less_than_half_left(make_store().await).await;
+    invalidate_session_deletes_only_that_session(make_store().await).await;
+    deleting_missing_session_is_not_an_error(make_store().await).await;
+    update_session_expiry_never_inserts(make_store().await).await;
+    concurrent_creates_and_validations_keep_every_session(make_store().await).await;
+    sign_out_racing_extension_never_leaves_session_alive(make_store().await).await;
+}
+
+/// Runs the checks of [`FetchUserSessions`].
+///
+/// # Panics
+///
+/// When the store fails a check.
+pub async fn run_fetch_user_sessions_conformance<S, F, Fut>(mut make_store: F)
+where
+    S: FetchUserSessions<Data = TestData>,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    fetch_sessions_for_user_lists_only_that_users_sessions(make_store().await).await;
+    fetch_sessions_for_user_without_sessions_is_empty(make_store().await).await;
+    fetch_sessions_for_user_reflects_extension_and_invalidation(make_store().await).await;
+    concurrent_creates_for_one_user_are_all_listed(make_store().await).await;
+}
+
+/// Runs the checks of [`DeleteUserSessions`].
+///
+/// # Panics
+///
+/// When the store fails a check.
+pub async fn run_delete_user_sessions_conformance<S, F, Fut>(mut make_store: F)
+where
+    S: DeleteUserSessions<Data = TestData>,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    delete_sessions_for_user_leaves_other_users_alone(make_store().await).await;
+    delete_sessions_for_unknown_user_is_not_an_error(make_store().await).await;
+}
+
+/// Runs the checks of [`DeleteExpiredSessions`].
+///
+/// # Panics
+///
+/// When the store fails a check.
+pub async fn run_delete_expired_conformance<S, F, Fut>(mut make_store: F)
+where
+    S: DeleteExpiredSessions<Data = TestData>,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    delete_all_expired_sessions_deletes_expired_only(make_store().await).await;
+}

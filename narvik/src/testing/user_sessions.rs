@@ -1,0 +1,188 @@
+//! Checks of [`FetchUserSessions`] and [`DeleteUserSessions`]: a user's sessions.
+
+use std::collections::BTreeSet;
+
+use time::Duration;
+
+use super::helpers::{
+    assert_none, create, create_concurrently, fetch, ids, narvik_over, ok, validate,
+};
+use super::{TestData, SESSION_LENGTH};
+use crate::SessionId;
+use crate::store::{DeleteUserSessions, FetchUserSessions};
+
+
+/// `fetch_sessions_for_user` lists every session of that user and none of another.
+pub async fn fetch_sessions_for_user_lists_only_that_users_sessions<S>(store: S)
+where
+    S: FetchUserSessions<Data = TestData>,
+{
+    let (narvik, _clock) = narvik_over(store);
+    let mut alice = BTreeSet::new();
+    for _ in 0..3 {
+        alice.insert(
+            create(&narvik, "alice", TestData::named("alice"))
+                .await
+                .session
+                .id,
+        );
+    }
+    let bob = create(&narvik, "bob", TestData::full()).await;
+    // A user id that is a prefix of another must not match it.
+    let alice_prefix = create(&narvik, "alic", TestData::named("alic")).await;
+
+    let listed = ok(
+        narvik.fetch_sessions_for_user("alice").await,
+        "fetch_sessions_for_user",
+    );
+    assert!(
+        listed.iter().all(|session| session.user_id == "alice"),
+        "fetch_sessions_for_user returned another user's session"
+    );
+    assert_eq!(ids(&listed), alice, "fetch_sessions_for_user(\"alice\")");
+
+    let listed = ok(
+        narvik.fetch_sessions_for_user("bob").await,
+        "fetch_sessions_for_user",
+    );
+    assert_eq!(listed.len(), 1, "fetch_sessions_for_user(\"bob\")");
+    assert_eq!(
+        listed[0], bob.session,
+        "fetch_sessions_for_user changed the session"
+    );
+    assert!(!listed[0].is_new() && !listed[0].is_extended());
+
+    let listed = ok(
+        narvik.fetch_sessions_for_user("alic").await,
+        "fetch_sessions_for_user",
+    );
+    assert_eq!(ids(&listed), BTreeSet::from([alice_prefix.session.id]));
+}
+
+/// A user without sessions has an empty list, not an error.
+pub async fn fetch_sessions_for_user_without_sessions_is_empty<S>(store: S)
+where
+    S: FetchUserSessions<Data = TestData>,
+{
+    let (narvik, _clock) = narvik_over(store);
+    let listed = ok(
+        narvik.fetch_sessions_for_user("nobody").await,
+        "fetch_sessions_for_user on an empty store",
+    );
+    assert!(listed.is_empty());
+    let created = create(&narvik, "alice", TestData::named("alice")).await;
+    ok(
+        narvik.invalidate_session(&created.session.id).await,
+        "invalidate_session",
+    );
+    let listed = ok(
+        narvik.fetch_sessions_for_user("alice").await,
+        "fetch_sessions_for_user",
+    );
+    assert!(
+        listed.is_empty(),
+        "fetch_sessions_for_user listed an invalidated session"
+    );
+}
+
+/// The list shows the extended expiry and drops invalidated sessions.
+pub async fn fetch_sessions_for_user_reflects_extension_and_invalidation<S>(store: S)
+where
+    S: FetchUserSessions<Data = TestData>,
+{
+    let (narvik, clock) = narvik_over(store);
+    let kept = create(&narvik, "alice", TestData::named("alice")).await;
+    let ended = create(&narvik, "alice", TestData::named("alice")).await;
+    clock.advance(SESSION_LENGTH / 2 + Duration::SECOND);
+    let extended = validate(&narvik, &kept.token).await;
+    assert!(extended.is_extended());
+    ok(
+        narvik.invalidate_session(&ended.session.id).await,
+        "invalidate_session",
+    );
+
+    let listed = ok(
+        narvik.fetch_sessions_for_user("alice").await,
+        "fetch_sessions_for_user",
+    );
+    assert_eq!(listed.len(), 1, "fetch_sessions_for_user after a sign-out");
+    assert_eq!(listed[0].id, kept.session.id);
+    assert_eq!(
+        listed[0].expires_at, extended.expires_at,
+        "fetch_sessions_for_user returned the expiry from before the extension"
+    );
+}
+
+/// Many tasks creating and validating sessions of one user at once: the user's
+/// list holds every one of them afterwards.
+pub async fn concurrent_creates_for_one_user_are_all_listed<S>(store: S)
+where
+    S: FetchUserSessions<Data = TestData>,
+{
+    let (narvik, _clock) = narvik_over(store);
+    let created = create_concurrently(&narvik, "user-1").await;
+    let expected: BTreeSet<SessionId> = created.into_iter().map(|(_, id)| id).collect();
+    let listed = ok(
+        narvik.fetch_sessions_for_user("user-1").await,
+        "fetch_sessions_for_user",
+    );
+    assert_eq!(
+        listed.len(),
+        expected.len(),
+        "fetch_sessions_for_user lost or duplicated sessions created concurrently"
+    );
+    assert_eq!(ids(&listed), expected);
+}
+
+// ---------------------------------------------------------------------------
+// DeleteUserSessions.
+// ---------------------------------------------------------------------------
+
+/// `delete_sessions_for_user` ends every session of that user and no other's.
+pub async fn delete_sessions_for_user_leaves_other_users_alone<S>(store: S)
+where
+    S: DeleteUserSessions<Data = TestData>,
+{
+    let (narvik, _clock) = narvik_over(store);
+    let mut alice = Vec::new();
+    for _ in 0..3 {
+        alice.push(create(&narvik, "alice", TestData::named("alice")).await);
+    }
+    let bob = create(&narvik, "bob", TestData::named("bob")).await;
+    let alice_prefix = create(&narvik, "alic", TestData::named("alic")).await;
+
+    ok(
+        narvik.delete_sessions_for_user("alice").await,
+        "delete_sessions_for_user",
+    );
+    for created in &alice {
+        assert_none(
+            &narvik,
+            created.token.as_str(),
+            "a session of a deleted user",
+        )
+        .await;
+        assert!(fetch(&narvik, &created.session.id).await.is_none());
+    }
+    validate(&narvik, &bob.token).await;
+    validate(&narvik, &alice_prefix.token).await;
+
+    // The user can sign in again afterwards.
+    let again = create(&narvik, "alice", TestData::named("alice")).await;
+    validate(&narvik, &again.token).await;
+}
+
+/// Deleting the sessions of a user who has none succeeds and deletes nothing.
+pub async fn delete_sessions_for_unknown_user_is_not_an_error<S>(store: S)
+where
+    S: DeleteUserSessions<Data = TestData>,
+{
+    let (narvik, _clock) = narvik_over(store);
+    let bob = create(&narvik, "bob", TestData::named("bob")).await;
+    ok(
+        narvik.delete_sessions_for_user("nobody").await,
+        "delete_sessions_for_user of a user without sessions",
+    );
+    validate(&narvik, &bob.token).await;
+}
+
