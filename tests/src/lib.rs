@@ -10,10 +10,13 @@
 //! it to run the conformance suite against a [`CallbackStore`], and to plant rows of
 //! "old" JSON that an earlier version of the data type wrote.
 //!
-//! [`servers`] reaches the test servers; the demo's tests use it too.
+//! [`servers`] reaches the test servers (the store crates' and the demo's tests use
+//! it too); [`proxy`] stands between a store and its server, counting round trips
+//! on the wire and cutting the connection on demand.
 
 mod calls;
 mod manual_clock;
+pub mod proxy;
 pub mod servers;
 
 pub use calls::{

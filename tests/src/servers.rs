@@ -2,7 +2,9 @@
 //! every crate: their URLs, whether they answer, and names no other test run uses.
 //!
 //! A test whose server does not answer prints why it skips and passes, except
-//! under `CI=true`, where it fails.
+//! under `CI=true`, where it fails. A skip is also written as one line to the file
+//! named by `NARVIK_TEST_SKIPS`, when set, so `scripts/test.sh` can count them
+//! (the test harness hides a passing test's output).
 
 use std::time::Duration;
 
@@ -23,6 +25,18 @@ pub fn skip_or_fail(reason: &str, setup: &str) -> bool {
         panic!("{reason}; CI needs it (see {setup})");
     }
     eprintln!("skipping: {reason} (set CI=true to fail instead)");
+    if let Some(path) = std::env::var_os("NARVIK_TEST_SKIPS") {
+        use std::io::Write as _;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path);
+        // Counting skips is a report, not a check: a file that cannot be written
+        // only loses the count, and the notice above is printed anyway.
+        if let Ok(mut file) = file {
+            let _ = writeln!(file, "{reason}");
+        }
+    }
     false
 }
 

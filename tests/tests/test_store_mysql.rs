@@ -16,7 +16,6 @@ mod sql;
     unreachable_pub,
     reason = "the shared support module is `pub` for every test binary that includes it"
 )]
-mod support;
 
 use narvik_sqlx::sqlx;
 use narvik_sqlx::sqlx::mysql::{MySqlConnectOptions, MySqlPool};

@@ -19,7 +19,6 @@ mod redis_store;
     unreachable_pub,
     reason = "the shared support module is `pub` for every test binary that includes it"
 )]
-mod support;
 
 use redis_store::with_server;
 

@@ -11,7 +11,6 @@ mod sql;
     unreachable_pub,
     reason = "the shared support module is `pub` for every test binary that includes it"
 )]
-mod support;
 
 use std::path::Path;
 use std::time::Duration;

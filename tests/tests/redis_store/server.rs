@@ -10,7 +10,7 @@ use narvik_redis::RedisStore;
 use narvik_tests::servers::{host_port, require_server, server_url, unique_name};
 
 use super::app::AppData;
-use crate::support::proxy::CountingProxy;
+use narvik_tests::proxy::CountingProxy;
 
 const URL_VAR: &str = "NARVIK_TEST_REDIS_URL";
 const DEFAULT_URL: &str = "redis://127.0.0.1:6379";

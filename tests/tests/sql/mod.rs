@@ -32,7 +32,7 @@ use narvik_sqlx::sqlx;
 use narvik_tests::{create, narvik_over, stored, validate, START};
 use time::{Duration, OffsetDateTime};
 
-use crate::support::proxy::CountingProxy;
+use narvik_tests::proxy::CountingProxy;
 use narvik_tests::servers::{host_port, require_server, server_url, unique_name};
 
 /// The session length of every check: narvik's default.
