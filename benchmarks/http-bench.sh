@@ -31,13 +31,20 @@
 # second and of wrk's p99 latency, and the ratios narvik/tower-sessions (req/s) and
 # tower-sessions/narvik (p99): above 1 means narvik is ahead. Every run's figures
 # (with the other processes' CPU and the attempts it took) go to RESULTS (default
-# target/http-bench/results.tsv), wrk's output beside it.
+# http-bench/results.tsv in cargo's target directory: `target/`, or CARGO_TARGET_DIR
+# when set), wrk's output beside it.
 #
 # Installs wrk (Debian's package) when missing. Traffic goes to 127.0.0.1 only.
 # Run time: rounds x scenarios x 2 x (warm-up + duration + ~1 s); about 4 minutes
 # with the defaults, more when runs are repeated. Start it on a quiet machine
 # (`uptime` load below 0.5); it prints the load before and after.
 set -euo pipefail
+# A relative CARGO_TARGET_DIR is relative to where the script was started, as for
+# cargo itself: make it absolute before leaving that directory.
+case "${CARGO_TARGET_DIR:-}" in
+  "" | /*) ;;
+  *) export CARGO_TARGET_DIR="$PWD/$CARGO_TARGET_DIR" ;;
+esac
 cd "$(dirname "$0")/.."
 
 server_core="${SERVER_CORE:-1}"
@@ -51,7 +58,11 @@ attempts="${ATTEMPTS:-3}"
 quiet_timeout="${QUIET_TIMEOUT:-120}"
 scenarios="${SCENARIOS:-validate write sign-in}"
 port="${PORT:-38080}"
-out_dir="target/http-bench"
+# Cargo's target directory, absolute: `target/`, or wherever CARGO_TARGET_DIR (or a
+# cargo config's `build.target-dir`) puts it.
+target_dir="$(cargo metadata --format-version 1 --no-deps --locked |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+out_dir="$target_dir/http-bench"
 results="${RESULTS:-$out_dir/results.tsv}"
 implementations=(narvik tower-sessions)
 
@@ -63,8 +74,18 @@ for tool in curl taskset awk; do
   command -v "$tool" >/dev/null || { echo "http-bench: needs $tool" >&2; exit 1; }
 done
 
-cargo build --release -p narvik-benchmarks --bin http_server
-server_bin="target/release/http_server"
+# The server's path as cargo reports it (under the target directory, and a target
+# triple's folder when a cargo config sets `build.target`).
+server_bin="$(cargo build --release -p narvik-benchmarks --bin http_server \
+  --message-format=json-render-diagnostics | python3 -c '
+import json, sys
+for line in sys.stdin:
+    message = json.loads(line)
+    if message.get("reason") == "compiler-artifact" and message.get("executable") \
+            and message["target"]["name"] == "http_server":
+        print(message["executable"])
+')"
+[ -x "$server_bin" ] || { echo "http-bench: cargo built no http_server" >&2; exit 1; }
 mkdir -p "$out_dir"
 
 server_pid=""

@@ -19,6 +19,13 @@
 #   3. runs `taskset -c CORE cargo bench -p narvik-benchmarks --bench stores`;
 #   4. on exit, however it exits, gives each pinned process its affinity back.
 set -euo pipefail
+# A relative CARGO_TARGET_DIR is relative to where the script was started, as for
+# cargo itself: make it absolute before leaving that directory (the benchmark also
+# reads it, from the package's directory, to find where criterion writes).
+case "${CARGO_TARGET_DIR:-}" in
+  "" | /*) ;;
+  *) export CARGO_TARGET_DIR="$PWD/$CARGO_TARGET_DIR" ;;
+esac
 cd "$(dirname "$0")/.."
 
 core="${NARVIK_BENCH_CORE:-1}"

@@ -5,9 +5,6 @@
 //! pinned to one core with `benchmarks/run-pinned.sh`; `BENCHMARKS.md` at the
 //! repository root has the figures and how they were taken.
 
-#![forbid(unsafe_code)]
-#![deny(missing_docs)]
-
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, PoisonError};

@@ -213,9 +213,6 @@
 //! and into a `cookie::Cookie<'static>` with this crate's feature `cookie` (narvik's
 //! feature of the same name), for apps that manage cookies with the `cookie` crate.
 
-#![forbid(unsafe_code)]
-#![deny(missing_docs)]
-
 mod cookie_header;
 mod csrf;
 mod extract;

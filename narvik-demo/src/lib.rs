@@ -21,8 +21,6 @@
 //! - `app`: the router, its layers and handlers; `pages`: the HTML.
 //!
 //! See `narvik-demo/README.md` for the routes and flags.
-#![forbid(unsafe_code)]
-#![deny(missing_docs)]
 
 mod app;
 pub mod config;

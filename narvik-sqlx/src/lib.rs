@@ -96,8 +96,6 @@
 //! database see each other's writes at once: nothing is cached outside the
 //! database.
 
-#![forbid(unsafe_code)]
-#![deny(missing_docs)]
 // Without a backend feature there is no store, and its machinery goes unused.
 #![cfg_attr(
     not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
