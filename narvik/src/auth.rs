@@ -115,7 +115,7 @@ impl<S: SessionStore> Narvik<S> {
     ) -> Result<CreatedSession<S::Data>> {
         let config = &self.inner.config;
         let token = SessionToken::generate();
-        let expires_at = config.clock.now() + config.session_expires_in;
+        let expires_at = config.clock.now().saturating_add(config.session_expires_in);
         let mut session = Session::new(token.session_id(), user_id, expires_at, data);
         self.inner.store.save_session(&mut session).await?;
         session.mark_new();
@@ -167,7 +167,7 @@ impl<S: SessionStore> Narvik<S> {
         if remaining + remaining <= config.session_expires_in.whole_nanoseconds() {
             // The clock again, as a date: only on this rare path, and the precise
             // time where the coarse reading above may be a tick behind.
-            session.expires_at = config.clock.now() + config.session_expires_in;
+            session.expires_at = config.clock.now().saturating_add(config.session_expires_in);
             store
                 .update_session_expiry(session_id, session.expires_at)
                 .await?;

@@ -46,9 +46,10 @@ pub fn encode_data<D: SessionData>(data: &D) -> Result<String> {
 
 /// The custom data of session `session_id` from a JSON object.
 ///
-/// Fails with [`Error::Decode`] (naming the field) when it no longer fits `D`.
+/// Fails with [`Error::Decode`] when it no longer fits `D`; its source is a
+/// [`DataError`] naming the field, never the stored value.
 pub fn decode_data<D: SessionData>(session_id: impl fmt::Display, json: &str) -> Result<D> {
-    serde_json::from_str::<DataOwned<D>>(json)
+    from_json::<DataOwned<D>>(json)
         .map(|DataOwned(data)| data)
         .map_err(|source| Error::decode(session_id, source))
 }
@@ -58,12 +59,91 @@ pub fn encode_session<D: SessionData>(session: &Session<D>) -> Result<String> {
     serde_json::to_string(session).map_err(Error::encode)
 }
 
-/// A whole session from one flat JSON object; `session_id` names it in the error.
+/// A whole session from one flat JSON object; `session_id` names it in the error,
+/// whose source is a [`DataError`].
 pub fn decode_session<D: SessionData>(
     session_id: impl fmt::Display,
     json: &str,
 ) -> Result<Session<D>> {
-    serde_json::from_str(json).map_err(|source| Error::decode(session_id, source))
+    from_json(json).map_err(|source| Error::decode(session_id, source))
+}
+
+/// Why stored session data does not decode, told without the stored value: the
+/// field and the kind of mistake.
+///
+/// serde's own messages quote the value they refused ("invalid type: string
+/// \"ya29...\", expected u32"), and session data may hold secrets (an OAuth
+/// token, say). This is what [`Error::Decode`] carries instead, so neither
+/// narvik's `tracing` warnings nor an application that logs the error chain can
+/// write a stored value into a log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// A required field is not in the stored data (added to the struct since).
+    #[error("missing field `{field}`")]
+    MissingField {
+        /// The field's stored name, with the path of the map it is missing from
+        /// (`profile.locale`) when that is not the top level.
+        field: String,
+    },
+    /// A field holds a value of the wrong type, or one its type refuses.
+    #[error("invalid value at `{path}`")]
+    InvalidValue {
+        /// Where: the stored name of the field, dotted through nested maps and
+        /// indexed through lists (`profile.tags[2]`); `.` for the data itself.
+        path: String,
+    },
+    /// The stored text is not a JSON object: cut short, or not JSON at all.
+    #[error("malformed JSON at line {line}, column {column}")]
+    Syntax {
+        /// The line of the first mistake, from 1.
+        line: usize,
+        /// The column of the first mistake, from 1.
+        column: usize,
+    },
+}
+
+/// `T` from `json`, the whole text, with a refusal told as a [`DataError`].
+fn from_json<'de, T: Deserialize<'de>>(json: &'de str) -> Result<T, DataError> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let decoded = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| DataError::at(error.path().to_string(), error.inner()))?;
+    // Text after the value is malformed too, as `serde_json::from_str` has it.
+    deserializer
+        .end()
+        .map_err(|error| DataError::at(String::from("."), &error))?;
+    Ok(decoded)
+}
+
+impl DataError {
+    /// The error serde_json reported at `path`, without its message's quotes of
+    /// the value.
+    fn at(path: String, error: &serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        match error.classify() {
+            Category::Data => match missing_field_name(&error.to_string()) {
+                Some(name) if path == "." => Self::MissingField {
+                    field: name.to_owned(),
+                },
+                Some(name) => Self::MissingField {
+                    field: format!("{path}.{name}"),
+                },
+                None => Self::InvalidValue { path },
+            },
+            Category::Syntax | Category::Eof | Category::Io => Self::Syntax {
+                line: error.line(),
+                column: error.column(),
+            },
+        }
+    }
+}
+
+/// The field name of serde's "missing field `name`" message (the wording of
+/// `serde::de::Error::missing_field`'s default, which serde_json keeps); a
+/// field's name is the application's, never a stored value.
+fn missing_field_name(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(name, _)| name)
 }
 
 /// The sessions of a listing (such as
@@ -270,6 +350,62 @@ mod tests {
     fn mistyped_field_is_a_decode_error_not_a_panic() {
         let error = decode_data::<AppData>("s1", r#"{"username":5}"#).unwrap_err();
         assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    }
+
+    /// The error (and so every log line made of it) names the field and the kind
+    /// of mistake, never the stored value, which may be a secret.
+    #[test]
+    fn decode_errors_name_the_field_never_the_value() {
+        let secret = "ya29.secret-oauth-token";
+        let cases = [
+            (
+                format!(r#"{{"username":"{secret}","visits":"{secret}"}}"#),
+                DataError::InvalidValue {
+                    path: "visits".to_owned(),
+                },
+            ),
+            (
+                format!(r#"{{"visits":1,"nickname":["{secret}"]}}"#),
+                DataError::InvalidValue {
+                    path: "nickname".to_owned(),
+                },
+            ),
+            (
+                format!(r#"{{"nickname":"{secret}"}}"#),
+                DataError::MissingField {
+                    field: "username".to_owned(),
+                },
+            ),
+            (
+                format!(r#"{{"username":"{secret}"}} {secret}"#),
+                DataError::Syntax { line: 1, column: 40 },
+            ),
+            (
+                format!(r#"{{"username":"{secret}"#),
+                DataError::Syntax { line: 1, column: 36 },
+            ),
+        ];
+        for (json, expected) in cases {
+            let error = decode_data::<AppData>("s1", &json).unwrap_err();
+            let source = std::error::Error::source(&error).unwrap();
+            assert_eq!(source.downcast_ref::<DataError>(), Some(&expected), "{json}");
+            let printed = chain(&error);
+            assert!(!printed.contains("secret"), "{printed}");
+        }
+    }
+
+    #[test]
+    fn missing_nested_field_is_named_with_its_path() {
+        #[derive(crate::SessionData, Debug)]
+        struct Nested {
+            profile: Profile,
+        }
+        #[derive(serde::Deserialize, serde::Serialize, Debug)]
+        struct Profile {
+            locale: String,
+        }
+        let error = decode_data::<Nested>("s1", r#"{"profile":{}}"#).unwrap_err();
+        assert_eq!(chain(&error), "stored data of session `s1` does not decode: missing field `profile.locale`");
     }
 
     #[test]

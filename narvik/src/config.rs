@@ -12,6 +12,10 @@ use crate::{Error, Narvik, Result, SessionStore};
 pub const DEFAULT_SESSION_EXPIRES_IN: Duration = Duration::days(30);
 /// The default cookie name.
 pub const DEFAULT_COOKIE_NAME: &str = "narvik_session";
+/// The longest session and cookie `build()` accepts: the 400 days to which
+/// browsers cut a cookie's lifetime (RFC 6265bis). Bounding every length also
+/// keeps each time narvik computes from it far inside `OffsetDateTime`'s range.
+pub const MAX_LIFETIME: Duration = Duration::days(400);
 
 /// Checked settings, shared by every clone of a [`Narvik`].
 #[derive(Clone)]
@@ -134,8 +138,9 @@ impl<S: SessionStore> NarvikBuilder<S> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidConfig`], naming the setting, when a length is not positive,
-    /// the cookie would live less than a second, the cookie name is not an RFC 6265
+    /// [`Error::InvalidConfig`], naming the setting, when a length is not positive
+    /// or longer than [`MAX_LIFETIME`] (400 days), the cookie would live less than
+    /// a second, the cookie name is not an RFC 6265
     /// token, the domain or path holds `;`, whitespace or control characters (or the
     /// path does not start with `/`), `SameSite=None` comes without `Secure`, or the
     /// name's `__Host-` or `__Secure-` prefix is not honoured.
@@ -144,11 +149,25 @@ impl<S: SessionStore> NarvikBuilder<S> {
         if config.session_expires_in <= Duration::ZERO {
             return Err(Error::config("session_expires_in", "must be positive"));
         }
+        if config.session_expires_in > MAX_LIFETIME {
+            return Err(Error::config(
+                "session_expires_in",
+                "must be at most 400 days: browsers keep a cookie no longer (RFC 6265bis), \
+                 so a longer session could not be reached",
+            ));
+        }
         let cookie_expires_in = self.cookie_expires_in.unwrap_or(config.session_expires_in);
         if cookie_expires_in < Duration::SECOND {
             return Err(Error::config(
                 "cookie_expires_in",
                 "must be at least one second (Max-Age is whole seconds)",
+            ));
+        }
+        if cookie_expires_in > MAX_LIFETIME {
+            return Err(Error::config(
+                "cookie_expires_in",
+                "must be at most 400 days: browsers cut a longer Max-Age to 400 days \
+                 (RFC 6265bis)",
             ));
         }
         check_cookie_name(&config.cookie_name)?;
@@ -239,4 +258,47 @@ fn check_cookie_prefix(config: &Config) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+// A failed unwrap is how a test reports the failure.
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::MemoryStore;
+
+    fn refused_setting(builder: NarvikBuilder<MemoryStore<()>>) -> &'static str {
+        match builder.build() {
+            Err(Error::InvalidConfig { setting, .. }) => setting,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    /// `Duration::MAX` once built and then panicked in `create_session` (the
+    /// expiry overflowed); no length `build()` accepts can do that now.
+    #[test]
+    fn lengths_past_the_browsers_cap_are_refused() {
+        let store = MemoryStore::<()>::new();
+        for too_long in [Duration::MAX, MAX_LIFETIME + Duration::SECOND] {
+            let session = Narvik::builder(store.clone()).session_expires_in(too_long);
+            assert_eq!(refused_setting(session), "session_expires_in");
+            let cookie = Narvik::builder(store.clone()).cookie_expires_in(too_long);
+            assert_eq!(refused_setting(cookie), "cookie_expires_in");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_longest_accepted_length_works_at_the_end_of_time() {
+        let clock = crate::ManualClock::new(time::PrimitiveDateTime::MAX.assume_utc());
+        let narvik = Narvik::builder(MemoryStore::<()>::new())
+            .session_expires_in(MAX_LIFETIME)
+            .clock(clock)
+            .build()
+            .unwrap();
+        let created = narvik.create_session("user-1", ()).await.unwrap();
+        assert_eq!(
+            created.session.expires_at,
+            time::PrimitiveDateTime::MAX.assume_utc()
+        );
+    }
 }

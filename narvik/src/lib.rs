@@ -73,7 +73,9 @@ pub use time;
 
 pub use crate::auth::Narvik;
 pub use crate::clock::{Clock, ManualClock, SystemClock};
-pub use crate::config::{NarvikBuilder, DEFAULT_COOKIE_NAME, DEFAULT_SESSION_EXPIRES_IN};
+pub use crate::config::{
+    NarvikBuilder, DEFAULT_COOKIE_NAME, DEFAULT_SESSION_EXPIRES_IN, MAX_LIFETIME,
+};
 pub use crate::cookie::{Cookie, CookieAttributes, SameSite};
 pub use crate::data::SessionData;
 pub use crate::error::{BoxError, Error, Result};
