@@ -380,7 +380,7 @@ pub async fn sign_out_racing_extension_never_leaves_session_alive<S: SessionStor
         // Less than half left: every validation below extends.
         clock.advance(SESSION_LENGTH / 2 + Duration::SECOND);
         let token = created.token.clone();
-        let session_id = created.session.id.clone();
+        let session_id = created.session.id;
 
         let mut tasks = JoinSet::new();
         for _ in 0..2 {
