@@ -6,9 +6,7 @@ use std::sync::Arc;
 use crate::config::{Config, NarvikBuilder};
 use crate::cookie::Cookie;
 use crate::session::CreatedSession;
-use crate::store::{
-    DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions, StoreFuture,
-};
+use crate::store::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions, StoreFuture};
 use crate::token::{self, SessionId, SessionToken};
 use crate::{Error, Result, Session, SessionStore};
 
@@ -107,12 +105,20 @@ impl<S: SessionStore> Narvik<S> {
     ///
     /// # Errors
     ///
-    /// [`Error::Store`] when the store fails; nothing is stored then.
+    /// [`Error::UserIdTooLong`] when `user_id` is longer than
+    /// [`MAX_USER_ID_LEN`](crate::MAX_USER_ID_LEN) bytes, in every store alike;
+    /// [`Error::Store`] when the store fails. Nothing is stored then.
     pub async fn create_session(
         &self,
         user_id: impl Into<String>,
         data: S::Data,
     ) -> Result<CreatedSession<S::Data>> {
+        let user_id = user_id.into();
+        if user_id.len() > crate::MAX_USER_ID_LEN {
+            return Err(Error::UserIdTooLong {
+                length: user_id.len(),
+            });
+        }
         let config = &self.inner.config;
         let token = SessionToken::generate();
         let expires_at = config.clock.now().saturating_add(config.session_expires_in);

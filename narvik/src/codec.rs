@@ -378,17 +378,27 @@ mod tests {
             ),
             (
                 format!(r#"{{"username":"{secret}"}} {secret}"#),
-                DataError::Syntax { line: 1, column: 40 },
+                DataError::Syntax {
+                    line: 1,
+                    column: 40,
+                },
             ),
             (
                 format!(r#"{{"username":"{secret}"#),
-                DataError::Syntax { line: 1, column: 36 },
+                DataError::Syntax {
+                    line: 1,
+                    column: 36,
+                },
             ),
         ];
         for (json, expected) in cases {
             let error = decode_data::<AppData>("s1", &json).unwrap_err();
             let source = std::error::Error::source(&error).unwrap();
-            assert_eq!(source.downcast_ref::<DataError>(), Some(&expected), "{json}");
+            assert_eq!(
+                source.downcast_ref::<DataError>(),
+                Some(&expected),
+                "{json}"
+            );
             let printed = chain(&error);
             assert!(!printed.contains("secret"), "{printed}");
         }
@@ -405,7 +415,10 @@ mod tests {
             locale: String,
         }
         let error = decode_data::<Nested>("s1", r#"{"profile":{}}"#).unwrap_err();
-        assert_eq!(chain(&error), "stored data of session `s1` does not decode: missing field `profile.locale`");
+        assert_eq!(
+            chain(&error),
+            "stored data of session `s1` does not decode: missing field `profile.locale`"
+        );
     }
 
     #[test]

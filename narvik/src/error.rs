@@ -54,6 +54,17 @@ pub enum Error {
         source: BoxError,
     },
 
+    /// [`Narvik::create_session`](crate::Narvik::create_session) was given a user
+    /// id longer than [`MAX_USER_ID_LEN`](crate::MAX_USER_ID_LEN) bytes. Every
+    /// store refuses it alike, rather than one cutting it short (MySQL without
+    /// strict mode would), which would hide the session from its user's listing.
+    #[error("user id of {length} bytes is longer than the {max} narvik stores", max = crate::MAX_USER_ID_LEN)]
+    UserIdTooLong {
+        /// The refused id's length in bytes (the id itself is not kept: it may be
+        /// an email address).
+        length: usize,
+    },
+
     /// Session data could not be encoded for storage (a custom `Serialize` of a
     /// field failed, or a map with non-string keys was given).
     #[error("session data could not be encoded")]
@@ -62,7 +73,6 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
-
 }
 
 impl Error {
@@ -125,9 +135,6 @@ mod tests {
             assert_eq!(printed.matches(cause).count(), 1, "{printed}");
             assert!(!error.to_string().contains(cause), "{error}");
         }
-        assert_eq!(
-            chain(&Error::store(cause)),
-            ["session store failed", cause]
-        );
+        assert_eq!(chain(&Error::store(cause)), ["session store failed", cause]);
     }
 }

@@ -79,7 +79,7 @@ pub use crate::config::{
 pub use crate::cookie::{Cookie, CookieAttributes, SameSite};
 pub use crate::data::SessionData;
 pub use crate::error::{BoxError, Error, Result};
-pub use crate::session::{CreatedSession, Session};
+pub use crate::session::{CreatedSession, Session, MAX_USER_ID_LEN};
 pub use crate::store::callbacks::CallbackStore;
 pub use crate::store::memory::MemoryStore;
 pub use crate::store::{

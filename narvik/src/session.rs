@@ -6,6 +6,10 @@ use time::OffsetDateTime;
 
 use crate::token::{SessionId, SessionToken};
 
+/// The longest user id, in bytes, that a session can carry: the same in every
+/// store (the SQL stores' `user_id` column holds 255 bytes).
+pub const MAX_USER_ID_LEN: usize = 255;
+
 /// A signed-in user's session: the core fields and the application's data `D`.
 ///
 /// `Deref` to `D` lets `session.username` read a custom field directly, as the

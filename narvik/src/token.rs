@@ -329,7 +329,14 @@ mod tests {
         let short = &ID[..63];
         let long = format!("{ID}0");
         let not_hex = ID.replace('c', "g");
-        for refused in ["", upper.as_str(), short, long.as_str(), not_hex.as_str(), TOKEN] {
+        for refused in [
+            "",
+            upper.as_str(),
+            short,
+            long.as_str(),
+            not_hex.as_str(),
+            TOKEN,
+        ] {
             let error = refused.parse::<SessionId>().unwrap_err();
             assert_eq!(
                 error.to_string(),
@@ -343,7 +350,10 @@ mod tests {
         let session_id: SessionId = ID.parse().unwrap();
         let json = serde_json::to_string(&session_id).unwrap();
         assert_eq!(json, format!("\"{ID}\""));
-        assert_eq!(serde_json::from_str::<SessionId>(&json).unwrap(), session_id);
+        assert_eq!(
+            serde_json::from_str::<SessionId>(&json).unwrap(),
+            session_id
+        );
         let error = serde_json::from_str::<SessionId>("\"abc\"").unwrap_err();
         assert!(error.to_string().contains("not a session id"), "{error}");
     }

@@ -6,7 +6,6 @@ use super::helpers::{create, fetch, narvik_over, ok, validate};
 use super::TestData;
 use crate::store::DeleteExpiredSessions;
 
-
 /// `delete_all_expired_sessions` deletes the sessions whose expiry is at or before
 /// now, and keeps the rest, including one that validation has just extended.
 pub async fn delete_all_expired_sessions_deletes_expired_only<S>(store: S)
@@ -57,4 +56,3 @@ where
         validate(&narvik, &live.token).await;
     }
 }
-

@@ -69,7 +69,10 @@ pub(super) async fn create<S: SessionStore<Data = TestData>>(
 
 /// The session of `token`, which must be valid.
 #[track_caller]
-pub(super) fn validated(session: Option<Session<TestData>>, token: &SessionToken) -> Session<TestData> {
+pub(super) fn validated(
+    session: Option<Session<TestData>>,
+    token: &SessionToken,
+) -> Session<TestData> {
     match session {
         Some(session) => session,
         None => panic!(
@@ -155,4 +158,3 @@ pub(super) async fn join_all<T: 'static>(mut tasks: JoinSet<T>) -> Vec<T> {
     }
     outputs
 }
-

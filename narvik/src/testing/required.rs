@@ -7,16 +7,16 @@ use time::Duration;
 use tokio::task::JoinSet;
 
 use super::helpers::{
-    assert_none, create, create_concurrently, fetch, join_all, narvik_over, now, ok, some,
-    validate,
+    assert_none, create, create_concurrently, fetch, join_all, narvik_over, now, ok, some, validate,
 };
 use super::{TestData, TestProfile, RACE_ROUNDS, SESSIONS_PER_TASK, SESSION_LENGTH, TASKS};
 use crate::{Session, SessionStore, SessionToken};
 
-
 /// `create_session` stores the session under the SHA-256 of the token, expiring
 /// one session length from now, and returns it with `is_new()` set.
-pub async fn create_returns_new_session_stored_under_token_hash<S: SessionStore<Data = TestData>>(
+pub async fn create_returns_new_session_stored_under_token_hash<
+    S: SessionStore<Data = TestData>,
+>(
     store: S,
 ) {
     let (narvik, clock) = narvik_over(store);
@@ -161,7 +161,9 @@ pub async fn validate_returns_none_for_unknown_token<S: SessionStore<Data = Test
 
 /// Tokens of the wrong shape validate to `None`, even when they are a real token
 /// changed only in case or length.
-pub async fn validate_returns_none_for_malformed_tokens<S: SessionStore<Data = TestData>>(store: S) {
+pub async fn validate_returns_none_for_malformed_tokens<S: SessionStore<Data = TestData>>(
+    store: S,
+) {
     let (narvik, _clock) = narvik_over(store);
     let created = create(&narvik, "user-1", TestData::named("alice")).await;
     let token = created.token.as_str();
@@ -209,7 +211,9 @@ pub async fn validate_deletes_expired_session<S: SessionStore<Data = TestData>>(
 
 /// With more than half the session length left, validation leaves the expiry alone
 /// and does not set `is_extended()`.
-pub async fn validate_keeps_expiry_with_more_than_half_left<S: SessionStore<Data = TestData>>(store: S) {
+pub async fn validate_keeps_expiry_with_more_than_half_left<S: SessionStore<Data = TestData>>(
+    store: S,
+) {
     let (narvik, clock) = narvik_over(store);
     let created = create(&narvik, "user-1", TestData::named("alice")).await;
     clock.advance(SESSION_LENGTH / 2 - Duration::SECOND);
@@ -278,7 +282,9 @@ pub async fn validate_extends_session_with_less_than_half_left<S: SessionStore<D
 }
 
 /// `invalidate_session` ends that session, and no other of the same or another user.
-pub async fn invalidate_session_deletes_only_that_session<S: SessionStore<Data = TestData>>(store: S) {
+pub async fn invalidate_session_deletes_only_that_session<S: SessionStore<Data = TestData>>(
+    store: S,
+) {
     let (narvik, _clock) = narvik_over(store);
     let signing_out = create(&narvik, "user-1", TestData::named("alice")).await;
     let same_user = create(&narvik, "user-1", TestData::named("alice")).await;
@@ -355,7 +361,9 @@ pub async fn update_session_expiry_never_inserts<S: SessionStore<Data = TestData
 
 /// Many tasks creating and validating sessions of one user at once: every session
 /// is stored and validates afterwards.
-pub async fn concurrent_creates_and_validations_keep_every_session<S: SessionStore<Data = TestData>>(
+pub async fn concurrent_creates_and_validations_keep_every_session<
+    S: SessionStore<Data = TestData>,
+>(
     store: S,
 ) {
     let (narvik, _clock) = narvik_over(store);
@@ -371,7 +379,9 @@ pub async fn concurrent_creates_and_validations_keep_every_session<S: SessionSto
 
 /// A sign-out racing a validation that extends the same session: whichever runs
 /// first, the session is gone afterwards (the extension must never re-insert it).
-pub async fn sign_out_racing_extension_never_leaves_session_alive<S: SessionStore<Data = TestData>>(
+pub async fn sign_out_racing_extension_never_leaves_session_alive<
+    S: SessionStore<Data = TestData>,
+>(
     store: S,
 ) {
     let (narvik, clock) = narvik_over(store);
@@ -410,3 +420,35 @@ pub async fn sign_out_racing_extension_never_leaves_session_alive<S: SessionStor
     }
 }
 
+/// A user id of [`MAX_USER_ID_LEN`](crate::MAX_USER_ID_LEN) bytes (multi-byte
+/// characters among them) comes back whole, and a longer one is refused before
+/// the store is asked, in every store alike.
+pub async fn longest_user_id_is_kept_whole_and_longer_refused<S: SessionStore<Data = TestData>>(
+    store: S,
+) {
+    let (narvik, _clock) = narvik_over(store);
+    let longest = format!(
+        "{}{}",
+        "é".repeat(100),
+        "u".repeat(crate::MAX_USER_ID_LEN - 200)
+    );
+    assert_eq!(longest.len(), crate::MAX_USER_ID_LEN);
+    let created = create(&narvik, &longest, TestData::named("alice")).await;
+    let session = validate(&narvik, &created.token).await;
+    assert_eq!(
+        session.user_id,
+        longest,
+        "conformance: a user id of {} bytes must come back whole",
+        crate::MAX_USER_ID_LEN
+    );
+    let too_long = format!("{longest}x");
+    match narvik
+        .create_session(too_long, TestData::named("bob"))
+        .await
+    {
+        Err(crate::Error::UserIdTooLong { length }) => {
+            assert_eq!(length, crate::MAX_USER_ID_LEN + 1);
+        }
+        other => panic!("conformance: a longer user id must be refused, got {other:?}"),
+    }
+}

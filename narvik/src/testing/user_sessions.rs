@@ -8,9 +8,8 @@ use super::helpers::{
     assert_none, create, create_concurrently, fetch, ids, narvik_over, ok, validate,
 };
 use super::{TestData, SESSION_LENGTH};
-use crate::SessionId;
 use crate::store::{DeleteUserSessions, FetchUserSessions};
-
+use crate::SessionId;
 
 /// `fetch_sessions_for_user` lists every session of that user and none of another.
 pub async fn fetch_sessions_for_user_lists_only_that_users_sessions<S>(store: S)
@@ -185,4 +184,3 @@ where
     );
     validate(&narvik, &bob.token).await;
 }
-
