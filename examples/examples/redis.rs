@@ -4,6 +4,7 @@
 //! Needs a Redis server: `REDIS_URL` (default `redis://127.0.0.1:6379`).
 //! Run with `cargo run --example redis`.
 
+use std::error::Error as _;
 use std::process::ExitCode;
 
 use narvik::{Narvik, SessionData};
@@ -36,8 +37,7 @@ async fn main() -> ExitCode {
     match run(first, second).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // narvik's errors show their cause in their message.
-            eprintln!("error: {error}");
+            eprintln!("error: {}", with_causes(&error));
             ExitCode::FAILURE
         }
     }
@@ -45,20 +45,40 @@ async fn main() -> ExitCode {
 
 fn unreachable_redis(error: &narvik::Error) -> ExitCode {
     // Not the URL itself: it may hold a password.
-    eprintln!("error: cannot reach Redis at REDIS_URL (default {DEFAULT_URL}): {error}");
+    eprintln!(
+        "error: cannot reach Redis at REDIS_URL (default {DEFAULT_URL}): {}",
+        with_causes(error)
+    );
     eprintln!("start a server (`redis-server`) or set REDIS_URL to one");
     ExitCode::FAILURE
 }
 
+/// `error` and each of its causes, `: `-separated: narvik's errors keep their
+/// cause (here Redis's own error) as their source, not in their message.
+fn with_causes(error: &narvik::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // A `redis` error prints its own cause too: say it once.
+        if !message.ends_with(&cause_text) {
+            message.push_str(": ");
+            message.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
 /// One app server's narvik: a store on a connection of its own.
-async fn connect(url: &str, prefix: &str) -> narvik::Result<Narvik<AppData, RedisStore<AppData>>> {
+async fn connect(url: &str, prefix: &str) -> narvik::Result<Narvik<RedisStore<AppData>>> {
     let store = RedisStore::connect(url).await?.with_key_prefix(prefix);
     Ok(Narvik::new(store))
 }
 
 async fn run(
-    first: Narvik<AppData, RedisStore<AppData>>,
-    second: Narvik<AppData, RedisStore<AppData>>,
+    first: Narvik<RedisStore<AppData>>,
+    second: Narvik<RedisStore<AppData>>,
 ) -> narvik::Result<()> {
     println!("1. user 123 signs in on a laptop and a phone, through app server 1");
     let mut tokens = Vec::new();

@@ -15,7 +15,7 @@
 //! # async fn main() -> narvik::Result<()> {
 //! let store = RedisStore::<AppData>::connect("redis://127.0.0.1:6379")
 //!     .await?
-//!     .with_key_prefix("myapp:session:");
+//!     .with_key_prefix("myapp:");
 //! let narvik = Narvik::new(store);
 //!
 //! let created = narvik
@@ -132,7 +132,7 @@
 //! starting on the superseded 0.x line would force a breaking release soon. 1.x
 //! also times out connections and commands by default where 0.x waited forever,
 //! which matters to apps that make their own `ConnectionManager`. It needs Rust
-//! 1.88, this crate's minimum (the rest of the workspace keeps 1.80).
+//! 1.88, the minimum of the whole workspace.
 
 mod error;
 mod frame;

@@ -1,7 +1,7 @@
 //! A [`Session`] to and from the value of its key (framed as [`crate::frame`]
 //! describes), with `expires_at` in Unix milliseconds, the unit of `PXAT`.
 
-use narvik::{codec, Session, SessionData};
+use narvik::{codec, Session, SessionData, SessionId};
 use time::OffsetDateTime;
 
 use crate::{frame, DecodeError};
@@ -25,12 +25,30 @@ pub(crate) fn encode<D: SessionData>(session: &Session<D>) -> narvik::Result<Str
 }
 
 /// The session `session_id` from the value of its key.
-pub(crate) fn decode<D: SessionData>(session_id: &str, value: &[u8]) -> narvik::Result<Session<D>> {
+pub(crate) fn decode<D: SessionData>(
+    session_id: &SessionId,
+    value: &[u8],
+) -> narvik::Result<Session<D>> {
     let fail = |error: DecodeError| narvik::Error::decode(session_id, error);
     let frame = frame::parse(value).map_err(fail)?;
     let expires_at = from_unix_ms(frame.expires_at_ms).map_err(fail)?;
     let data = codec::decode_data(session_id, frame.data)?;
-    Ok(Session::new(session_id, frame.user_id, expires_at, data))
+    Ok(Session::new(*session_id, frame.user_id, expires_at, data))
+}
+
+/// A session a listing found: its id as the user's index holds it, and the value
+/// of its key. An id that is not a session id (only a hand-written member can be)
+/// is a decode error of that entry, so the listing leaves it out instead of
+/// failing.
+pub(crate) fn decode_listed<D: SessionData>(
+    session_id: &[u8],
+    value: &[u8],
+) -> narvik::Result<Session<D>> {
+    let session_id = String::from_utf8_lossy(session_id);
+    let parsed: SessionId = session_id
+        .parse()
+        .map_err(|error| narvik::Error::decode(&session_id, error))?;
+    decode(&parsed, value)
 }
 
 fn from_unix_ms(millis: i64) -> Result<OffsetDateTime, DecodeError> {
@@ -54,8 +72,13 @@ mod tests {
         big: Option<u64>,
     }
 
+    /// The id of every session here.
+    fn id() -> SessionId {
+        SessionId::of_token("token")
+    }
+
     fn session(user_id: &str, data: Data) -> Session<Data> {
-        Session::new("id", user_id, datetime!(2026-01-01 0:00:00.123 UTC), data)
+        Session::new(id(), user_id, datetime!(2026-01-01 0:00:00.123 UTC), data)
     }
 
     #[test]
@@ -86,8 +109,8 @@ mod tests {
                 big: Some(u64::MAX),
             },
         );
-        let decoded: Session<Data> = decode("id", encode(&stored)?.as_bytes())?;
-        assert_eq!(decoded.id, "id");
+        let decoded: Session<Data> = decode(&id(), encode(&stored)?.as_bytes())?;
+        assert_eq!(decoded.id, id());
         assert_eq!(decoded.user_id, stored.user_id);
         assert_eq!(decoded.expires_at, stored.expires_at);
         assert_eq!(decoded.data, stored.data);
@@ -96,17 +119,17 @@ mod tests {
 
     #[test]
     fn decode_names_the_session_and_the_malformed_part() {
-        let error = decode::<()>("id", b"tomorrow:2:u1{}").err();
+        let error = decode::<()>(&id(), b"tomorrow:2:u1{}").err();
         assert!(
             matches!(&error, Some(narvik::Error::Decode { session_id, source })
-                if session_id == "id" && source.to_string().contains("`tomorrow`")),
+                if session_id == id().as_str() && source.to_string().contains("`tomorrow`")),
             "{error:?}"
         );
     }
 
     #[test]
     fn decode_refuses_an_expiry_outside_times_range() {
-        let error = decode::<()>("id", format!("{}:2:u1{{}}", i64::MAX).as_bytes()).err();
+        let error = decode::<()>(&id(), format!("{}:2:u1{{}}", i64::MAX).as_bytes()).err();
         assert!(
             matches!(&error, Some(narvik::Error::Decode { source, .. })
                 if source.to_string().contains(&format!("`{}`", i64::MAX))),
@@ -117,11 +140,43 @@ mod tests {
     #[test]
     fn decode_refuses_data_that_is_not_json_or_does_not_fit() {
         for value in [&b"1:2:u1{"[..], b"1:2:u1", br#"1:2:u1{"name":7}"#] {
-            let error = decode::<Data>("id", value).err();
+            let error = decode::<Data>(&id(), value).err();
             assert!(
                 matches!(&error, Some(narvik::Error::Decode { session_id, .. })
-                    if session_id == "id"),
+                    if session_id == id().as_str()),
                 "{error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn decode_listed_reads_a_session_under_a_well_formed_id() -> narvik::Result<()> {
+        let stored = session(
+            "u1",
+            Data {
+                name: "x".into(),
+                big: None,
+            },
+        );
+        let value = encode(&stored)?;
+        let listed: Session<Data> = decode_listed(id().as_str().as_bytes(), value.as_bytes())?;
+        assert_eq!(listed.id, id());
+        assert_eq!(listed.data, stored.data);
+        Ok(())
+    }
+
+    /// A member written by hand: not hex, upper case, too short, not UTF-8.
+    #[test]
+    fn decode_listed_refuses_an_id_that_is_no_session_id_as_a_decode_error() {
+        let upper = id().as_str().to_uppercase();
+        let ids: [&[u8]; 4] = [b"not-an-id", upper.as_bytes(), b"abc", b"\xff\xfe"];
+        for session_id in ids {
+            let error = decode_listed::<()>(session_id, b"1:2:u1{}").err();
+            assert!(
+                matches!(&error, Some(narvik::Error::Decode { source, .. })
+                    if source.is::<narvik::token::InvalidSessionId>()),
+                "{:?}: {error:?}",
+                String::from_utf8_lossy(session_id)
             );
         }
     }

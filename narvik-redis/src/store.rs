@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use narvik::{
     async_trait, codec, DeleteExpiredSessions, DeleteUserSessions, Error, FetchUserSessions,
-    Result, Session, SessionData, SessionStore,
+    Result, Session, SessionData, SessionId, SessionStore,
 };
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::RedisError;
@@ -116,8 +116,8 @@ impl<D, C> RedisStore<D, C> {
 
     /// The key of the string that holds session `session_id`:
     /// `{prefix}session:{session_id}`.
-    pub fn session_key(&self, session_id: &str) -> String {
-        self.keys.session(session_id)
+    pub fn session_key(&self, session_id: &SessionId) -> String {
+        self.keys.session(session_id.as_str())
     }
 
     /// The key of the index of `user_id`'s sessions: `{prefix}user:{user_id}`.
@@ -174,18 +174,20 @@ impl<D, C> fmt::Debug for RedisStore<D, C> {
 }
 
 #[async_trait]
-impl<D, C> SessionStore<D> for RedisStore<D, C>
+impl<D, C> SessionStore for RedisStore<D, C>
 where
     D: SessionData,
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
+    type Data = D;
+
     async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
         let value = record::encode(session)?;
         let mut connection = self.connection.clone();
         scripts::SAVE
-            .key(self.keys.session(&session.id))
+            .key(self.keys.session(session.id.as_str()))
             .key(self.keys.user_index(&session.user_id))
-            .arg(&session.id)
+            .arg(session.id.as_str())
             .arg(record::unix_ms(session.expires_at))
             .arg(value)
             .invoke_async::<()>(&mut connection)
@@ -194,10 +196,10 @@ where
     }
 
     /// One round trip: a `GET` of the session's string, decoded here.
-    async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<D>>> {
+    async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<D>>> {
         let mut connection = self.connection.clone();
         let value: Option<Vec<u8>> = redis::cmd("GET")
-            .arg(self.keys.session(session_id))
+            .arg(self.keys.session(session_id.as_str()))
             .query_async(&mut connection)
             .await
             .map_err(|error| fetch_error(session_id, error))?;
@@ -208,26 +210,26 @@ where
 
     async fn update_session_expiry(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         expires_at: OffsetDateTime,
     ) -> Result<()> {
         let mut connection = self.connection.clone();
         scripts::UPDATE_EXPIRY
-            .key(self.keys.session(session_id))
+            .key(self.keys.session(session_id.as_str()))
             .arg(self.keys.user_index_prefix())
-            .arg(session_id)
+            .arg(session_id.as_str())
             .arg(record::unix_ms(expires_at))
             .invoke_async::<()>(&mut connection)
             .await
             .map_err(Error::store)
     }
 
-    async fn delete_session(&self, session_id: &str) -> Result<()> {
+    async fn delete_session(&self, session_id: &SessionId) -> Result<()> {
         let mut connection = self.connection.clone();
         scripts::DELETE
-            .key(self.keys.session(session_id))
+            .key(self.keys.session(session_id.as_str()))
             .arg(self.keys.user_index_prefix())
-            .arg(session_id)
+            .arg(session_id.as_str())
             .invoke_async::<()>(&mut connection)
             .await
             .map_err(Error::store)
@@ -235,7 +237,7 @@ where
 }
 
 #[async_trait]
-impl<D, C> FetchUserSessions<D> for RedisStore<D, C>
+impl<D, C> FetchUserSessions for RedisStore<D, C>
 where
     D: SessionData,
     C: ConnectionLike + Clone + Send + Sync + 'static,
@@ -245,7 +247,8 @@ where
     ///
     /// A session whose stored value no longer decodes is left out, with a
     /// `tracing` warning naming it (see [`codec::decodable_sessions`]); validating
-    /// it deletes it.
+    /// it deletes it. So is a member whose id is not a session id (written by hand:
+    /// no token opens it).
     async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<D>>> {
         let mut connection = self.connection.clone();
         // Session id, then its value, for each session.
@@ -256,15 +259,15 @@ where
             .invoke_async(&mut connection)
             .await
             .map_err(Error::store)?;
-        codec::decodable_sessions(flat.chunks_exact(2).map(|pair| {
-            let session_id = String::from_utf8_lossy(&pair[0]);
-            record::decode(&session_id, &pair[1])
-        }))
+        codec::decodable_sessions(
+            flat.chunks_exact(2)
+                .map(|pair| record::decode_listed(&pair[0], &pair[1])),
+        )
     }
 }
 
 #[async_trait]
-impl<D, C> DeleteUserSessions<D> for RedisStore<D, C>
+impl<D, C> DeleteUserSessions for RedisStore<D, C>
 where
     D: SessionData,
     C: ConnectionLike + Clone + Send + Sync + 'static,
@@ -284,7 +287,7 @@ where
 }
 
 #[async_trait]
-impl<D, C> DeleteExpiredSessions<D> for RedisStore<D, C>
+impl<D, C> DeleteExpiredSessions for RedisStore<D, C>
 where
     D: SessionData,
     C: ConnectionLike + Clone + Send + Sync + 'static,
@@ -333,7 +336,7 @@ where
 
 /// A key that holds no string is stored data that does not decode (so validation
 /// drops it); any other failure is the store's.
-fn fetch_error(session_id: &str, error: RedisError) -> Error {
+fn fetch_error(session_id: &SessionId, error: RedisError) -> Error {
     if error.code() == Some("WRONGTYPE") {
         Error::decode(session_id, DecodeError::NotAString)
     } else {

@@ -3,12 +3,12 @@
 
 use std::time::Duration as StdDuration;
 
-use narvik::{Narvik, Session, SessionStore};
+use narvik::{Narvik, Session, SessionId, SessionStore};
 use narvik_tests::{invalidate, stored};
 use time::{Duration, OffsetDateTime};
 
-use super::app::{alice, create, expiring_in, listed_ids, narvik_over, AppData};
-use super::server::Server;
+use crate::app::{alice, create, expiring_in, listed_ids, narvik_over};
+use crate::server::Server;
 
 /// A session's key expires with it, by Redis's clock; the next script to read the
 /// index drops its member, and an index goes with its latest session.
@@ -16,7 +16,7 @@ pub(crate) async fn session_key_expires_by_itself_and_leaves_the_user_index(serv
     let store = server.store().await;
     // The real clock: Redis expires keys by its own, which a ManualClock cannot move.
     let short = expiring_in(&store, Duration::seconds(1));
-    let long = Narvik::<AppData, _>::new(store.clone());
+    let long = Narvik::new(store.clone());
     let short_lived = create(&short, "user-1").await;
     let long_lived = create(&long, "user-1").await;
     let only_session = create(&short, "user-2").await;
@@ -44,7 +44,7 @@ pub(crate) async fn session_key_expires_by_itself_and_leaves_the_user_index(serv
     );
     assert_eq!(
         server.index_members(&store, "user-1").await,
-        std::slice::from_ref(&long_lived.session.id),
+        [long_lived.session.id.to_string()],
         "and drops its member from the index"
     );
 
@@ -64,7 +64,7 @@ pub(crate) async fn saving_drops_the_members_whose_session_expired(server: Serve
     let store = server.store().await;
     // The real clock: Redis expires keys by its own.
     let short = expiring_in(&store, Duration::seconds(1));
-    let long = Narvik::<AppData, _>::new(store.clone());
+    let long = Narvik::new(store.clone());
     let kept = create(&long, "user-1").await;
     for _ in 0..3 {
         create(&short, "user-1").await;
@@ -73,7 +73,7 @@ pub(crate) async fn saving_drops_the_members_whose_session_expired(server: Serve
 
     tokio::time::sleep(StdDuration::from_millis(1_200)).await;
     let created = create(&long, "user-1").await;
-    let mut expected = vec![kept.session.id, created.session.id];
+    let mut expected = vec![kept.session.id.to_string(), created.session.id.to_string()];
     let mut members = server.index_members(&store, "user-1").await;
     expected.sort();
     members.sort();
@@ -89,7 +89,7 @@ pub(crate) async fn saving_or_extending_to_a_past_expiry_leaves_nothing_behind(s
         now - Duration::seconds(1),
         OffsetDateTime::UNIX_EPOCH - Duration::days(1),
     ] {
-        let mut session = Session::new("0000past", "user-1", expires_at, alice());
+        let mut session = Session::new(SessionId::of_token("past"), "user-1", expires_at, alice());
         store.save_session(&mut session).await.expect("save");
         assert!(server.keys().await.is_empty(), "saved at {expires_at}");
     }

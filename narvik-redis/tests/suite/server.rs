@@ -9,7 +9,7 @@ use narvik_redis::redis;
 use narvik_redis::RedisStore;
 use narvik_tests::servers::{host_port, require_server, server_url, unique_name};
 
-use super::app::AppData;
+use crate::app::AppData;
 use narvik_tests::proxy::CountingProxy;
 
 const URL_VAR: &str = "NARVIK_TEST_REDIS_URL";
@@ -25,7 +25,7 @@ pub(crate) struct Server {
     /// Unique to the test, ending in `:`.
     pub(crate) prefix: String,
     /// The test's own connection, beside the stores'.
-    pub(super) raw: redis::aio::MultiplexedConnection,
+    pub(crate) raw: redis::aio::MultiplexedConnection,
 }
 
 /// Runs `test` against the server, within [`TEST_TIMEOUT`]; skips (or fails under
@@ -74,7 +74,7 @@ impl Server {
     }
 
     /// The pattern of every key under the test's prefix.
-    pub(super) fn key_pattern(&self) -> String {
+    pub(crate) fn key_pattern(&self) -> String {
         format!("{}*", self.prefix)
     }
 }
@@ -108,7 +108,7 @@ impl Drop for Server {
 }
 
 /// The `SCAN` of one page of the keys matching `pattern`, from `cursor`.
-pub(super) fn scan_page(cursor: u64, pattern: &str) -> redis::Cmd {
+pub(crate) fn scan_page(cursor: u64, pattern: &str) -> redis::Cmd {
     let mut command = redis::cmd("SCAN");
     command
         .arg(cursor)

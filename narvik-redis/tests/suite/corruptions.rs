@@ -6,10 +6,10 @@ use narvik::SessionStore;
 use narvik_tests::sessions_of;
 use time::{Duration, OffsetDateTime};
 
-use super::app::{clock_now, create, store_and_narvik};
-use super::asserts::{assert_fetch_does_not_decode, assert_validation_deletes};
-use super::frame::unix_ms;
-use super::server::Server;
+use crate::app::{clock_now, create, store_and_narvik};
+use crate::asserts::{assert_fetch_does_not_decode, assert_validation_deletes};
+use crate::frame::unix_ms;
+use crate::server::Server;
 
 /// Values whose frame the scripts read (they never look at the data), but Rust
 /// refuses: what is wrong, the value (`{exp}` stands for the session's expires_at
@@ -23,7 +23,7 @@ const READABLE: [(&str, &[u8], &str); 3] = [
     (
         "data of the wrong type",
         br#"{exp}:6:user-1{"username":7}"#,
-        "invalid type",
+        "invalid value at `username`",
     ),
     (
         "data that is not UTF-8",

@@ -4,10 +4,10 @@
 
 use narvik_tests::{delete_sessions_of, sessions_of};
 
-use super::app::{create, listed_ids, store_and_narvik, validate, validates_to_none, AppData};
-use super::asserts::{assert_fetch_does_not_decode, assert_validation_deletes};
-use super::frame::{frame, unix_ms};
-use super::server::Server;
+use crate::app::{create, listed_ids, store_and_narvik, validate, validates_to_none, AppData};
+use crate::asserts::{assert_fetch_does_not_decode, assert_validation_deletes};
+use crate::frame::{frame, unix_ms};
+use crate::server::Server;
 
 /// Data stored before a required field existed does not decode; validation deletes
 /// the session and its index member.
@@ -123,5 +123,41 @@ pub(crate) async fn a_session_whose_frame_names_another_user_is_neither_listed_n
     assert!(
         server.exists(&spoiled_key).await,
         "a session naming another user id is not deleted as user-1's"
+    );
+}
+
+/// A member of the index whose id is no session id (no token opens it: it was
+/// written by hand) is left out of the listing, which still lists the others, and
+/// goes with the user's other sessions.
+pub(crate) async fn a_listed_member_that_is_no_session_id_is_left_out_not_a_failure(
+    server: Server,
+) {
+    let (store, narvik, _clock) = store_and_narvik(&server).await;
+    let kept = create(&narvik, "user-1").await;
+    let expires_at_ms = unix_ms(kept.session.expires_at);
+    let odd_id = "Not-A-Session-Id";
+    let odd_key = format!("{}session:{odd_id}", server.prefix);
+    server
+        .plant_frame(
+            &odd_key,
+            kept.session.expires_at,
+            "user-1",
+            r#"{"username":"alice"}"#,
+        )
+        .await;
+    server
+        .add_index_members(&store.user_index_key("user-1"), expires_at_ms, &[odd_id])
+        .await;
+
+    assert_eq!(
+        listed_ids(&narvik, "user-1").await,
+        std::slice::from_ref(&kept.session.id),
+        "the odd member is left out, the listing does not fail"
+    );
+    assert!(server.exists(&odd_key).await, "listing deletes nothing");
+    delete_sessions_of(&narvik, "user-1").await;
+    assert!(
+        server.keys().await.is_empty(),
+        "deleted with the user's other sessions"
     );
 }

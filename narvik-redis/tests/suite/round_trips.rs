@@ -2,8 +2,8 @@
 
 use time::Duration;
 
-use super::app::{create, narvik_over, validate};
-use super::server::Server;
+use crate::app::{create, narvik_over, validate};
+use crate::server::Server;
 use narvik_tests::stored;
 
 /// A validation that does not extend is one `GET`.

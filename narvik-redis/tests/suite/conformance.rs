@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use narvik::testing;
 
-use super::server::{connect, Server};
+use crate::server::{connect, Server};
 
 /// The Redis store passes the conformance suite, each check on a fresh, empty store.
 pub(crate) async fn redis_store_passes_the_conformance_suite(server: Server) {

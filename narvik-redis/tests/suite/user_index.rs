@@ -4,9 +4,9 @@
 use narvik_tests::{delete_expired, delete_sessions_of};
 use time::Duration;
 
-use super::app::{create, listed_ids, store_and_narvik, validate, validates_to_none};
-use super::frame::unix_ms;
-use super::server::Server;
+use crate::app::{create, listed_ids, store_and_narvik, validate, validates_to_none};
+use crate::frame::unix_ms;
+use crate::server::Server;
 
 /// Listing and deleting a user's sessions skip members whose session is gone, and
 /// never list or delete another user's session that their index names.
@@ -21,7 +21,11 @@ pub(crate) async fn user_operations_skip_stale_members_and_never_touch_another_u
     // listed as Alice's, and Bob's session must survive deleting Alice's.
     let far_future = unix_ms(mine.session.expires_at);
     server
-        .add_index_members(&alice_index, far_future, &["0000gone", &bobs.session.id])
+        .add_index_members(
+            &alice_index,
+            far_future,
+            &["0000gone", bobs.session.id.as_str()],
+        )
         .await;
 
     assert_eq!(
@@ -30,12 +34,12 @@ pub(crate) async fn user_operations_skip_stale_members_and_never_touch_another_u
     );
     assert_eq!(
         server.index_members(&store, "alice").await,
-        std::slice::from_ref(&mine.session.id),
+        [mine.session.id.to_string()],
         "stale and foreign members are dropped"
     );
 
     server
-        .add_index_members(&alice_index, far_future, &[&bobs.session.id])
+        .add_index_members(&alice_index, far_future, &[bobs.session.id.as_str()])
         .await;
     delete_sessions_of(&narvik, "alice").await;
     assert!(validates_to_none(&narvik, &mine).await);
@@ -77,7 +81,7 @@ pub(crate) async fn delete_all_expired_sessions_walks_every_index_page_by_page(s
     );
     assert_eq!(
         server.index_members(&store, "user-0").await,
-        std::slice::from_ref(&survivor.session.id)
+        [survivor.session.id.to_string()]
     );
     validate(&narvik, &survivor).await;
 }

@@ -2,50 +2,63 @@
 //! `redis://127.0.0.1:6379`): the conformance suite, then what only a Redis store
 //! has: keys that expire by themselves, the per-user index, round trips on the
 //! wire, outages, stored data that no longer decodes, and two app servers sharing
-//! one Redis. The checks are in `redis_store/`, by topic; this file makes them
-//! tests.
+//! one Redis.
 //!
-//! Each test puts its keys under a prefix of its own and deletes them at the end,
-//! panic or not. Without a server the tests print a notice and pass, except under
-//! `CI=true`, where they fail.
+//! The checks are `async fn`s over a [`Server`](server::Server), in one module per
+//! topic; [`redis_tests!`] makes them tests. What they share:
+//!
+//! - [`server`]: the fixture: a reachable server, the test's own key prefix (its
+//!   keys deleted when the test ends, panic or not), fresh stores under it, and a
+//!   proxy in front of the server; [`raw`]: reading and planting keys beside the
+//!   store.
+//! - [`app`]: the application's data, and narvik over a store on a clock near
+//!   Redis's; [`frame`]: a session's value as the crate documents it;
+//!   [`asserts`]: the checks of errors, values and expiries the tests repeat.
+//!
+//! Without a server the tests print a notice and pass, except under `CI=true`,
+//! where they fail.
 
 #![allow(
     clippy::expect_used,
     reason = "the helpers fail the test by panicking with a message, as the tests do"
 )]
 
-mod redis_store;
-#[allow(
-    unreachable_pub,
-    reason = "the shared support module is `pub` for every test binary that includes it"
-)]
+mod app;
+mod asserts;
+mod frame;
+mod raw;
+mod server;
 
-use redis_store::with_server;
+mod conformance;
+mod connections;
+mod corruptions;
+mod expiry;
+mod key_layout;
+mod round_trips;
+mod sharing;
+mod undecodable;
+mod user_index;
 
-/// Turns checks of `redis_store`'s topic modules, `async fn`s over a
-/// [`Server`](redis_store::server::Server), into `#[tokio::test]`s of the same names.
+use server::with_server;
+
+/// Turns checks of the topic modules, `async fn`s over a [`Server`](server::Server),
+/// into `#[tokio::test]`s of the same names, each on a server of its own (see
+/// [`with_server`]). A check that needs another runtime than the current-thread
+/// one is preceded by `#[runtime(...)]`, the arguments of its `#[tokio::test]`.
 macro_rules! redis_tests {
-    ($($topic:ident::$check:ident),* $(,)?) => {
+    ($($(#[runtime($($runtime:tt)*)])? $topic:ident::$check:ident),* $(,)?) => {
         $(
-            #[tokio::test]
+            #[tokio::test$(($($runtime)*))?]
             async fn $check() {
-                with_server(redis_store::$topic::$check).await;
+                with_server($topic::$check).await;
             }
         )*
     };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis_store_passes_the_conformance_suite() {
-    with_server(redis_store::conformance::redis_store_passes_the_conformance_suite).await;
-}
-
-#[tokio::test]
-async fn connecting_to_a_server_that_is_not_there_is_a_store_error() {
-    redis_store::connections::connecting_to_a_server_that_is_not_there_is_a_store_error().await;
-}
-
 redis_tests! {
+    #[runtime(flavor = "multi_thread", worker_threads = 2)]
+    conformance::redis_store_passes_the_conformance_suite,
     round_trips::validate_without_extension_costs_one_round_trip,
     round_trips::validate_with_extension_costs_at_most_two_round_trips,
     connections::unreachable_redis_is_a_store_error_and_the_store_recovers_by_itself,
@@ -54,6 +67,7 @@ redis_tests! {
     undecodable::session_missing_an_optional_field_reads_its_default,
     undecodable::an_expiry_out_of_range_does_not_decode_yet_the_session_stays_its_users,
     undecodable::a_session_whose_frame_names_another_user_is_neither_listed_nor_deleted,
+    undecodable::a_listed_member_that_is_no_session_id_is_left_out_not_a_failure,
     corruptions::malformed_stored_sessions_are_decode_errors_that_validation_deletes,
     sharing::two_app_servers_over_one_redis_see_each_others_changes_at_once,
     sharing::key_prefixes_keep_stores_on_one_server_apart,
@@ -66,4 +80,10 @@ redis_tests! {
     key_layout::update_session_expiry_of_a_gone_session_writes_nothing,
     user_index::user_operations_skip_stale_members_and_never_touch_another_users_session,
     user_index::delete_all_expired_sessions_walks_every_index_page_by_page,
+}
+
+/// Needs no server: nothing listens where it connects.
+#[tokio::test]
+async fn connecting_to_a_server_that_is_not_there_is_a_store_error() {
+    connections::connecting_to_a_server_that_is_not_there_is_a_store_error().await;
 }

@@ -1,15 +1,18 @@
 //! The application under test: its session data, and narvik over a Redis store on
 //! a clock near Redis's own, with the calls the checks make.
 
-use narvik::{CreatedSession, ManualClock, Narvik, Session, SessionData, SessionStore};
+use narvik::{
+    CreatedSession, FetchUserSessions, ManualClock, Narvik, Session, SessionData, SessionId,
+    SessionStore,
+};
 use narvik_redis::RedisStore;
 use narvik_tests::sessions_of;
 use time::{Duration, OffsetDateTime};
 
-use super::server::Server;
+use crate::server::Server;
 
 /// Narvik over a Redis store.
-pub(crate) type RedisNarvik = Narvik<AppData, RedisStore<AppData>>;
+pub(crate) type RedisNarvik = Narvik<RedisStore<AppData>>;
 
 /// The application's session data.
 #[derive(SessionData, Clone, Debug, PartialEq)]
@@ -36,7 +39,7 @@ pub(crate) fn alice() -> AppData {
 /// key's expiry from `expires_at` by its own clock, so a clock far from it would
 /// make keys expire at once (or never). Cut to the millisecond, the precision the
 /// store keeps.
-pub(crate) fn narvik_over<S: SessionStore<AppData>>(store: S) -> (Narvik<AppData, S>, ManualClock) {
+pub(crate) fn narvik_over<S: SessionStore<Data = AppData>>(store: S) -> (Narvik<S>, ManualClock) {
     let now = OffsetDateTime::now_utc();
     let clock = ManualClock::new(
         now.replace_millisecond(now.millisecond())
@@ -74,16 +77,16 @@ pub(crate) fn clock_now(clock: &ManualClock) -> OffsetDateTime {
 }
 
 /// A new session of `user_id` carrying [`alice`].
-pub(crate) async fn create<S: SessionStore<AppData>>(
-    narvik: &Narvik<AppData, S>,
+pub(crate) async fn create<S: SessionStore<Data = AppData>>(
+    narvik: &Narvik<S>,
     user_id: &str,
 ) -> CreatedSession<AppData> {
     narvik_tests::create(narvik, user_id, alice()).await
 }
 
 /// The live session `created` validates to.
-pub(crate) async fn validate<S: SessionStore<AppData>>(
-    narvik: &Narvik<AppData, S>,
+pub(crate) async fn validate<S: SessionStore<Data = AppData>>(
+    narvik: &Narvik<S>,
     created: &CreatedSession<AppData>,
 ) -> Session<AppData> {
     narvik_tests::validate(narvik, &created.token)
@@ -92,8 +95,8 @@ pub(crate) async fn validate<S: SessionStore<AppData>>(
 }
 
 /// Whether `created` no longer validates.
-pub(crate) async fn validates_to_none<S: SessionStore<AppData>>(
-    narvik: &Narvik<AppData, S>,
+pub(crate) async fn validates_to_none<S: SessionStore<Data = AppData>>(
+    narvik: &Narvik<S>,
     created: &CreatedSession<AppData>,
 ) -> bool {
     narvik_tests::validate(narvik, &created.token)
@@ -102,9 +105,9 @@ pub(crate) async fn validates_to_none<S: SessionStore<AppData>>(
 }
 
 /// The ids of `user_id`'s sessions, as `fetch_sessions_for_user` lists them.
-pub(crate) async fn listed_ids<S>(narvik: &Narvik<AppData, S>, user_id: &str) -> Vec<String>
+pub(crate) async fn listed_ids<S>(narvik: &Narvik<S>, user_id: &str) -> Vec<SessionId>
 where
-    S: SessionStore<AppData> + narvik::FetchUserSessions<AppData>,
+    S: FetchUserSessions<Data = AppData>,
 {
     sessions_of(narvik, user_id)
         .await

@@ -1,14 +1,14 @@
 //! The key layout and the scripts that keep it: one string per session that expires
 //! with it, one sorted set per user, and extensions that rewrite only the expiry.
 
-use narvik::SessionStore;
+use narvik::{SessionId, SessionStore};
 use narvik_tests::{invalidate, sessions_of, stored};
 use time::Duration;
 
-use super::app::{alice, clock_now, create, expiring_in, store_and_narvik, validate};
-use super::asserts::{assert_expires_at, assert_indexed_until, assert_stored_frame};
-use super::frame::unix_ms;
-use super::server::Server;
+use crate::app::{alice, clock_now, create, expiring_in, store_and_narvik, validate};
+use crate::asserts::{assert_expires_at, assert_indexed_until, assert_stored_frame};
+use crate::frame::unix_ms;
+use crate::server::Server;
 
 /// The data of [`alice`] as the store writes it.
 const ALICE_JSON: &str = r#"{"username":"alice","theme":"dark","visits":3}"#;
@@ -129,7 +129,7 @@ pub(crate) async fn update_session_expiry_of_a_gone_session_writes_nothing(serve
         .await
         .expect("update of a deleted session");
     store
-        .update_session_expiry("never-stored", later)
+        .update_session_expiry(&SessionId::of_token("never-stored"), later)
         .await
         .expect("update of a session never stored");
     assert!(

@@ -2,13 +2,13 @@
 
 use std::error::Error as _;
 
-use narvik::{CreatedSession, Error, Narvik, SessionStore};
+use narvik::{CreatedSession, Error, Narvik, SessionId, SessionStore};
 use narvik_redis::redis;
 use time::OffsetDateTime;
 
-use super::app::{AppData, RedisNarvik};
-use super::frame::{frame, unix_ms};
-use super::server::Server;
+use crate::app::{AppData, RedisNarvik};
+use crate::frame::{frame, unix_ms};
+use crate::server::Server;
 
 /// `error` is a store error whose source is Redis's.
 #[track_caller]
@@ -26,11 +26,11 @@ pub(crate) fn assert_redis_store_error(error: &Error, what: &str) {
 
 /// `error` is a decode error of session `expected_session_id` that mentions `field`.
 #[track_caller]
-pub(crate) fn assert_decode_error(error: &Error, expected_session_id: &str, field: &str) {
+pub(crate) fn assert_decode_error(error: &Error, expected_session_id: &SessionId, field: &str) {
     let Error::Decode { session_id, source } = error else {
         panic!("expected a decode error, got {error:?}");
     };
-    assert_eq!(session_id, expected_session_id);
+    assert_eq!(session_id, expected_session_id.as_str());
     assert!(
         source.to_string().contains(field),
         "the error should name `{field}`: {source}"
@@ -39,9 +39,9 @@ pub(crate) fn assert_decode_error(error: &Error, expected_session_id: &str, fiel
 
 /// Fetching session `session_id` is a decode error that mentions `mentioned`;
 /// `what` says what is wrong with it.
-pub(crate) async fn assert_fetch_does_not_decode<S: SessionStore<AppData>>(
-    narvik: &Narvik<AppData, S>,
-    session_id: &str,
+pub(crate) async fn assert_fetch_does_not_decode<S: SessionStore<Data = AppData>>(
+    narvik: &Narvik<S>,
+    session_id: &SessionId,
     mentioned: &str,
     what: &str,
 ) {
@@ -86,11 +86,11 @@ pub(crate) async fn assert_stored_frame(
 pub(crate) async fn assert_indexed_until(
     server: &Server,
     index_key: &str,
-    session_id: &str,
+    session_id: &SessionId,
     expires_at_ms: i64,
 ) {
     assert_eq!(
-        server.index_score(index_key, session_id).await,
+        server.index_score(index_key, session_id.as_str()).await,
         expires_at_ms
     );
     assert_expires_at(server, index_key, expires_at_ms).await;

@@ -4,8 +4,8 @@
 use narvik_tests::{delete_expired, delete_sessions_of, invalidate, sessions_of};
 use time::Duration;
 
-use super::app::{alice, create, narvik_over, validate, validates_to_none};
-use super::server::Server;
+use crate::app::{alice, create, narvik_over, validate, validates_to_none};
+use crate::server::Server;
 
 /// Two app servers over one Redis see each other's creations, invalidations and
 /// deletions at once.

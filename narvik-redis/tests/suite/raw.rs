@@ -5,9 +5,9 @@ use narvik_redis::redis::{self, FromRedisValue};
 use narvik_redis::RedisStore;
 use time::OffsetDateTime;
 
-use super::app::AppData;
-use super::frame::{frame, unix_ms};
-use super::server::{scan_page, Server};
+use crate::app::AppData;
+use crate::frame::{frame, unix_ms};
+use crate::server::{scan_page, Server};
 
 impl Server {
     /// Runs `command` on the test's own connection; what it returns.

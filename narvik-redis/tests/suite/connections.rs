@@ -5,9 +5,9 @@ use std::time::Duration as StdDuration;
 
 use narvik_redis::{redis, RedisStore};
 
-use super::app::{alice, create, narvik_over, validate, AppData};
-use super::asserts::assert_redis_store_error;
-use super::server::{Server, TEST_TIMEOUT};
+use crate::app::{alice, create, narvik_over, validate, AppData};
+use crate::asserts::assert_redis_store_error;
+use crate::server::{Server, TEST_TIMEOUT};
 
 /// With Redis cut off, validating and creating are store errors, quickly; once it
 /// is back, the same store reconnects by itself and the session survived.
