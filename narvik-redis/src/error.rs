@@ -2,7 +2,7 @@
 
 /// Why the value of a session key does not decode: the source of a
 /// [`narvik::Error::Decode`]. Data that does not fit the session data type
-/// carries `serde_json`'s error instead, which names the field.
+/// carries [`narvik::codec::DataError`] instead, which names the field, never the value.
 ///
 /// A session key holds one string framed as
 /// `{expires_at}:{user_id_len}:{user_id}{data}` (see the [crate docs](crate)); each

@@ -105,7 +105,7 @@
 //! seconds rather than hang, and the manager reconnects by itself once Redis is
 //! back. Stored data that no longer decodes (a required field added since, a value
 //! edited by hand, a key of another type) is [`narvik::Error::Decode`], with a
-//! [`DecodeError`] or `serde_json`'s error as source: validation deletes that
+//! [`DecodeError`] or [`narvik::codec::DataError`] as source: validation deletes that
 //! session.
 //!
 //! # Limits
