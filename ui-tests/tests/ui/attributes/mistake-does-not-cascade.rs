@@ -8,7 +8,7 @@ struct AppData {
     username: String,
 }
 
-async fn sign_in(narvik: &Narvik<AppData, MemoryStore<AppData>>) -> narvik::Result<()> {
+async fn sign_in(narvik: &Narvik<MemoryStore<AppData>>) -> narvik::Result<()> {
     narvik
         .create_session(
             "user-1",

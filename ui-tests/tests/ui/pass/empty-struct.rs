@@ -25,9 +25,10 @@ fn main() -> narvik::Result<()> {
         OnlySkipped { cache: Vec::new() }
     );
 
+    let session_id = "a".repeat(64);
     let session = decode_session::<Empty>(
         "s1",
-        r#"{"id":"s1","user_id":"u","expires_at":"2030-01-02T03:04:05Z"}"#,
+        &format!(r#"{{"id":"{session_id}","user_id":"u","expires_at":"2030-01-02T03:04:05Z"}}"#),
     )?;
     assert_eq!(session.data, Empty {});
     Ok(())

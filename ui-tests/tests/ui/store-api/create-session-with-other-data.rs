@@ -10,7 +10,7 @@ struct OtherData {
     username: String,
 }
 
-async fn sign_in(narvik: &Narvik<AppData, MemoryStore<AppData>>) -> narvik::Result<()> {
+async fn sign_in(narvik: &Narvik<MemoryStore<AppData>>) -> narvik::Result<()> {
     let other = OtherData {
         username: "johnsmith".to_owned(),
     };

@@ -1,4 +1,4 @@
-use narvik::{CallbackStore, Narvik, Session, SessionData};
+use narvik::{CallbackStore, Narvik, Session, SessionData, SessionId};
 
 #[derive(SessionData, Clone)]
 struct AppData {
@@ -8,9 +8,9 @@ struct AppData {
 async fn sign_out_everywhere() -> narvik::Result<()> {
     let store = CallbackStore::new(
         |session: Session<AppData>| async move { Ok(session) },
-        |_session_id: String| async move { Ok(None) },
-        |_session_id: String, _expires_at| async move { Ok(()) },
-        |_session_id: String| async move { Ok(()) },
+        |_session_id: SessionId| async move { Ok(None) },
+        |_session_id: SessionId, _expires_at| async move { Ok(()) },
+        |_session_id: SessionId| async move { Ok(()) },
     );
     let narvik = Narvik::new(store);
     narvik.delete_sessions_for_user("user-1").await
