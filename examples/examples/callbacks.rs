@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use narvik::{codec, CallbackStore, Narvik, Session, SessionData};
+use narvik::{codec, CallbackStore, Narvik, Session, SessionData, SessionId};
 use time::{Duration, OffsetDateTime};
 
 #[derive(SessionData, Clone, Debug)]
@@ -24,10 +24,10 @@ struct Row {
 }
 
 #[derive(Clone, Default)]
-struct Table(Arc<Mutex<HashMap<String, Row>>>);
+struct Table(Arc<Mutex<HashMap<SessionId, Row>>>);
 
 impl Table {
-    fn rows(&self) -> MutexGuard<'_, HashMap<String, Row>> {
+    fn rows(&self) -> MutexGuard<'_, HashMap<SessionId, Row>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -54,24 +54,24 @@ async fn main() -> narvik::Result<()> {
                     expires_at: session.expires_at,
                     data_json: codec::encode_data(&session.data)?,
                 };
-                table.rows().insert(session.id.clone(), row);
+                table.rows().insert(session.id, row);
                 Ok(session)
             }
         },
         // fetchSession
-        move |session_id: String| {
+        move |session_id: SessionId| {
             let table = t2.clone();
             async move {
                 let row = table.rows().get(&session_id).cloned();
                 row.map(|row| {
-                    let data = codec::decode_data(&session_id, &row.data_json)?;
+                    let data = codec::decode_data(session_id, &row.data_json)?;
                     Ok(Session::new(session_id, row.user_id, row.expires_at, data))
                 })
                 .transpose()
             }
         },
         // updateSessionExpiry: update only, never insert.
-        move |session_id: String, expires_at| {
+        move |session_id: SessionId, expires_at| {
             let table = t3.clone();
             async move {
                 if let Some(row) = table.rows().get_mut(&session_id) {
@@ -81,7 +81,7 @@ async fn main() -> narvik::Result<()> {
             }
         },
         // deleteSession
-        move |session_id: String| {
+        move |session_id: SessionId| {
             let table = t4.clone();
             async move {
                 table.rows().remove(&session_id);
@@ -93,18 +93,17 @@ async fn main() -> narvik::Result<()> {
     .fetch_sessions_for_user(move |user_id: String| {
         let table = t5.clone();
         async move {
-            let rows: Vec<(String, Row)> = table
+            let rows: Vec<(SessionId, Row)> = table
                 .rows()
                 .iter()
                 .filter(|(_, row)| row.user_id == user_id)
-                .map(|(id, row)| (id.clone(), row.clone()))
+                .map(|(session_id, row)| (*session_id, row.clone()))
                 .collect();
-            rows.into_iter()
-                .map(|(session_id, row)| {
-                    let data = codec::decode_data(&session_id, &row.data_json)?;
-                    Ok(Session::new(session_id, row.user_id, row.expires_at, data))
-                })
-                .collect()
+            // A row whose data no longer decodes is left out, not an error.
+            codec::decodable_sessions(rows.into_iter().map(|(session_id, row)| {
+                let data = codec::decode_data(session_id, &row.data_json)?;
+                Ok(Session::new(session_id, row.user_id, row.expires_at, data))
+            }))
         }
     })
     // deleteSessionsForUser (optional)
@@ -149,10 +148,7 @@ async fn main() -> narvik::Result<()> {
             },
         )
         .await?;
-    println!(
-        "Set-Cookie: {}",
-        narvik.create_cookie(laptop.token.as_str())
-    );
+    println!("Set-Cookie: {}", narvik.create_cookie(&laptop.token));
     for (session_id, row) in table.rows().iter() {
         println!(
             "row {session_id}: user {} data {}",

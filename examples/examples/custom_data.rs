@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use narvik::{CallbackStore, MemoryStore, Narvik, Session, SessionData};
+use narvik::{codec, CallbackStore, MemoryStore, Narvik, Session, SessionData, SessionId};
 use time::OffsetDateTime;
 
 /// Custom fields, typed: the derive replaces TypeScript declaration merging.
@@ -24,7 +24,7 @@ struct AppData {
     request_count: u32,
 }
 
-type Sessions = Arc<Mutex<HashMap<String, Session<AppData>>>>;
+type Sessions = Arc<Mutex<HashMap<SessionId, Session<AppData>>>>;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> narvik::Result<()> {
@@ -45,10 +45,13 @@ async fn main() -> narvik::Result<()> {
     let session = narvik.validate_session(created.token.as_str()).await?;
     println!("given at creation: {session:#?}");
     if let Some(session) = &session {
-        // `#[session(skip)]`: 1 at creation, never stored, so the store gives back 0.
+        // `#[session(skip)]`: never encoded, so a store that serializes (SQL, Redis)
+        // gives back the default, 0. `MemoryStore` keeps the value itself: 1.
+        let encoded = codec::encode_data(&session.data)?;
+        let decoded: AppData = codec::decode_data(session.id, &encoded)?;
         println!(
-            "skipped field: {} at creation, {} from the store",
-            created.session.request_count, session.request_count
+            "skipped field: {} in memory, {} through the codec ({encoded})",
+            session.request_count, decoded.request_count
         );
     }
 
@@ -86,15 +89,15 @@ fn callback_store(sessions: Sessions) -> CallbackStore<AppData> {
             let sessions = save.clone();
             async move {
                 session.created_at = Some(OffsetDateTime::now_utc());
-                lock(&sessions).insert(session.id.clone(), session.clone());
+                lock(&sessions).insert(session.id, session.clone());
                 Ok(session)
             }
         },
-        move |session_id: String| {
+        move |session_id: SessionId| {
             let sessions = fetch.clone();
             async move { Ok(lock(&sessions).get(&session_id).cloned()) }
         },
-        move |session_id: String, expires_at| {
+        move |session_id: SessionId, expires_at| {
             let sessions = update.clone();
             async move {
                 if let Some(session) = lock(&sessions).get_mut(&session_id) {
@@ -103,7 +106,7 @@ fn callback_store(sessions: Sessions) -> CallbackStore<AppData> {
                 Ok(())
             }
         },
-        move |session_id: String| {
+        move |session_id: SessionId| {
             let sessions = delete.clone();
             async move {
                 lock(&sessions).remove(&session_id);
@@ -113,6 +116,6 @@ fn callback_store(sessions: Sessions) -> CallbackStore<AppData> {
     )
 }
 
-fn lock(sessions: &Sessions) -> std::sync::MutexGuard<'_, HashMap<String, Session<AppData>>> {
+fn lock(sessions: &Sessions) -> std::sync::MutexGuard<'_, HashMap<SessionId, Session<AppData>>> {
     sessions.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -3,7 +3,7 @@
 //!
 //! Run with `cargo run --example quickstart`.
 
-use narvik::{ManualClock, MemoryStore, Narvik, SessionData};
+use narvik::{ManualClock, MemoryStore, Narvik, SessionData, SessionToken};
 use time::Duration;
 
 /// What this app keeps in each session beside the user id.
@@ -14,7 +14,7 @@ struct AppData {
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> narvik::Result<()> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A clock we can move, so the example shows extension without waiting 15 days.
     let clock = ManualClock::default();
     let store = MemoryStore::<AppData>::new();
@@ -33,7 +33,7 @@ async fn main() -> narvik::Result<()> {
             },
         )
         .await?;
-    let token = created.token.as_str().to_owned();
+    let token = created.token;
     println!("   session id (stored): {}", created.session.id);
     println!("   expires at:          {}", created.session.expires_at);
     println!("   is new:              {}", created.session.is_new());
@@ -43,10 +43,12 @@ async fn main() -> narvik::Result<()> {
     println!("2. send the cookie: Set-Cookie: {cookie}");
 
     println!("3. a request arrives with the cookie: validate its token");
+    // What the request carries is text: `validate_session` takes it as it is.
+    let from_request = cookie.value.as_str();
     let session = narvik
-        .validate_session(&token)
+        .validate_session(from_request)
         .await?
-        .ok_or_else(|| narvik::Error::store("the session just created is missing"))?;
+        .ok_or("the session just created is missing")?;
     println!(
         "   signed in as {} (user {}), extended: {}",
         session.username,
@@ -57,18 +59,21 @@ async fn main() -> narvik::Result<()> {
     println!("4. 20 days later (less than half of 30 days left): validation extends it");
     clock.advance(Duration::days(20));
     let session = narvik
-        .validate_session(&token)
+        .validate_session(from_request)
         .await?
-        .ok_or_else(|| narvik::Error::store("the session should still be valid"))?;
+        .ok_or("the session should still be valid")?;
     println!(
         "   extended: {}, new expiry: {}",
         session.is_extended(),
         session.expires_at
     );
     if session.is_extended() {
+        // A cookie carries only a parsed token, so a string with `;` in it could
+        // never add attributes to the header.
+        let presented: SessionToken = from_request.parse()?;
         println!(
             "   so send the cookie again: Set-Cookie: {}",
-            narvik.create_cookie(&token)
+            narvik.create_cookie(&presented)
         );
     }
 
@@ -79,7 +84,7 @@ async fn main() -> narvik::Result<()> {
     println!("6. sign out: invalidate the session, clear the cookie");
     narvik.invalidate_session(&session.id).await?;
     println!("   Set-Cookie: {}", narvik.create_blank_cookie());
-    let after = narvik.validate_session(&token).await?;
+    let after = narvik.validate_session(token.as_str()).await?;
     println!("   the old token now gives: {after:?}");
     println!("   sessions in store: {}", store.len());
     Ok(())

@@ -3,15 +3,15 @@
 
 use narvik::{
     CreatedSession, DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions, Narvik, Session,
-    SessionData, SessionStore, SessionToken,
+    SessionId, SessionStore, SessionToken,
 };
 
 /// A new session of `user_id` carrying `data`.
-pub async fn create<D: SessionData, S: SessionStore<D>>(
-    narvik: &Narvik<D, S>,
+pub async fn create<S: SessionStore>(
+    narvik: &Narvik<S>,
     user_id: &str,
-    data: D,
-) -> CreatedSession<D> {
+    data: S::Data,
+) -> CreatedSession<S::Data> {
     narvik
         .create_session(user_id, data)
         .await
@@ -19,10 +19,10 @@ pub async fn create<D: SessionData, S: SessionStore<D>>(
 }
 
 /// The session `token` validates to; `None` when it is not valid.
-pub async fn validate<D: SessionData, S: SessionStore<D>>(
-    narvik: &Narvik<D, S>,
+pub async fn validate<S: SessionStore>(
+    narvik: &Narvik<S>,
     token: &SessionToken,
-) -> Option<Session<D>> {
+) -> Option<Session<S::Data>> {
     narvik
         .validate_session(token.as_str())
         .await
@@ -31,10 +31,10 @@ pub async fn validate<D: SessionData, S: SessionStore<D>>(
 
 /// Session `session_id` as the store of `narvik` keeps it; `None` when it keeps
 /// none of that id.
-pub async fn stored<D: SessionData, S: SessionStore<D>>(
-    narvik: &Narvik<D, S>,
-    session_id: &str,
-) -> Option<Session<D>> {
+pub async fn stored<S: SessionStore>(
+    narvik: &Narvik<S>,
+    session_id: &SessionId,
+) -> Option<Session<S::Data>> {
     narvik
         .store()
         .fetch_session(session_id)
@@ -43,10 +43,10 @@ pub async fn stored<D: SessionData, S: SessionStore<D>>(
 }
 
 /// Every session of `user_id`.
-pub async fn sessions_of<D: SessionData, S: SessionStore<D> + FetchUserSessions<D>>(
-    narvik: &Narvik<D, S>,
+pub async fn sessions_of<S: FetchUserSessions>(
+    narvik: &Narvik<S>,
     user_id: &str,
-) -> Vec<Session<D>> {
+) -> Vec<Session<S::Data>> {
     narvik
         .fetch_sessions_for_user(user_id)
         .await
@@ -54,10 +54,7 @@ pub async fn sessions_of<D: SessionData, S: SessionStore<D> + FetchUserSessions<
 }
 
 /// Deletes session `session_id`.
-pub async fn invalidate<D: SessionData, S: SessionStore<D>>(
-    narvik: &Narvik<D, S>,
-    session_id: &str,
-) {
+pub async fn invalidate<S: SessionStore>(narvik: &Narvik<S>, session_id: &SessionId) {
     narvik
         .invalidate_session(session_id)
         .await
@@ -65,10 +62,7 @@ pub async fn invalidate<D: SessionData, S: SessionStore<D>>(
 }
 
 /// Deletes every session of `user_id`.
-pub async fn delete_sessions_of<D: SessionData, S: SessionStore<D> + DeleteUserSessions<D>>(
-    narvik: &Narvik<D, S>,
-    user_id: &str,
-) {
+pub async fn delete_sessions_of<S: DeleteUserSessions>(narvik: &Narvik<S>, user_id: &str) {
     narvik
         .delete_sessions_for_user(user_id)
         .await
@@ -76,9 +70,7 @@ pub async fn delete_sessions_of<D: SessionData, S: SessionStore<D> + DeleteUserS
 }
 
 /// Deletes every session expired by the clock of `narvik`.
-pub async fn delete_expired<D: SessionData, S: SessionStore<D> + DeleteExpiredSessions<D>>(
-    narvik: &Narvik<D, S>,
-) {
+pub async fn delete_expired<S: DeleteExpiredSessions>(narvik: &Narvik<S>) {
     narvik
         .delete_all_expired_sessions()
         .await

@@ -10,11 +10,14 @@
 //! it to run the conformance suite against a [`CallbackStore`], and to plant rows of
 //! "old" JSON that an earlier version of the data type wrote.
 //!
+//! [`error_chain`] prints an error with its causes, as anyhow's `{:#}` does.
+//!
 //! [`servers`] reaches the test servers (the store crates' and the demo's tests use
 //! it too); [`proxy`] stands between a store and its server, counting round trips
 //! on the wire and cutting the connection on demand.
 
 mod calls;
+mod error_chain;
 mod manual_clock;
 pub mod proxy;
 pub mod servers;
@@ -22,6 +25,7 @@ pub mod servers;
 pub use calls::{
     create, delete_expired, delete_sessions_of, invalidate, sessions_of, stored, validate,
 };
+pub use error_chain::error_chain;
 pub use manual_clock::{narvik_over, with_manual_clock};
 
 use std::collections::HashMap;
@@ -29,7 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use narvik::codec::{decode_data, encode_data};
 use narvik::store::callbacks::Provided;
-use narvik::{CallbackStore, Result, Session, SessionData};
+use narvik::{CallbackStore, Result, Session, SessionData, SessionId};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -50,7 +54,7 @@ pub struct StoredRow {
 /// Sessions as [`StoredRow`]s in a map behind a mutex; clones share the map.
 #[derive(Debug, Clone, Default)]
 pub struct JsonRows {
-    rows: Arc<Mutex<HashMap<String, StoredRow>>>,
+    rows: Arc<Mutex<HashMap<SessionId, StoredRow>>>,
 }
 
 impl JsonRows {
@@ -60,12 +64,12 @@ impl JsonRows {
     }
 
     /// Stores `row` under `session_id` as it is, replacing any row there.
-    pub fn insert(&self, session_id: impl Into<String>, row: StoredRow) {
-        self.lock().insert(session_id.into(), row);
+    pub fn insert(&self, session_id: SessionId, row: StoredRow) {
+        self.lock().insert(session_id, row);
     }
 
     /// The row stored under `session_id`.
-    pub fn get(&self, session_id: &str) -> Option<StoredRow> {
+    pub fn get(&self, session_id: &SessionId) -> Option<StoredRow> {
         self.lock().get(session_id).cloned()
     }
 
@@ -117,11 +121,11 @@ impl JsonRows {
                         expires_at: session.expires_at,
                         data: encode_data(&session.data)?,
                     };
-                    rows.insert(session.id.clone(), row);
+                    rows.insert(session.id, row);
                     Ok(session)
                 }
             },
-            move |session_id: String| {
+            move |session_id: SessionId| {
                 let rows = fetch.clone();
                 async move {
                     match rows.get(&session_id) {
@@ -130,7 +134,7 @@ impl JsonRows {
                     }
                 }
             },
-            move |session_id: String, expires_at: OffsetDateTime| {
+            move |session_id: SessionId, expires_at: OffsetDateTime| {
                 let rows = update.clone();
                 async move {
                     // Never insert: a session deleted meanwhile stays deleted.
@@ -140,7 +144,7 @@ impl JsonRows {
                     Ok(())
                 }
             },
-            move |session_id: String| {
+            move |session_id: SessionId| {
                 let rows = delete.clone();
                 async move {
                     rows.lock().remove(&session_id);
@@ -151,11 +155,11 @@ impl JsonRows {
     }
 
     fn sessions_of<D: SessionData>(&self, user_id: &str) -> Result<Vec<Session<D>>> {
-        let rows: Vec<(String, StoredRow)> = self
+        let rows: Vec<(SessionId, StoredRow)> = self
             .lock()
             .iter()
             .filter(|(_, row)| row.user_id == user_id)
-            .map(|(session_id, row)| (session_id.clone(), row.clone()))
+            .map(|(session_id, row)| (*session_id, row.clone()))
             .collect();
         narvik::codec::decodable_sessions(
             rows.into_iter()
@@ -163,14 +167,14 @@ impl JsonRows {
         )
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, StoredRow>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<SessionId, StoredRow>> {
         // A test that panicked while holding the lock fails on its own; the map
         // itself is never left half-written.
         self.rows.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-fn decode_row<D: SessionData>(session_id: String, row: StoredRow) -> Result<Session<D>> {
-    let data = decode_data(&session_id, &row.data)?;
+fn decode_row<D: SessionData>(session_id: SessionId, row: StoredRow) -> Result<Session<D>> {
+    let data = decode_data(session_id, &row.data)?;
     Ok(Session::new(session_id, row.user_id, row.expires_at, data))
 }

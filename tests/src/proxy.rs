@@ -27,11 +27,17 @@ struct Shared {
 
 impl CountingProxy {
     /// Starts a proxy forwarding to `upstream` (`host:port`).
+    ///
+    /// # Panics
+    ///
+    /// When no loopback port can be bound: the test cannot run without one.
     pub async fn start(upstream: &str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
-            .expect("bind a loopback port for the proxy");
-        let addr = listener.local_addr().expect("proxy address");
+            .unwrap_or_else(|error| panic!("bind a loopback port for the proxy: {error}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|error| panic!("the proxy's address: {error}"));
         let shared = Arc::new(Shared::default());
         let upstream = upstream.to_owned();
         let accept_shared = Arc::clone(&shared);

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use narvik::store::callbacks::Provided;
-use narvik::{CallbackStore, Narvik, Session, SessionData};
+use narvik::{CallbackStore, Narvik, Session, SessionData, SessionId};
 use narvik_tests::{narvik_over, START};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -23,9 +23,9 @@ struct AppData {
 #[derive(Debug, Clone, PartialEq)]
 enum Call {
     Save(Session<AppData>),
-    Fetch(String),
-    Update(String, OffsetDateTime),
-    Delete(String),
+    Fetch(SessionId),
+    Update(SessionId, OffsetDateTime),
+    Delete(SessionId),
     FetchForUser(String),
     DeleteForUser(String),
     DeleteExpired(OffsetDateTime),
@@ -37,7 +37,7 @@ const SAVED_AT: OffsetDateTime = datetime!(2026-01-01 0:00:05 UTC);
 #[derive(Clone, Default)]
 struct Recorder {
     calls: Arc<Mutex<Vec<Call>>>,
-    sessions: Arc<Mutex<HashMap<String, Session<AppData>>>>,
+    sessions: Arc<Mutex<HashMap<SessionId, Session<AppData>>>>,
 }
 
 impl Recorder {
@@ -53,7 +53,7 @@ impl Recorder {
         std::mem::take(&mut *self.calls.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session<AppData>>> {
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Session<AppData>>> {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -67,33 +67,31 @@ impl Recorder {
                 async move {
                     recorder.record(Call::Save(session.clone()));
                     session.created_at = Some(SAVED_AT);
-                    recorder
-                        .sessions()
-                        .insert(session.id.clone(), session.clone());
+                    recorder.sessions().insert(session.id, session.clone());
                     Ok(session)
                 }
             },
-            move |session_id: String| {
+            move |session_id: SessionId| {
                 let recorder = fetch.clone();
                 async move {
-                    recorder.record(Call::Fetch(session_id.clone()));
+                    recorder.record(Call::Fetch(session_id));
                     Ok(recorder.sessions().get(&session_id).cloned())
                 }
             },
-            move |session_id: String, expires_at| {
+            move |session_id: SessionId, expires_at| {
                 let recorder = update.clone();
                 async move {
-                    recorder.record(Call::Update(session_id.clone(), expires_at));
+                    recorder.record(Call::Update(session_id, expires_at));
                     if let Some(session) = recorder.sessions().get_mut(&session_id) {
                         session.expires_at = expires_at;
                     }
                     Ok(())
                 }
             },
-            move |session_id: String| {
+            move |session_id: SessionId| {
                 let recorder = delete.clone();
                 async move {
-                    recorder.record(Call::Delete(session_id.clone()));
+                    recorder.record(Call::Delete(session_id));
                     recorder.sessions().remove(&session_id);
                     Ok(())
                 }
@@ -193,7 +191,7 @@ async fn validate_fetches_by_session_id_and_updates_expiry_on_extension() {
     let recorder = Recorder::default();
     let (narvik, clock) = narvik_over(recorder.store());
     let created = narvik.create_session("123", john()).await.expect("create");
-    let session_id = created.session.id.clone();
+    let session_id = created.session.id;
     recorder.take_calls();
 
     narvik
@@ -201,7 +199,7 @@ async fn validate_fetches_by_session_id_and_updates_expiry_on_extension() {
         .await
         .expect("validate")
         .expect("valid");
-    assert_eq!(recorder.take_calls(), [Call::Fetch(session_id.clone())]);
+    assert_eq!(recorder.take_calls(), [Call::Fetch(session_id)]);
 
     clock.advance(Duration::days(20));
     narvik
@@ -212,7 +210,7 @@ async fn validate_fetches_by_session_id_and_updates_expiry_on_extension() {
     assert_eq!(
         recorder.take_calls(),
         [
-            Call::Fetch(session_id.clone()),
+            Call::Fetch(session_id),
             Call::Update(session_id, START + Duration::days(50)),
         ]
     );
@@ -223,7 +221,7 @@ async fn validate_deletes_an_expired_session_through_the_delete_callback() {
     let recorder = Recorder::default();
     let (narvik, clock) = narvik_over(recorder.store());
     let created = narvik.create_session("123", john()).await.expect("create");
-    let session_id = created.session.id.clone();
+    let session_id = created.session.id;
     recorder.take_calls();
 
     clock.advance(Duration::days(30));
@@ -234,7 +232,7 @@ async fn validate_deletes_an_expired_session_through_the_delete_callback() {
         .is_none());
     assert_eq!(
         recorder.take_calls(),
-        [Call::Fetch(session_id.clone()), Call::Delete(session_id)]
+        [Call::Fetch(session_id), Call::Delete(session_id)]
     );
     assert!(recorder.sessions().is_empty());
 }
@@ -262,7 +260,7 @@ async fn optional_callbacks_are_called_with_their_arguments() {
     narvik.create_session("456", john()).await.expect("create");
     recorder.take_calls();
 
-    let mut listed: Vec<String> = narvik
+    let mut listed: Vec<SessionId> = narvik
         .fetch_sessions_for_user("123")
         .await
         .expect("fetch for user")
@@ -305,15 +303,21 @@ async fn optional_callbacks_are_called_with_their_arguments() {
 fn debug_says_which_optional_callbacks_are_provided() {
     let recorder = Recorder::default();
     let debug = format!("{:?}", recorder.store());
-    assert!(debug.contains("fetch_sessions_for_user: true"), "{debug}");
     assert!(
-        debug.contains("delete_all_expired_sessions: true"),
+        debug.contains(r#"fetch_sessions_for_user: "Provided""#),
+        "{debug}"
+    );
+    assert!(
+        debug.contains(r#"delete_all_expired_sessions: "Provided""#),
         "{debug}"
     );
 
     let required_only = narvik_tests::JsonRows::new().required_store::<AppData>();
     let debug = format!("{required_only:?}");
-    assert!(debug.contains("delete_sessions_for_user: false"), "{debug}");
+    assert!(
+        debug.contains(r#"delete_sessions_for_user: "Missing""#),
+        "{debug}"
+    );
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use narvik::{MemoryStore, SessionStore, SessionToken};
+use narvik::{MemoryStore, SessionId, SessionStore, SessionToken};
 use narvik_tests::narvik_over;
 use time::Duration;
 use tokio::task::JoinSet;
@@ -59,12 +59,12 @@ async fn many_tasks_creating_and_validating_on_one_memory_store_lose_nothing() {
     assert_eq!(store.len(), TASKS * SESSIONS_PER_TASK, "sessions were lost");
     for user in 0..USERS {
         let user_id = format!("user-{user}");
-        let expected: BTreeSet<String> = created
+        let expected: BTreeSet<SessionId> = created
             .iter()
             .filter(|(owner, _)| *owner == user_id)
             .map(|(_, token)| token.session_id())
             .collect();
-        let listed: BTreeSet<String> = narvik
+        let listed: BTreeSet<SessionId> = narvik
             .fetch_sessions_for_user(&user_id)
             .await
             .expect("fetch for user")
@@ -95,7 +95,7 @@ async fn sign_outs_racing_extensions_never_leave_a_session_alive() {
         for racer in 0..4 {
             let narvik = narvik.clone();
             let token = created.token.clone();
-            let session_id = created.session.id.clone();
+            let session_id = created.session.id;
             tasks.spawn(async move {
                 if racer == 2 {
                     narvik

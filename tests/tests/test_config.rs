@@ -2,16 +2,26 @@
 //! cookie, naming the setting; valid settings, the cookie prefixes among them,
 //! build.
 
-use narvik::{Error, MemoryStore, Narvik, NarvikBuilder, SameSite};
+use narvik::{Error, MemoryStore, Narvik, NarvikBuilder, SameSite, SessionToken};
 use time::Duration;
 
-fn builder() -> NarvikBuilder<(), MemoryStore<()>> {
+/// A token as a client sends it back in its cookie.
+const TOKEN: &str = "hhwnvr2c6hbvvtcipmsfazyi2cm7lf5j";
+
+/// [`TOKEN`], parsed as `create_cookie` takes it.
+fn token() -> SessionToken {
+    TOKEN
+        .parse()
+        .unwrap_or_else(|error| panic!("{TOKEN} is a well-formed token: {error}"))
+}
+
+fn builder() -> NarvikBuilder<MemoryStore<()>> {
     Narvik::builder(MemoryStore::new())
 }
 
 /// The setting `build()` refuses, checking the error names it in its message too.
 #[track_caller]
-fn refused_setting(builder: NarvikBuilder<(), MemoryStore<()>>) -> &'static str {
+fn refused_setting(builder: NarvikBuilder<MemoryStore<()>>) -> &'static str {
     let error = match builder.build() {
         Ok(narvik) => panic!("expected Error::InvalidConfig, but it built: {narvik:?}"),
         Err(error) => error,
@@ -84,7 +94,7 @@ fn cookie_lifetime_of_exactly_one_second_builds() {
         .cookie_expires_in(Duration::SECOND)
         .build()
         .expect("one second is the least Max-Age");
-    assert_eq!(narvik.create_cookie("t").attributes.max_age, 1);
+    assert_eq!(narvik.create_cookie(&token()).attributes.max_age, 1);
 }
 
 #[test]
@@ -120,9 +130,9 @@ fn cookie_names_of_token_characters_build() {
         let narvik = builder().cookie_name(name).build().expect(name);
         assert_eq!(narvik.cookie_name(), name);
         assert!(narvik
-            .create_cookie("t")
+            .create_cookie(&token())
             .to_string()
-            .starts_with(&format!("{name}=t;")));
+            .starts_with(&format!("{name}={TOKEN};")));
     }
 }
 
@@ -167,7 +177,7 @@ fn domain_and_path_that_are_fine_build() {
         .path("/app/v1")
         .build()
         .expect("valid settings");
-    let cookie = narvik.create_cookie("t");
+    let cookie = narvik.create_cookie(&token());
     assert_eq!(cookie.attributes.domain.as_deref(), Some("sub.example.com"));
     assert_eq!(cookie.attributes.path, "/app/v1");
 }
@@ -187,7 +197,7 @@ fn same_site_none_with_secure_builds() {
         .build()
         .expect("Secure is on by default");
     assert_eq!(
-        narvik.create_cookie("t").attributes.same_site,
+        narvik.create_cookie(&token()).attributes.same_site,
         SameSite::None
     );
 }
@@ -255,8 +265,8 @@ fn valid_host_prefixed_cookie_builds() {
         .build()
         .expect("Secure, no Domain and Path=/ satisfy __Host-");
     assert_eq!(
-        narvik.create_cookie("t").to_string(),
-        "__Host-session=t; Max-Age=2592000; Path=/; SameSite=Lax; Secure; HttpOnly"
+        narvik.create_cookie(&token()).to_string(),
+        format!("__Host-session={TOKEN}; Max-Age=2592000; Path=/; SameSite=Lax; Secure; HttpOnly")
     );
 }
 
@@ -269,8 +279,8 @@ fn valid_secure_prefixed_cookie_builds_with_domain_and_path() {
         .build()
         .expect("__Secure- needs only Secure");
     assert_eq!(
-        narvik.create_cookie("t").to_string(),
-        "__Secure-session=t; Domain=example.com; Max-Age=2592000; Path=/app; SameSite=Lax; Secure; HttpOnly"
+        narvik.create_cookie(&token()).to_string(),
+        format!("__Secure-session={TOKEN}; Domain=example.com; Max-Age=2592000; Path=/app; SameSite=Lax; Secure; HttpOnly")
     );
 }
 
@@ -280,7 +290,7 @@ fn insecure_cookie_without_prefix_builds_for_development() {
         .secure(false)
         .build()
         .expect("plain HTTP development servers need secure(false)");
-    assert!(!narvik.create_cookie("t").attributes.secure);
+    assert!(!narvik.create_cookie(&token()).attributes.secure);
 }
 
 #[test]

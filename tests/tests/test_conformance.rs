@@ -1,11 +1,18 @@
 //! The store conformance suite of `narvik::testing`, run against every store this
-//! workspace ships and against callback stores over JSON rows.
+//! workspace ships, against callback stores over JSON rows, and against stores
+//! behind `Arc` and `Box`, trait objects included.
 
 use std::sync::Arc;
 
-use narvik::testing;
-use narvik::MemoryStore;
+use narvik::testing::{self, TestData};
+use narvik::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions, MemoryStore};
+use narvik::{Narvik, SessionStore};
 use narvik_tests::JsonRows;
+
+/// A store with every optional operation, as one trait an app can box.
+trait FullStore: FetchUserSessions + DeleteUserSessions + DeleteExpiredSessions {}
+
+impl<S: FetchUserSessions + DeleteUserSessions + DeleteExpiredSessions> FullStore for S {}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_store_passes_the_conformance_suite() {
@@ -23,8 +30,103 @@ async fn callback_store_with_required_callbacks_passes_the_required_part() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn shared_store_behind_arc_passes_the_required_part() {
-    testing::run_required_conformance(|| async { Arc::new(MemoryStore::new()) }).await;
+async fn shared_store_behind_arc_passes_the_conformance_suite() {
+    // `Arc<S>` forwards the optional operations too.
+    testing::run_conformance(|| async { Arc::new(MemoryStore::new()) }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn boxed_store_passes_the_conformance_suite() {
+    testing::run_conformance(|| async { Box::new(JsonRows::new().store()) }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_as_a_session_store_trait_object_passes_the_required_part() {
+    testing::run_required_conformance(|| async {
+        let store: Box<dyn SessionStore<Data = TestData>> = Box::new(MemoryStore::new());
+        store
+    })
+    .await;
+    testing::run_required_conformance(|| async {
+        let store: Arc<dyn SessionStore<Data = TestData>> =
+            Arc::new(JsonRows::new().required_store());
+        store
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_as_a_trait_object_of_every_capability_passes_the_conformance_suite() {
+    testing::run_conformance(|| async {
+        let store: Box<dyn FullStore<Data = TestData>> = Box::new(MemoryStore::new());
+        store
+    })
+    .await;
+    testing::run_conformance(|| async {
+        let store: Box<dyn FullStore<Data = TestData>> = Box::new(JsonRows::new().store());
+        store
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn narvik_over_a_boxed_trait_object_chooses_its_store_at_run_time() {
+    for use_rows in [false, true] {
+        let store: Box<dyn FullStore<Data = ()>> = if use_rows {
+            Box::new(JsonRows::new().store())
+        } else {
+            Box::new(MemoryStore::new())
+        };
+        let narvik: Narvik<Box<dyn FullStore<Data = ()>>> = Narvik::new(store);
+        let created = narvik.create_session("123", ()).await.expect("create");
+        assert!(narvik
+            .validate_session(created.token.as_str())
+            .await
+            .expect("validate")
+            .is_some());
+        let listed = narvik
+            .fetch_sessions_for_user("123")
+            .await
+            .expect("fetch for user");
+        assert_eq!(listed, std::slice::from_ref(&created.session));
+        narvik
+            .delete_sessions_for_user("123")
+            .await
+            .expect("delete for user");
+        assert!(narvik
+            .validate_session(created.token.as_str())
+            .await
+            .expect("validate")
+            .is_none());
+        narvik
+            .delete_all_expired_sessions()
+            .await
+            .expect("delete expired");
+    }
+}
+
+#[tokio::test]
+async fn narvik_over_an_arc_shares_the_store_with_the_app() {
+    let store = Arc::new(MemoryStore::<()>::new());
+    let narvik = Narvik::new(Arc::clone(&store));
+    let created = narvik.create_session("123", ()).await.expect("create");
+    assert_eq!(store.len(), 1, "the app's handle sees the session");
+    assert_eq!(
+        narvik
+            .fetch_sessions_for_user("123")
+            .await
+            .expect("fetch for user"),
+        std::slice::from_ref(&created.session)
+    );
+    narvik
+        .delete_sessions_for_user("123")
+        .await
+        .expect("delete for user");
+    assert!(store.is_empty());
+    narvik
+        .delete_all_expired_sessions()
+        .await
+        .expect("delete expired");
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -49,26 +151,28 @@ async fn conformance_factory_is_called_once_per_check() {
 /// A store that loses the expiry update: the suite must catch it.
 mod broken {
     use narvik::testing::TestData;
-    use narvik::{async_trait, MemoryStore, Result, Session, SessionStore};
+    use narvik::{async_trait, MemoryStore, Result, Session, SessionId, SessionStore};
     use time::OffsetDateTime;
 
     pub(crate) struct ForgetsExtensions(pub(crate) MemoryStore<TestData>);
 
     #[async_trait]
-    impl SessionStore<TestData> for ForgetsExtensions {
+    impl SessionStore for ForgetsExtensions {
+        type Data = TestData;
+
         async fn save_session(&self, session: &mut Session<TestData>) -> Result<()> {
             self.0.save_session(session).await
         }
 
-        async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<TestData>>> {
+        async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<TestData>>> {
             self.0.fetch_session(session_id).await
         }
 
-        async fn update_session_expiry(&self, _: &str, _: OffsetDateTime) -> Result<()> {
+        async fn update_session_expiry(&self, _: &SessionId, _: OffsetDateTime) -> Result<()> {
             Ok(())
         }
 
-        async fn delete_session(&self, session_id: &str) -> Result<()> {
+        async fn delete_session(&self, session_id: &SessionId) -> Result<()> {
             self.0.delete_session(session_id).await
         }
     }
@@ -77,25 +181,27 @@ mod broken {
     pub(crate) struct Resurrects(pub(crate) MemoryStore<TestData>);
 
     #[async_trait]
-    impl SessionStore<TestData> for Resurrects {
+    impl SessionStore for Resurrects {
+        type Data = TestData;
+
         async fn save_session(&self, session: &mut Session<TestData>) -> Result<()> {
             self.0.save_session(session).await
         }
 
-        async fn fetch_session(&self, session_id: &str) -> Result<Option<Session<TestData>>> {
+        async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<TestData>>> {
             self.0.fetch_session(session_id).await
         }
 
         async fn update_session_expiry(
             &self,
-            session_id: &str,
+            session_id: &SessionId,
             expires_at: OffsetDateTime,
         ) -> Result<()> {
-            let mut session = Session::new(session_id, "?", expires_at, TestData::default());
+            let mut session = Session::new(*session_id, "?", expires_at, TestData::default());
             self.0.save_session(&mut session).await
         }
 
-        async fn delete_session(&self, session_id: &str) -> Result<()> {
+        async fn delete_session(&self, session_id: &SessionId) -> Result<()> {
             self.0.delete_session(session_id).await
         }
     }

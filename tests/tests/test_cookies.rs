@@ -1,16 +1,26 @@
 //! The `Set-Cookie` strings, byte for byte as the original writes them, and the
 //! places where the Rust version deliberately differs.
 
-use narvik::{Error, MemoryStore, Narvik, NarvikBuilder, SameSite};
+use narvik::{Error, MemoryStore, Narvik, NarvikBuilder, SameSite, SessionToken};
 use time::Duration;
 
-fn builder() -> NarvikBuilder<(), MemoryStore<()>> {
+/// A token as a client sends it back in its cookie.
+const TOKEN: &str = "hhwnvr2c6hbvvtcipmsfazyi2cm7lf5j";
+
+/// [`TOKEN`], parsed as `create_cookie` takes it.
+fn token() -> SessionToken {
+    TOKEN
+        .parse()
+        .unwrap_or_else(|error| panic!("{TOKEN} is a well-formed token: {error}"))
+}
+
+fn builder() -> NarvikBuilder<MemoryStore<()>> {
     Narvik::builder(MemoryStore::new())
 }
 
 /// The original's second configuration: session 7 days, cookie 3 days, no `Secure`,
 /// a domain and a path.
-fn example_builder() -> NarvikBuilder<(), MemoryStore<()>> {
+fn example_builder() -> NarvikBuilder<MemoryStore<()>> {
     builder()
         .session_expires_in(Duration::days(7))
         .cookie_name("example-cookie")
@@ -25,8 +35,8 @@ fn example_builder() -> NarvikBuilder<(), MemoryStore<()>> {
 fn default_cookie_matches_the_original_byte_for_byte() {
     let narvik = Narvik::new(MemoryStore::<()>::new());
     assert_eq!(
-        narvik.create_cookie("session-token").to_string(),
-        "narvik_session=session-token; Max-Age=2592000; Path=/; SameSite=Lax; Secure; HttpOnly"
+        narvik.create_cookie(&token()).to_string(),
+        format!("narvik_session={TOKEN}; Max-Age=2592000; Path=/; SameSite=Lax; Secure; HttpOnly")
     );
 }
 
@@ -43,8 +53,8 @@ fn default_blank_cookie_matches_the_original_byte_for_byte() {
 fn configured_cookie_matches_the_original_byte_for_byte() {
     let narvik = example_builder().build().expect("valid settings");
     assert_eq!(
-        narvik.create_cookie("session-token").to_string(),
-        "example-cookie=session-token; Domain=example.com; Max-Age=259200; Path=/example; SameSite=Lax; HttpOnly"
+        narvik.create_cookie(&token()).to_string(),
+        format!("example-cookie={TOKEN}; Domain=example.com; Max-Age=259200; Path=/example; SameSite=Lax; HttpOnly")
     );
 }
 
@@ -74,8 +84,8 @@ fn blank_cookie_with_same_site_none_and_secure() {
         "example-cookie=; Domain=example.com; Max-Age=0; Path=/example; SameSite=None; Secure; HttpOnly"
     );
     assert_eq!(
-        narvik.create_cookie("session-token").to_string(),
-        "example-cookie=session-token; Domain=example.com; Max-Age=259200; Path=/example; SameSite=None; Secure; HttpOnly"
+        narvik.create_cookie(&token()).to_string(),
+        format!("example-cookie={TOKEN}; Domain=example.com; Max-Age=259200; Path=/example; SameSite=None; Secure; HttpOnly")
     );
 }
 
@@ -86,8 +96,10 @@ fn same_site_strict_is_written_capitalised() {
         .build()
         .expect("valid settings");
     assert_eq!(
-        narvik.create_cookie("t").to_string(),
-        "narvik_session=t; Max-Age=2592000; Path=/; SameSite=Strict; Secure; HttpOnly"
+        narvik.create_cookie(&token()).to_string(),
+        format!(
+            "narvik_session={TOKEN}; Max-Age=2592000; Path=/; SameSite=Strict; Secure; HttpOnly"
+        )
     );
     assert_eq!(SameSite::Lax.as_str(), "Lax");
     assert_eq!(SameSite::None.to_string(), "None");
@@ -107,11 +119,13 @@ fn max_age_is_whole_seconds_rounded_down() {
             .cookie_expires_in(lifetime)
             .build()
             .expect("valid settings");
-        let cookie = narvik.create_cookie("t");
+        let cookie = narvik.create_cookie(&token());
         assert_eq!(cookie.attributes.max_age, max_age, "lifetime {lifetime}");
         assert_eq!(
             cookie.to_string(),
-            format!("narvik_session=t; Max-Age={max_age}; Path=/; SameSite=Lax; Secure; HttpOnly")
+            format!(
+                "narvik_session={TOKEN}; Max-Age={max_age}; Path=/; SameSite=Lax; Secure; HttpOnly"
+            )
         );
     }
 }
@@ -122,7 +136,7 @@ fn cookie_lifetime_defaults_to_the_session_length() {
         .session_expires_in(Duration::hours(2))
         .build()
         .expect("valid settings");
-    assert_eq!(narvik.create_cookie("t").attributes.max_age, 7200);
+    assert_eq!(narvik.create_cookie(&token()).attributes.max_age, 7200);
 }
 
 #[test]
@@ -132,16 +146,19 @@ fn cookie_lifetime_may_differ_from_the_session_length() {
         .cookie_expires_in(Duration::days(400))
         .build()
         .expect("valid settings");
-    assert_eq!(narvik.create_cookie("t").attributes.max_age, 400 * 86_400);
+    assert_eq!(
+        narvik.create_cookie(&token()).attributes.max_age,
+        400 * 86_400
+    );
     assert_eq!(narvik.create_blank_cookie().attributes.max_age, 0);
 }
 
 #[test]
 fn cookie_fields_carry_name_value_and_attributes() {
     let narvik = example_builder().build().expect("valid settings");
-    let cookie = narvik.create_cookie("session-token");
+    let cookie = narvik.create_cookie(&token());
     assert_eq!(cookie.name, "example-cookie");
-    assert_eq!(cookie.value, "session-token");
+    assert_eq!(cookie.value, TOKEN);
     assert_eq!(cookie.attributes.domain.as_deref(), Some("example.com"));
     assert_eq!(cookie.attributes.path, "/example");
     assert_eq!(cookie.attributes.same_site, SameSite::Lax);
@@ -160,7 +177,7 @@ fn cookie_fields_carry_name_value_and_attributes() {
 async fn cookie_of_a_created_session_carries_its_token() {
     let narvik = Narvik::new(MemoryStore::<()>::new());
     let created = narvik.create_session("123", ()).await.expect("create");
-    let cookie = narvik.create_cookie(created.token.as_str());
+    let cookie = narvik.create_cookie(&created.token);
     assert_eq!(cookie.value, created.token.as_str());
     assert!(cookie
         .to_string()

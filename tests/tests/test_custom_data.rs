@@ -2,8 +2,8 @@
 //! back through `Deref`, and encoded by `narvik::codec` as stores keep it.
 
 use narvik::codec::{decode_data, decode_session, encode_data, encode_session};
-use narvik::{Error, ManualClock, MemoryStore, Narvik, Session, SessionData};
-use narvik_tests::{JsonRows, START};
+use narvik::{Error, ManualClock, MemoryStore, Narvik, Session, SessionData, SessionId};
+use narvik_tests::{error_chain, JsonRows, START};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::macros::datetime;
@@ -64,7 +64,12 @@ fn sparse() -> AppData {
     }
 }
 
-fn narvik_over<D: SessionData, S: narvik::SessionStore<D>>(store: S) -> Narvik<D, S> {
+/// The id the sessions of these tests are stored under.
+fn session_id() -> SessionId {
+    SessionId::of_token("abc")
+}
+
+fn narvik_over<S: narvik::SessionStore>(store: S) -> Narvik<S> {
     Narvik::builder(store)
         .clock(ManualClock::new(START))
         .build()
@@ -165,17 +170,17 @@ fn decode_data_reads_back_what_encode_data_wrote() {
 
 #[test]
 fn encode_session_writes_one_flat_object() {
-    let session = Session::new("abc", "123", START, full());
+    let session = Session::new(session_id(), "123", START, full());
     let json: Value =
         serde_json::from_str(&encode_session(&session).expect("encode")).expect("json");
-    assert_eq!(json["id"], "abc");
+    assert_eq!(json["id"], session_id().as_str());
     assert_eq!(json["user_id"], "123");
     assert_eq!(json["expires_at"], "2026-01-01T00:00:00Z", "RFC 3339");
     assert_eq!(json["username"], "jöhn \"js\" smith 🦀");
     assert_eq!(json["ua"], "Mozilla/5.0");
 
     let decoded: Session<AppData> =
-        decode_session("abc", &encode_session(&session).expect("encode")).expect("decode");
+        decode_session(session_id(), &encode_session(&session).expect("encode")).expect("decode");
     assert_eq!(decoded, session);
     assert!(!decoded.is_new() && !decoded.is_extended());
 }
@@ -183,9 +188,9 @@ fn encode_session_writes_one_flat_object() {
 #[test]
 fn decode_session_keeps_sub_second_expiry() {
     let expires_at = datetime!(2026-01-01 0:00:00.123_456_789 UTC);
-    let session = Session::new("abc", "123", expires_at, sparse());
+    let session = Session::new(session_id(), "123", expires_at, sparse());
     let decoded: Session<AppData> =
-        decode_session("abc", &encode_session(&session).expect("encode")).expect("decode");
+        decode_session(session_id(), &encode_session(&session).expect("encode")).expect("decode");
     assert_eq!(decoded.expires_at, expires_at);
 }
 
@@ -220,7 +225,11 @@ fn decode_error_names_the_session_and_the_missing_field() {
         other => panic!("expected Error::Decode, got {other:?}"),
     }
     assert!(message.contains("session-id"), "{message}");
-    assert!(message.contains("username"), "{message}");
+    // The field is named by the cause, which the message leaves to the chain.
+    let printed = error_chain(&error);
+    assert!(printed.contains("username"), "{printed}");
+    assert_eq!(printed.matches("username").count(), 1, "{printed}");
+    assert!(!message.contains("username"), "{message}");
     assert!(std::error::Error::source(&error).is_some());
 }
 
@@ -230,21 +239,45 @@ fn mistyped_stored_field_is_a_decode_error() {
     let error =
         decode_data::<AppData>("session-id", &stored.to_string()).expect_err("42 is no string");
     assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    // The chain names the field once, and never the value it refused.
+    let printed = error_chain(&error);
+    assert_eq!(
+        printed.matches("invalid value at `username`").count(),
+        1,
+        "{printed}"
+    );
+    assert!(!printed.contains("42"), "{printed}");
+}
+
+#[test]
+fn decode_error_names_the_session_by_its_id() {
+    let session_id = session_id();
+    let error = decode_data::<AppData>(session_id, "not json").expect_err("not json");
+    match &error {
+        Error::Decode {
+            session_id: named, ..
+        } => assert_eq!(named, session_id.as_str()),
+        other => panic!("expected Error::Decode, got {other:?}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        format!("stored data of session `{session_id}` does not decode")
+    );
 }
 
 #[test]
 fn unit_data_encodes_as_an_empty_object() {
     assert_eq!(encode_data(&()).expect("encode"), "{}");
     decode_data::<()>("session-id", r#"{"leftover": 1}"#).expect("() ignores every field");
-    let session = Session::new("abc", "123", START, ());
+    let session = Session::new(session_id(), "123", START, ());
     let decoded: Session<()> =
-        decode_session("abc", &encode_session(&session).expect("encode")).expect("decode");
+        decode_session(session_id(), &encode_session(&session).expect("encode")).expect("decode");
     assert_eq!(decoded, session);
 }
 
 #[test]
 fn session_equality_ignores_the_flags() {
-    let session = Session::new("abc", "123", START, sparse());
+    let session = Session::new(session_id(), "123", START, sparse());
     let mut other = session.clone();
     assert_eq!(session, other);
     other.visits = 1;

@@ -1,7 +1,9 @@
 //! `MemoryStore`, the built-in store: the original's in-memory adapter flow and the
 //! optional operations.
 
-use narvik::{DeleteExpiredSessions, FetchUserSessions, MemoryStore, Session, SessionStore};
+use narvik::{
+    DeleteExpiredSessions, FetchUserSessions, MemoryStore, Session, SessionId, SessionStore,
+};
 use narvik_tests::{create, narvik_over, sessions_of, stored, validate, START};
 use time::Duration;
 
@@ -48,7 +50,7 @@ async fn fetch_sessions_for_user_lists_every_session_of_that_user_only() {
     }
     create(&narvik, "456", ()).await;
 
-    let mut listed: Vec<String> = sessions_of(&narvik, "123")
+    let mut listed: Vec<SessionId> = sessions_of(&narvik, "123")
         .await
         .into_iter()
         .map(|session| session.id)
@@ -104,7 +106,7 @@ async fn delete_all_expired_sessions_keeps_live_sessions() {
 #[tokio::test]
 async fn delete_all_expired_sessions_uses_the_given_time() {
     let store = MemoryStore::<()>::new();
-    let mut session = Session::new("a", "123", START, ());
+    let mut session = Session::new(SessionId::of_token("a"), "123", START, ());
     store.save_session(&mut session).await.expect("save");
     store
         .delete_all_expired_sessions(START - Duration::SECOND)
@@ -127,11 +129,14 @@ async fn delete_all_expired_sessions_uses_the_given_time() {
 async fn store_clones_share_their_sessions() {
     let store = MemoryStore::<()>::new();
     let clone = store.clone();
-    let mut session = Session::new("a", "123", START, ());
+    let mut session = Session::new(SessionId::of_token("a"), "123", START, ());
     clone.save_session(&mut session).await.expect("save");
     assert_eq!(store.len(), 1);
     assert_eq!(
-        store.fetch_session("a").await.expect("fetch"),
+        store
+            .fetch_session(&SessionId::of_token("a"))
+            .await
+            .expect("fetch"),
         Some(session)
     );
     assert!(format!("{store:?}").contains("sessions: 1"));
@@ -141,13 +146,21 @@ async fn store_clones_share_their_sessions() {
 #[tokio::test]
 async fn saving_a_session_again_replaces_it() {
     let store = MemoryStore::<()>::new();
-    let mut first = Session::new("a", "123", START, ());
+    let mut first = Session::new(SessionId::of_token("a"), "123", START, ());
     store.save_session(&mut first).await.expect("save");
-    let mut replacement = Session::new("a", "123", START + Duration::days(1), ());
+    let mut replacement = Session::new(
+        SessionId::of_token("a"),
+        "123",
+        START + Duration::days(1),
+        (),
+    );
     store.save_session(&mut replacement).await.expect("save");
     assert_eq!(store.len(), 1);
     assert_eq!(
-        store.fetch_session("a").await.expect("fetch"),
+        store
+            .fetch_session(&SessionId::of_token("a"))
+            .await
+            .expect("fetch"),
         Some(replacement)
     );
     assert_eq!(
@@ -164,7 +177,7 @@ async fn saving_a_session_again_replaces_it() {
 async fn update_expiry_of_a_missing_session_inserts_nothing() {
     let store = MemoryStore::<()>::new();
     store
-        .update_session_expiry("missing", START)
+        .update_session_expiry(&SessionId::of_token("missing"), START)
         .await
         .expect("update");
     assert!(store.is_empty());

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use narvik::codec::{decode_data, decode_session, encode_data, encode_session};
-use narvik::token::{is_well_formed, session_id};
-use narvik::{ManualClock, MemoryStore, Narvik, Session, SessionData, SessionToken};
+use narvik::token::is_well_formed;
+use narvik::{ManualClock, MemoryStore, Narvik, Session, SessionData, SessionId, SessionToken};
 use narvik_tests::{JsonRows, START};
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -110,8 +110,8 @@ proptest! {
             prop_assert!(text.chars().all(|ch| TOKEN_ALPHABET.contains(ch)), "{}", text);
             prop_assert!(is_well_formed(text));
             let id = token.session_id();
-            prop_assert_eq!(id.len(), 64);
-            prop_assert!(id.chars().all(|ch| ch.is_ascii_digit() || ('a'..='f').contains(&ch)), "{}", id);
+            prop_assert_eq!(id.as_str().len(), 64);
+            prop_assert!(id.as_str().chars().all(|ch| ch.is_ascii_digit() || ('a'..='f').contains(&ch)), "{}", id);
             prop_assert!(seen_tokens.insert(text.to_owned()), "a token repeated");
             prop_assert!(seen_ids.insert(id), "a session id repeated");
         }
@@ -120,20 +120,32 @@ proptest! {
     #[test]
     fn session_id_is_the_sha256_hex_of_the_token(token in any::<String>()) {
         let expected = format!("{:x}", Sha256::digest(token.as_bytes()));
-        prop_assert_eq!(session_id(&token), expected);
+        prop_assert_eq!(SessionId::of_token(&token).to_string(), expected);
     }
 
     #[test]
     fn session_id_of_well_formed_tokens_is_the_sha256_hex(token in "[a-z2-7]{32}") {
         prop_assert!(is_well_formed(&token));
         let expected = format!("{:x}", Sha256::digest(token.as_bytes()));
-        prop_assert_eq!(session_id(&token), expected);
+        prop_assert_eq!(SessionId::of_token(&token).to_string(), expected);
+        let parsed: SessionToken = token.parse().expect("a well-formed token parses");
+        prop_assert_eq!(parsed.as_str(), token.as_str());
+        prop_assert_eq!(parsed.session_id(), SessionId::of_token(&token));
+    }
+
+    #[test]
+    fn session_ids_round_trip_through_text_and_serde(token in any::<String>()) {
+        let session_id = SessionId::of_token(&token);
+        prop_assert_eq!(session_id.to_string().parse::<SessionId>(), Ok(session_id));
+        let json = serde_json::to_string(&session_id).expect("serialize");
+        prop_assert_eq!(serde_json::from_str::<SessionId>(&json).expect("deserialize"), session_id);
     }
 
     #[test]
     fn well_formed_means_32_characters_of_the_token_alphabet(candidate in "[a-zA-Z0-9=é ]{0,34}") {
         let expected = candidate.len() == 32 && candidate.chars().all(|ch| TOKEN_ALPHABET.contains(ch));
         prop_assert_eq!(is_well_formed(&candidate), expected, "{:?}", candidate);
+        prop_assert_eq!(candidate.parse::<SessionToken>().is_ok(), expected, "{:?}", candidate);
     }
 
     #[test]
@@ -149,9 +161,9 @@ proptest! {
         user_id in any::<String>(),
         expires_at in any_timestamp(),
     ) {
-        let session = Session::new("session-id", user_id, expires_at, data);
+        let session = Session::new(SessionId::of_token(&user_id), user_id, expires_at, data);
         let json = encode_session(&session).expect("encode");
-        let decoded: Session<AnyData> = decode_session("session-id", &json).expect("decode");
+        let decoded: Session<AnyData> = decode_session(session.id, &json).expect("decode");
         prop_assert_eq!(decoded, session);
     }
 }

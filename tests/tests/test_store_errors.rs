@@ -1,10 +1,13 @@
-//! A failing store is an error, never a signed-out user, and its cause is kept.
+//! A failing store is an error, never a signed-out user, and its cause is kept:
+//! once, in the error's source chain.
 
 use std::error::Error as _;
 use std::fmt;
 
-use narvik::{CallbackStore, Error, Narvik, Session};
-use narvik_tests::{narvik_over, JsonRows};
+use narvik::codec::{decode_data, encode_data};
+use narvik::{CallbackStore, Error, Narvik, Session, SessionId};
+use narvik_tests::{error_chain, narvik_over, JsonRows};
+use serde::ser::{Serialize, Serializer};
 use time::Duration;
 
 /// The backend's own error, to find again through `source()`.
@@ -45,7 +48,7 @@ fn failing_store(rows: &JsonRows, failing: Failing) -> CallbackStore<()> {
                 Ok(session)
             }
         },
-        move |session_id: String| {
+        move |session_id: SessionId| {
             let store = fetch.clone();
             async move {
                 if failing.fetch {
@@ -54,7 +57,7 @@ fn failing_store(rows: &JsonRows, failing: Failing) -> CallbackStore<()> {
                 narvik::SessionStore::fetch_session(&store, &session_id).await
             }
         },
-        move |session_id: String, expires_at| {
+        move |session_id: SessionId, expires_at| {
             let store = update.clone();
             async move {
                 if failing.update {
@@ -63,7 +66,7 @@ fn failing_store(rows: &JsonRows, failing: Failing) -> CallbackStore<()> {
                 narvik::SessionStore::update_session_expiry(&store, &session_id, expires_at).await
             }
         },
-        move |session_id: String| {
+        move |session_id: SessionId| {
             let store = delete.clone();
             async move {
                 if failing.delete {
@@ -89,8 +92,9 @@ fn assert_backend_down(error: &Error) {
         source.downcast_ref::<BackendDown>().is_some(),
         "the source is not the backend's error: {source:?}"
     );
+    assert_eq!(error.to_string(), "session store failed");
     assert_eq!(
-        error.to_string(),
+        error_chain(error),
         "session store failed: connection refused"
     );
 }
@@ -229,13 +233,54 @@ async fn failing_optional_callback_is_a_store_error() {
     );
 }
 
+/// A field whose `Serialize` fails, as a custom one may.
+#[derive(serde::Deserialize, Clone, Debug)]
+struct Unencodable;
+
+impl Serialize for Unencodable {
+    fn serialize<S: Serializer>(&self, _serializer: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom(
+            "the clock field cannot be written",
+        ))
+    }
+}
+
+#[derive(narvik::SessionData, Clone, Debug)]
+struct WithUnencodable {
+    field: Option<Unencodable>,
+}
+
 #[test]
-fn unsupported_operation_keeps_the_original_message() {
-    let error = Error::Unsupported {
-        operation: "fetch_sessions_for_user",
-    };
+fn each_cause_is_printed_once_along_the_chain() {
+    let session_id = SessionId::of_token("abc");
+    let store = Error::store(BackendDown);
+    let decode = decode_data::<WithUnencodable>(session_id, r#"{"field": 42}"#)
+        .map(|_| ())
+        .expect_err("42 is no Unencodable");
+    let encode = encode_data(&WithUnencodable {
+        field: Some(Unencodable),
+    })
+    .expect_err("the field's Serialize fails");
+
+    for (error, cause) in [
+        (&store, "connection refused"),
+        (&decode, "invalid value at `field`"),
+        (&encode, "the clock field cannot be written"),
+    ] {
+        let printed = error_chain(error);
+        assert_eq!(printed.matches(cause).count(), 1, "{printed}");
+        assert!(
+            !error.to_string().contains(cause),
+            "the message repeats its source: {error}"
+        );
+        assert!(error.source().is_some(), "no source: {error:?}");
+    }
     assert_eq!(
-        error.to_string(),
-        "fetch_sessions_for_user callback not provided in configuration"
+        error_chain(&decode),
+        format!(
+            "stored data of session `{session_id}` does not decode: {}",
+            decode.source().map(ToString::to_string).unwrap_or_default()
+        )
     );
+    assert!(matches!(encode, Error::Encode { .. }), "{encode:?}");
 }

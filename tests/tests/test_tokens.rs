@@ -1,11 +1,13 @@
 //! Tokens and session ids: the original's reference pair, the shape checks that keep
-//! malformed tokens away from the store, and the redaction of tokens in `Debug`.
+//! malformed tokens away from the store and out of cookies, the session id as a
+//! value (text, serde), and the redaction of tokens in `Debug`.
 
+use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use narvik::token::{is_well_formed, session_id};
-use narvik::{CallbackStore, MemoryStore, Narvik, Session, SessionStore, SessionToken};
+use narvik::token::{is_well_formed, InvalidSessionId, InvalidSessionToken};
+use narvik::{CallbackStore, MemoryStore, Narvik, Session, SessionId, SessionStore, SessionToken};
 use narvik_tests::START;
 use time::Duration;
 
@@ -20,25 +22,55 @@ fn counting_store(calls: Arc<AtomicUsize>) -> CallbackStore<()> {
             save.fetch_add(1, Ordering::SeqCst);
             async move { Ok(session) }
         },
-        move |_session_id: String| {
+        move |_session_id: SessionId| {
             fetch.fetch_add(1, Ordering::SeqCst);
             async move { Ok(None) }
         },
-        move |_session_id: String, _expires_at| {
+        move |_session_id: SessionId, _expires_at| {
             update.fetch_add(1, Ordering::SeqCst);
             async move { Ok(()) }
         },
-        move |_session_id: String| {
+        move |_session_id: SessionId| {
             delete.fetch_add(1, Ordering::SeqCst);
             async move { Ok(()) }
         },
     )
 }
 
+/// Strings that are not tokens narvik issues, each for its own reason.
+fn malformed_tokens() -> Vec<String> {
+    vec![
+        String::new(),
+        "a".to_owned(),
+        REFERENCE_TOKEN[..31].to_owned(),
+        format!("{REFERENCE_TOKEN}a"),
+        REFERENCE_TOKEN.to_uppercase(),
+        format!("H{}", &REFERENCE_TOKEN[1..]),
+        format!("{}0", &REFERENCE_TOKEN[..31]),
+        format!("{}1", &REFERENCE_TOKEN[..31]),
+        format!("{}8", &REFERENCE_TOKEN[..31]),
+        format!("{}9", &REFERENCE_TOKEN[..31]),
+        // 32 bytes, but not ASCII.
+        format!("{}é", &REFERENCE_TOKEN[..30]),
+        // 32 characters, but more bytes.
+        format!("{}é", &REFERENCE_TOKEN[..31]),
+        format!("{}=", &REFERENCE_TOKEN[..31]),
+        format!(" {}", &REFERENCE_TOKEN[..31]),
+        format!("{}\0", &REFERENCE_TOKEN[..31]),
+        // 32 characters that would add a cookie attribute.
+        format!("{}; Domain=a", &REFERENCE_TOKEN[..21]),
+        REFERENCE_ID.to_owned(),
+        "narvik_session=hhwnvr2c6hbvvtcipmsfazyi2cm7lf5j".to_owned(),
+    ]
+}
+
 #[test]
 fn reference_token_hashes_to_the_reference_id() {
-    assert_eq!(session_id(REFERENCE_TOKEN), REFERENCE_ID);
+    assert_eq!(SessionId::of_token(REFERENCE_TOKEN).as_str(), REFERENCE_ID);
     assert!(is_well_formed(REFERENCE_TOKEN));
+    let token: SessionToken = REFERENCE_TOKEN.parse().expect("the reference token parses");
+    assert_eq!(token.session_id().as_str(), REFERENCE_ID);
+    assert_eq!(token.session_id(), SessionId::of_token(REFERENCE_TOKEN));
 }
 
 #[tokio::test]
@@ -49,7 +81,8 @@ async fn session_stored_under_the_reference_id_validates_with_the_reference_toke
         .build()
         .expect("valid settings");
     // As a session the TypeScript original stored: only the id, never the token.
-    let mut session = Session::new(REFERENCE_ID, "123", START + Duration::days(30), ());
+    let reference_id: SessionId = REFERENCE_ID.parse().expect("the reference id parses");
+    let mut session = Session::new(reference_id, "123", START + Duration::days(30), ());
     narvik
         .store()
         .save_session(&mut session)
@@ -61,7 +94,7 @@ async fn session_stored_under_the_reference_id_validates_with_the_reference_toke
         .await
         .expect("validate")
         .expect("the reference token finds the session stored under the reference id");
-    assert_eq!(validated.id, REFERENCE_ID);
+    assert_eq!(validated.id.as_str(), REFERENCE_ID);
     assert_eq!(validated.user_id, "123");
 }
 
@@ -69,7 +102,10 @@ async fn session_stored_under_the_reference_id_validates_with_the_reference_toke
 async fn created_session_is_stored_under_the_hash_of_its_token() {
     let narvik = Narvik::new(MemoryStore::<()>::new());
     let created = narvik.create_session("123", ()).await.expect("create");
-    assert_eq!(created.session.id, session_id(created.token.as_str()));
+    assert_eq!(
+        created.session.id,
+        SessionId::of_token(created.token.as_str())
+    );
     assert_eq!(created.session.id, created.token.session_id());
     let stored = narvik
         .store()
@@ -80,15 +116,13 @@ async fn created_session_is_stored_under_the_hash_of_its_token() {
         stored.is_some(),
         "the session is stored under the token's hash"
     );
-    assert!(
-        narvik
-            .store()
-            .fetch_session(created.token.as_str())
-            .await
-            .expect("fetch")
-            .is_none(),
-        "the token itself is never a key in the store"
-    );
+    // The token itself can never be a key in the store: it is no session id.
+    assert_ne!(created.session.id.as_str(), created.token.as_str());
+    let error: InvalidSessionId = match created.token.as_str().parse::<SessionId>() {
+        Ok(parsed) => panic!("a token parsed as the session id {parsed:?}"),
+        Err(error) => error,
+    };
+    assert!(error.to_string().contains("not a session id"), "{error}");
 }
 
 #[test]
@@ -108,28 +142,7 @@ fn generated_tokens_are_well_formed_and_distinct() {
 async fn malformed_tokens_return_none_without_touching_the_store() {
     let calls = Arc::new(AtomicUsize::new(0));
     let narvik = Narvik::new(counting_store(calls.clone()));
-    let malformed = [
-        String::new(),
-        "a".to_owned(),
-        REFERENCE_TOKEN[..31].to_owned(),
-        format!("{REFERENCE_TOKEN}a"),
-        REFERENCE_TOKEN.to_uppercase(),
-        format!("H{}", &REFERENCE_TOKEN[1..]),
-        format!("{}0", &REFERENCE_TOKEN[..31]),
-        format!("{}1", &REFERENCE_TOKEN[..31]),
-        format!("{}8", &REFERENCE_TOKEN[..31]),
-        format!("{}9", &REFERENCE_TOKEN[..31]),
-        // 32 bytes, but not ASCII.
-        format!("{}é", &REFERENCE_TOKEN[..30]),
-        // 32 characters, but more bytes.
-        format!("{}é", &REFERENCE_TOKEN[..31]),
-        format!("{}=", &REFERENCE_TOKEN[..31]),
-        format!(" {}", &REFERENCE_TOKEN[..31]),
-        format!("{}\0", &REFERENCE_TOKEN[..31]),
-        REFERENCE_ID.to_owned(),
-        "narvik_session=hhwnvr2c6hbvvtcipmsfazyi2cm7lf5j".to_owned(),
-    ];
-    for token in &malformed {
+    for token in &malformed_tokens() {
         assert!(!is_well_formed(token), "{token:?} passed as well formed");
         let validated = narvik.validate_session(token).await.expect("validate");
         assert!(validated.is_none(), "{token:?} validated");
@@ -149,6 +162,150 @@ async fn malformed_tokens_return_none_without_touching_the_store() {
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
+#[test]
+fn parsing_refuses_malformed_tokens_without_repeating_them() {
+    for token in &malformed_tokens() {
+        let error: InvalidSessionToken = match token.parse::<SessionToken>() {
+            Ok(_) => panic!("{token:?} parsed as a token"),
+            Err(error) => error,
+        };
+        let message = error.to_string();
+        assert_eq!(
+            message,
+            "not a session token: expected 32 characters of `a-z` and `2-7`"
+        );
+        assert!(
+            token.len() < 4 || !message.contains(token.as_str()),
+            "the error repeats the refused string: {message}"
+        );
+    }
+}
+
+#[test]
+fn parsing_accepts_every_issued_token_as_itself() {
+    for _ in 0..100 {
+        let issued = SessionToken::generate();
+        let parsed: SessionToken = issued
+            .as_str()
+            .parse()
+            .unwrap_or_else(|error| panic!("{}: {error}", issued.as_str()));
+        assert_eq!(parsed, issued);
+        assert_eq!(parsed.as_str(), issued.as_str());
+        assert_eq!(parsed.session_id(), issued.session_id());
+    }
+}
+
+#[tokio::test]
+async fn a_cookie_carries_a_parsed_token_and_nothing_else() {
+    let narvik = Narvik::new(MemoryStore::<()>::new());
+    let created = narvik.create_session("123", ()).await.expect("create");
+
+    // The token comes back from the client as text: parsed, it makes the same
+    // cookie, and validates.
+    let from_request: SessionToken = created
+        .token
+        .as_str()
+        .parse()
+        .expect("an issued token parses");
+    let cookie = narvik.create_cookie(&from_request);
+    assert_eq!(cookie.value, created.token.as_str());
+    assert_eq!(
+        cookie.to_string(),
+        narvik.create_cookie(&created.token).to_string()
+    );
+    assert!(narvik
+        .validate_session(&cookie.value)
+        .await
+        .expect("validate")
+        .is_some());
+
+    // What would add an attribute to `Set-Cookie` never becomes a token, so it
+    // cannot reach `create_cookie`.
+    for injected in [
+        "x; Domain=evil.example",
+        "hhwnvr2c6hbvvtcipmsfazyi2c; Path=/",
+        "hhwnvr2c6hbvvtcipmsfazyi2cm7lf5j\r\nSet-Cookie: a=b",
+    ] {
+        assert!(injected.parse::<SessionToken>().is_err(), "{injected:?}");
+    }
+}
+
+#[test]
+fn session_ids_round_trip_through_text_and_serde() {
+    let session_id: SessionId = REFERENCE_ID.parse().expect("parses");
+    assert_eq!(session_id.to_string(), REFERENCE_ID);
+    assert_eq!(session_id.as_str(), REFERENCE_ID);
+    assert_eq!(AsRef::<str>::as_ref(&session_id), REFERENCE_ID);
+    assert_eq!(
+        session_id.to_string().parse::<SessionId>(),
+        Ok(session_id),
+        "Display and FromStr are inverses"
+    );
+
+    let json = serde_json::to_string(&session_id).expect("serialize");
+    assert_eq!(json, format!("\"{REFERENCE_ID}\""), "a plain JSON string");
+    let back: SessionId = serde_json::from_str(&json).expect("deserialize");
+    assert_eq!(back, session_id);
+    let in_a_struct: Vec<SessionId> =
+        serde_json::from_str(&format!("[\"{REFERENCE_ID}\"]")).expect("deserialize");
+    assert_eq!(in_a_struct, [session_id]);
+
+    for generated in (0..20).map(|_| SessionToken::generate().session_id()) {
+        assert_eq!(generated.to_string().parse::<SessionId>(), Ok(generated));
+        let json = serde_json::to_string(&generated).expect("serialize");
+        assert_eq!(
+            serde_json::from_str::<SessionId>(&json).expect("deserialize"),
+            generated
+        );
+    }
+}
+
+#[test]
+fn session_ids_refuse_anything_but_64_lower_case_hex() {
+    let upper = REFERENCE_ID.to_uppercase();
+    let not_hex = REFERENCE_ID.replace('c', "g");
+    let long = format!("{REFERENCE_ID}0");
+    let padded = format!(" {}", &REFERENCE_ID[1..]);
+    let refused = [
+        "",
+        &REFERENCE_ID[..63],
+        long.as_str(),
+        upper.as_str(),
+        not_hex.as_str(),
+        REFERENCE_TOKEN,
+        padded.as_str(),
+    ];
+    for text in refused {
+        assert!(text.parse::<SessionId>().is_err(), "{text:?} parsed");
+        let json = serde_json::to_string(text).expect("serialize");
+        let error = serde_json::from_str::<SessionId>(&json).expect_err("refused by serde");
+        assert!(error.to_string().contains("not a session id"), "{error}");
+    }
+    assert!(
+        serde_json::from_str::<SessionId>("42").is_err(),
+        "a number is no session id"
+    );
+}
+
+#[test]
+fn session_ids_compare_hash_and_order_as_their_text() {
+    let ids: Vec<SessionId> = (0..50)
+        .map(|_| SessionToken::generate().session_id())
+        .collect();
+    let hashed: HashSet<SessionId> = ids.iter().copied().collect();
+    assert_eq!(hashed.len(), ids.len());
+    let ordered: Vec<String> = ids
+        .iter()
+        .copied()
+        .collect::<BTreeSet<SessionId>>()
+        .iter()
+        .map(SessionId::to_string)
+        .collect();
+    let mut texts: Vec<String> = ids.iter().map(SessionId::to_string).collect();
+    texts.sort();
+    assert_eq!(ordered, texts);
+}
+
 #[tokio::test]
 async fn debug_output_never_contains_the_token() {
     let narvik = Narvik::new(MemoryStore::<()>::new());
@@ -161,11 +318,15 @@ async fn debug_output_never_contains_the_token() {
     for debug in [
         format!("{created:?}"),
         format!("{created:#?}"),
-        format!("{:?}", narvik.create_cookie(token)),
-        format!("{:#?}", narvik.create_cookie(token)),
+        format!("{:?}", narvik.create_cookie(&created.token)),
+        format!("{:#?}", narvik.create_cookie(&created.token)),
         format!("{:?}", created.session),
     ] {
         assert!(!debug.contains(token), "the token leaked: {debug}");
     }
-    assert!(format!("{created:?}").contains(&created.session.id));
+    // The session is named by the start of its id, not the whole id: the id is
+    // what ends the session.
+    let id = created.session.id.as_str();
+    assert!(format!("{created:?}").contains(&format!("SessionId({}…)", &id[..8])));
+    assert!(!format!("{created:?}").contains(id));
 }

@@ -44,15 +44,16 @@
 //! part of each optional trait it does implement:
 //!
 //! ```
-//! use std::sync::Arc;
-//!
-//! use narvik::testing;
-//! use narvik::MemoryStore;
+//! use narvik::testing::{self, TestData};
+//! use narvik::SessionStore;
 //!
 //! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 //! # async fn main() {
-//! // `Arc<S>` forwards only the four required operations.
-//! testing::run_required_conformance(|| async { Arc::new(MemoryStore::new()) }).await;
+//! // A trait object of the four required operations, whatever store is inside.
+//! testing::run_required_conformance(|| async {
+//!     Box::new(narvik::MemoryStore::new()) as Box<dyn SessionStore<Data = TestData>>
+//! })
+//! .await;
 //! # }
 //! ```
 //!
