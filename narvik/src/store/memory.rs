@@ -148,6 +148,10 @@ impl<D: SessionData + Clone> SessionStore for MemoryStore<D> {
         Ok(self.fetch(session_id))
     }
 
+    fn fetch_session_now(&self, session_id: &SessionId) -> Option<Result<Option<Session<D>>>> {
+        Some(Ok(self.fetch(session_id)))
+    }
+
     async fn update_session_expiry(
         &self,
         session_id: &SessionId,

@@ -105,6 +105,22 @@ pub trait SessionStore: Send + Sync + 'static {
     /// sessions may be returned: narvik deletes them.
     async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<Self::Data>>>;
 
+    /// The session with id `session_id` when the store can answer without waiting
+    /// (it keeps sessions in this process's memory), as
+    /// [`fetch_session`](Self::fetch_session) would; `None` when it would have to
+    /// wait, the default.
+    ///
+    /// Validation asks this first: a store that answers here saves the boxed
+    /// future of `fetch_session` on every request. A store that implements it
+    /// must answer the same as `fetch_session`.
+    fn fetch_session_now(
+        &self,
+        session_id: &SessionId,
+    ) -> Option<Result<Option<Session<Self::Data>>>> {
+        let _ = session_id;
+        None
+    }
+
     /// Sets the expiry of session `session_id`. A session that is gone stays gone:
     /// never insert here, or a concurrent sign-out would be undone.
     async fn update_session_expiry(
@@ -173,6 +189,13 @@ macro_rules! forward_to_inner_store {
                 session_id: &SessionId,
             ) -> Result<Option<Session<S::Data>>> {
                 (**self).fetch_session(session_id).await
+            }
+
+            fn fetch_session_now(
+                &self,
+                session_id: &SessionId,
+            ) -> Option<Result<Option<Session<S::Data>>>> {
+                (**self).fetch_session_now(session_id)
             }
 
             async fn update_session_expiry(

@@ -193,6 +193,7 @@ where
     store_returns_saved_session_unchanged(make_store().await).await;
     custom_data_round_trips(make_store().await).await;
     longest_user_id_is_kept_whole_and_longer_refused(make_store().await).await;
+    fetch_session_now_agrees_with_fetch_session(make_store().await).await;
     validate_returns_none_for_unknown_token(make_store().await).await;
     validate_returns_none_for_malformed_tokens(make_store().await).await;
     validate_deletes_expired_session(make_store().await).await;

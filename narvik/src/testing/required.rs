@@ -452,3 +452,25 @@ pub async fn longest_user_id_is_kept_whole_and_longer_refused<S: SessionStore<Da
         other => panic!("conformance: a longer user id must be refused, got {other:?}"),
     }
 }
+
+/// A store that answers [`SessionStore::fetch_session_now`] answers as
+/// `fetch_session` does, for a stored session and for a missing one; a store
+/// that always waits (`None`) passes.
+pub async fn fetch_session_now_agrees_with_fetch_session<S: SessionStore<Data = TestData>>(
+    store: S,
+) {
+    let (narvik, _clock) = narvik_over(store);
+    let created = create(&narvik, "user-1", TestData::full()).await;
+    let missing = SessionToken::generate().session_id();
+    for session_id in [created.session.id, missing] {
+        let Some(now) = narvik.store().fetch_session_now(&session_id) else {
+            continue;
+        };
+        let now = ok(now, "fetch_session_now");
+        let later = fetch(&narvik, &session_id).await;
+        assert_eq!(
+            now, later,
+            "conformance: fetch_session_now must answer as fetch_session does"
+        );
+    }
+}
