@@ -25,11 +25,12 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
-use sqlx::query::Query;
 use sqlx::{Database, Pool};
 use tokio::sync::{
     Mutex as AsyncMutex, MutexGuard as AsyncMutexGuard, Semaphore, SemaphorePermit, TryAcquireError,
 };
+
+use crate::queries::{Queries, QueryOf};
 
 /// A pool, and the connections kept out of it when the pool is the store's own.
 pub(crate) struct Connections<DB: Database> {
@@ -156,69 +157,46 @@ impl<DB: Database> Connections<DB> {
             Some((kept, permit)),
         ))
     }
+}
 
+/// The queries themselves, on the connections above.
+impl<DB: Queries> Connections<DB> {
     /// Runs `query`, a statement that writes, in its [write turn](Self::write_turn).
     /// A failure, of the statement or of getting a connection, is
     /// [`narvik::Error::Store`], as is each failure of the two below.
-    pub(crate) async fn execute<'q>(
-        &self,
-        query: Query<'q, DB, DB::Arguments<'q>>,
-    ) -> narvik::Result<()>
-    where
-        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-        DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    {
+    pub(crate) async fn execute(&self, query: QueryOf<'_, DB>) -> narvik::Result<()> {
         let _turn = self.write_turn().await.map_err(narvik::Error::store)?;
         let mut connection = self.acquire().await.map_err(narvik::Error::store)?;
-        let result = query.execute(&mut *connection).await.map(|_| ());
+        let result = DB::execute(&mut *connection, query).await;
         connection.finish(result).map_err(narvik::Error::store)
     }
 
     /// The row `query` selects, if any.
-    pub(crate) async fn fetch_optional<'q>(
+    pub(crate) async fn fetch_optional(
         &self,
-        query: Query<'q, DB, DB::Arguments<'q>>,
-    ) -> narvik::Result<Option<DB::Row>>
-    where
-        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-        DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    {
+        query: QueryOf<'_, DB>,
+    ) -> narvik::Result<Option<DB::Row>> {
         let mut connection = self.acquire().await.map_err(narvik::Error::store)?;
-        let result = query.fetch_optional(&mut *connection).await;
+        let result = DB::fetch_optional(&mut *connection, query).await;
         connection.finish(result).map_err(narvik::Error::store)
     }
 
     /// Every row `query` selects.
-    pub(crate) async fn fetch_all<'q>(
-        &self,
-        query: Query<'q, DB, DB::Arguments<'q>>,
-    ) -> narvik::Result<Vec<DB::Row>>
-    where
-        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-        DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    {
+    pub(crate) async fn fetch_all(&self, query: QueryOf<'_, DB>) -> narvik::Result<Vec<DB::Row>> {
         let mut connection = self.acquire().await.map_err(narvik::Error::store)?;
-        let result = query.fetch_all(&mut *connection).await;
+        let result = DB::fetch_all(&mut *connection, query).await;
         connection.finish(result).map_err(narvik::Error::store)
     }
 
     /// Runs the migration statements, one after the other, on one connection.
-    pub(crate) async fn execute_all(&self, statements: &[String]) -> Result<(), sqlx::Error>
-    where
-        DB: sqlx::database::HasStatementCache,
-        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-        for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    {
+    pub(crate) async fn execute_all(&self, statements: &[String]) -> Result<(), sqlx::Error> {
         let _turn = self.write_turn().await?;
         let mut connection = self.acquire().await?;
         let mut result = Ok(());
         for statement in statements {
             // Run once at start-up: not worth a place in the statement cache.
-            result = sqlx::query(statement)
-                .persistent(false)
-                .execute(&mut *connection)
-                .await
-                .map(|_| ());
+            let query = sqlx::query(statement).persistent(false);
+            result = DB::execute(&mut *connection, query).await;
             if result.is_err() {
                 break;
             }

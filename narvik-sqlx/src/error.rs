@@ -3,6 +3,10 @@
 //! The session operations themselves return [`narvik::Error`], as every store does:
 //! [`narvik::Error::Store`] when the database fails (the sqlx error is the source) and
 //! [`narvik::Error::Decode`] when a stored session no longer decodes.
+//!
+//! As in narvik, a variant that wraps a cause returns it from
+//! [`source()`](std::error::Error::source) and leaves it out of its message, so a
+//! printer of the whole chain (anyhow's `{:#}`) says each cause once.
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -28,16 +32,17 @@ pub enum Error {
     },
 
     /// The database could not be reached: check the URL, the credentials and that
-    /// the server is up.
-    #[error("could not connect to the session database: {source}")]
+    /// the server is up. Why is in the [`source`](std::error::Error::source).
+    #[error("could not connect to the session database")]
     Connect {
         /// The sqlx error.
         #[source]
         source: sqlx::Error,
     },
 
-    /// Creating the session table or its indexes failed.
-    #[error("could not create the session table `{table}`: {source}")]
+    /// Creating the session table or its indexes failed; why is in the
+    /// [`source`](std::error::Error::source).
+    #[error("could not create the session table `{table}`")]
     Migrate {
         /// The table being created.
         table: String,
@@ -56,5 +61,25 @@ impl From<Error> for narvik::Error {
             },
             Error::Connect { .. } | Error::Migrate { .. } => narvik::Error::store(error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn messages_leave_the_cause_to_the_source() {
+        let error = Error::Connect {
+            source: sqlx::Error::PoolTimedOut,
+        };
+        assert_eq!(
+            error.to_string(),
+            "could not connect to the session database"
+        );
+        let cause = error.source().map(ToString::to_string);
+        assert_eq!(cause, Some(sqlx::Error::PoolTimedOut.to_string()));
     }
 }

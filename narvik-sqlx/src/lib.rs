@@ -1,14 +1,18 @@
 //! SQL session stores for [`narvik`], over [`sqlx`] 0.8.
 //!
-//! | store | cargo feature | database |
-//! | --- | --- | --- |
-//! | [`SqliteStore`] | `sqlite` (default) | SQLite, compiled in: a file or memory |
-//! | [`PostgresStore`] | `postgres` | PostgreSQL |
-//! | [`MySqlStore`] | `mysql` | MySQL 8, MariaDB 10.5+ |
+//! One store, [`SqlStore<B, D>`](SqlStore), generic over its [`Backend`] `B`, named
+//! by an alias per backend:
+//!
+//! | store | backend | cargo feature | database |
+//! | --- | --- | --- | --- |
+//! | [`SqliteStore<D>`](SqliteStore) | [`Sqlite`] | `sqlite` (default) | SQLite, compiled in: a file or memory |
+//! | [`PostgresStore<D>`](PostgresStore) | [`Postgres`] | `postgres` | PostgreSQL |
+//! | [`MySqlStore<D>`](MySqlStore) | [`MySql`] | `mysql` | MySQL 8, MariaDB 10.5+ |
 //!
 //! Each implements every store operation: the four of [`narvik::SessionStore`] and
 //! the optional [`narvik::FetchUserSessions`], [`narvik::DeleteUserSessions`] and
-//! [`narvik::DeleteExpiredSessions`].
+//! [`narvik::DeleteExpiredSessions`]. Code written for any backend takes a
+//! `SqlStore<B, D>` with `B: Backend`.
 //!
 //! ```
 //! use narvik::{Narvik, SessionData};
@@ -96,19 +100,17 @@
 //! database see each other's writes at once: nothing is cached outside the
 //! database.
 
-// Without a backend feature there is no store, and its machinery goes unused.
-#![cfg_attr(
-    not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
-    allow(dead_code, unused_imports, unused_macros)
-)]
 // The crate docs link every backend; docs.rs builds them with all features.
 #![cfg_attr(
     not(all(feature = "sqlite", feature = "postgres", feature = "mysql")),
     allow(rustdoc::broken_intra_doc_links)
 )]
 
+mod backend;
 mod conn;
 mod error;
+mod operations;
+mod queries;
 mod sql;
 mod store;
 mod table;
@@ -120,14 +122,16 @@ pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use crate::backend::Backend;
 pub use crate::conn::pool_options;
 pub use crate::error::{Error, Result};
 #[cfg(feature = "mysql")]
-pub use crate::mysql::MySqlStore;
+pub use crate::mysql::{MySql, MySqlStore};
 #[cfg(feature = "postgres")]
-pub use crate::postgres::PostgresStore;
+pub use crate::postgres::{Postgres, PostgresStore};
 #[cfg(feature = "sqlite")]
-pub use crate::sqlite::SqliteStore;
+pub use crate::sqlite::{Sqlite, SqliteStore};
+pub use crate::store::SqlStore;
 pub use crate::table::{DEFAULT_TABLE_NAME, MAX_TABLE_NAME_LEN};
 
 /// The sqlx version this crate is built on, for naming its pool and option types.

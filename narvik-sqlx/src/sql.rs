@@ -7,7 +7,10 @@
 use crate::table::TableName;
 
 /// How a backend spells what differs between SQL dialects here.
-pub(crate) struct Dialect {
+///
+/// Public only as the type of a hidden item of [`Backend`](crate::Backend); it
+/// cannot be named outside this crate.
+pub struct Dialect {
     /// The identifier quote: `"` (standard) or `` ` `` (MySQL).
     pub(crate) quote: char,
     /// The placeholder of the `n`-th parameter, counting from 1.

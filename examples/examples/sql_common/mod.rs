@@ -6,9 +6,8 @@
 use std::future::Future;
 use std::process::ExitCode;
 
-use narvik::{
-    DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions, Narvik, SessionData, SessionStore,
-};
+use narvik::{Narvik, SessionData};
+use narvik_sqlx::{Backend, SqlStore};
 
 /// What these apps keep in each session beside the user id.
 #[derive(SessionData, Clone, Debug)]
@@ -23,19 +22,16 @@ pub(crate) const TABLE: &str = "narvik_example_sessions";
 /// Opens a store with `open` on the server at the URL in `url_var` (else
 /// `default_url`) and runs the example on it. A server that cannot be reached is a
 /// clear message and a failing exit code.
-pub(crate) async fn run_on_server<S, F, Fut>(
+pub(crate) async fn run_on_server<B, F, Fut>(
     server: &str,
     url_var: &str,
     default_url: &str,
     open: F,
 ) -> ExitCode
 where
-    S: SessionStore<AppData>
-        + FetchUserSessions<AppData>
-        + DeleteUserSessions<AppData>
-        + DeleteExpiredSessions<AppData>,
+    B: Backend,
     F: FnOnce(String) -> Fut,
-    Fut: Future<Output = narvik_sqlx::Result<S>>,
+    Fut: Future<Output = narvik_sqlx::Result<SqlStore<B, AppData>>>,
 {
     let url = std::env::var(url_var).unwrap_or_else(|_| default_url.to_owned());
     let store = match open(url).await {
@@ -43,35 +39,48 @@ where
         Err(error @ narvik_sqlx::Error::Connect { .. }) => {
             // Not the URL itself: it may hold a password.
             eprintln!(
-                "error: cannot connect to {server} at {url_var} (default {default_url}): {error}"
+                "error: cannot connect to {server} at {url_var} (default {default_url}): {}",
+                with_causes(&error)
             );
             eprintln!("start a server or set {url_var} to one");
             return ExitCode::FAILURE;
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", with_causes(&error));
             return ExitCode::FAILURE;
         }
     };
     match run(&Narvik::new(store)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // narvik's errors show their cause in their message.
-            eprintln!("error: {error}");
+            eprintln!("error: {}", with_causes(&error));
             ExitCode::FAILURE
         }
     }
 }
 
+/// `error` and each of its causes, `: `-separated: narvik's and narvik-sqlx's
+/// errors keep their cause (here sqlx's error) as their source, not in their
+/// message.
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Some sqlx errors print their own cause too: say it once.
+        if !message.ends_with(&cause_text) {
+            message.push_str(": ");
+            message.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
 /// Signs user 123 in on two devices, validates, lists the user's sessions, signs
-/// one device out, then every device, and cleans up expired sessions.
-pub(crate) async fn run<S>(narvik: &Narvik<AppData, S>) -> narvik::Result<()>
-where
-    S: SessionStore<AppData>
-        + FetchUserSessions<AppData>
-        + DeleteUserSessions<AppData>
-        + DeleteExpiredSessions<AppData>,
-{
+/// one device out, then every device, and cleans up expired sessions: the same
+/// code for every backend `B`.
+pub(crate) async fn run<B: Backend>(narvik: &Narvik<SqlStore<B, AppData>>) -> narvik::Result<()> {
     println!("1. user 123 signs in on a laptop and a phone");
     let mut tokens = Vec::new();
     for device in ["laptop", "phone"] {

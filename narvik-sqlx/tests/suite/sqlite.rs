@@ -1,36 +1,24 @@
-//! `narvik_sqlx::SqliteStore`: a database file in a temporary folder, and a
-//! database in memory. Needs no server.
-
-#![allow(
-    clippy::expect_used,
-    reason = "a test fails by panicking; `expect` says which step broke"
-)]
-
-mod sql;
-#[allow(
-    unreachable_pub,
-    reason = "the shared support module is `pub` for every test binary that includes it"
-)]
+//! `SqliteStore`: a database file in a temporary folder, and a database in memory.
+//! Needs no server.
 
 use std::path::Path;
-use std::time::Duration;
 
 use narvik::testing::{self, TestData};
 use narvik::{SessionStore, SessionToken};
 use narvik_sqlx::sqlx::sqlite::SqlitePoolOptions;
 use narvik_sqlx::sqlx::{self, SqlitePool};
 use narvik_sqlx::SqliteStore;
+use narvik_tests::servers::unique_name;
 use narvik_tests::{narvik_over, START};
 
-use crate::sql::{Kind, Row, SqlDb, SESSION_LENGTH};
-use narvik_tests::servers::unique_name;
+use crate::fixture::{self, Row, SqlDb, SqlFixture, SESSION_LENGTH};
+use crate::undecodable::assert_deleted_as_undecodable;
 
 /// A database file of its own in a temporary folder, removed on close.
 struct SqliteFile;
 
-impl Kind for SqliteFile {
-    type Store = SqliteStore<TestData>;
-    type Db = sqlx::Sqlite;
+impl SqlFixture for SqliteFile {
+    type Backend = narvik_sqlx::Sqlite;
 
     const TABLE_PREFIX: &'static str = "sessions";
 
@@ -48,15 +36,6 @@ impl Kind for SqliteFile {
             .connect_lazy(url)
             .expect("a valid URL")
     }
-
-    async fn connect(
-        url: &str,
-        _acquire_timeout: Option<Duration>,
-    ) -> narvik_sqlx::Result<Self::Store> {
-        SqliteStore::connect(url).await
-    }
-
-    sql::store_constructors!(SqliteStore);
 
     async fn plant(pool: &SqlitePool, table: &str, row: Row<'_>) {
         let micros = i64::try_from(row.expires_at.unix_timestamp_nanos() / 1_000)
@@ -119,7 +98,7 @@ async fn plant_raw<E>(
         .expect("plant a row");
 }
 
-sql::sql_store_tests!(SqliteFile);
+fixture::sql_store_tests!(SqliteFile);
 
 /// `sqlite::memory:` passes the suite: the store keeps its one connection, so the
 /// database lives as long as the store.
@@ -207,14 +186,30 @@ async fn malformed_rows_are_deleted_on_validate() {
 
     let not_json = SessionToken::generate();
     let id = not_json.session_id();
-    plant_raw(&db.admin, &db.table, &id, "u", expires_at, "{not json").await;
-    sql::assert_deleted_as_undecodable(&narvik, &not_json).await;
+    plant_raw(
+        &db.admin,
+        &db.table,
+        id.as_str(),
+        "u",
+        expires_at,
+        "{not json",
+    )
+    .await;
+    assert_deleted_as_undecodable(&narvik, &not_json).await;
 
     let text_expiry = SessionToken::generate();
     let id = text_expiry.session_id();
     let data = r#"{"username": "ada", "profile": {"locale": "en", "tags": []}}"#;
-    plant_raw(&db.admin, &db.table, &id, "u", "tomorrow".to_owned(), data).await;
-    sql::assert_deleted_as_undecodable(&narvik, &text_expiry).await;
+    plant_raw(
+        &db.admin,
+        &db.table,
+        id.as_str(),
+        "u",
+        "tomorrow".to_owned(),
+        data,
+    )
+    .await;
+    assert_deleted_as_undecodable(&narvik, &text_expiry).await;
 
     db.close().await;
 }

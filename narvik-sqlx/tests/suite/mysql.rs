@@ -1,41 +1,27 @@
-//! `narvik_sqlx::MySqlStore` against a real MySQL or MariaDB (`NARVIK_TEST_MYSQL_URL`,
-//! default `mysql://root@127.0.0.1:3306/test`): the checks of every SQL store, then
-//! round trips on the wire and outages through the counting proxy.
-//!
-//! Each test works in tables of its own, dropped when it passes (a failing test
-//! leaves its table, uniquely named, to look at). Without a server the
-//! tests print a notice and pass, except under `CI=true`, where they fail.
-
-#![allow(
-    clippy::expect_used,
-    reason = "a test fails by panicking; `expect` says which step broke"
-)]
-
-mod sql;
-#[allow(
-    unreachable_pub,
-    reason = "the shared support module is `pub` for every test binary that includes it"
-)]
+//! `MySqlStore` against a real MySQL or MariaDB (`NARVIK_TEST_MYSQL_URL`, default
+//! `mysql://root@127.0.0.1:3306/test`): the checks of every SQL store, round trips
+//! on the wire and outages, and the columns of its table.
 
 use narvik_sqlx::sqlx;
-use narvik_sqlx::sqlx::mysql::{MySqlConnectOptions, MySqlPool};
-use narvik_sqlx::MySqlStore;
+use narvik_sqlx::sqlx::mysql::MySqlPool;
 
-use crate::sql::{Kind, Row, SqlDb};
+use crate::fixture::{self, Row, SqlDb, SqlFixture};
 
-/// MySQL or MariaDB, for the checks of `sql`.
+/// MySQL or MariaDB, for the checks.
 struct MySql;
 
-impl Kind for MySql {
-    sql::server_kind_items! {
-        store: MySqlStore,
-        database: sqlx::MySql,
-        connect_options: MySqlConnectOptions,
-        table_prefix: "narvik_my",
-        quote: '`',
-        server: "MySQL",
-        url_from: "NARVIK_TEST_MYSQL_URL",
-        default_url: "mysql://root@127.0.0.1:3306/test",
+impl SqlFixture for MySql {
+    type Backend = narvik_sqlx::MySql;
+
+    const TABLE_PREFIX: &'static str = "narvik_my";
+
+    async fn url() -> Option<String> {
+        fixture::url_of_server(
+            "MySQL",
+            "NARVIK_TEST_MYSQL_URL",
+            "mysql://root@127.0.0.1:3306/test",
+        )
+        .await
     }
 
     async fn plant(pool: &MySqlPool, table: &str, row: Row<'_>) {
@@ -60,6 +46,13 @@ impl Kind for MySql {
         let select = "CAST(column_name AS CHAR)";
         statistics(pool, table, select, "index_name = 'PRIMARY'").await
     }
+
+    async fn drop_table(pool: &MySqlPool, table: &str) {
+        sqlx::query(&format!("DROP TABLE IF EXISTS `{table}`"))
+            .execute(pool)
+            .await
+            .expect("drop a test table");
+    }
 }
 
 /// `select` (text) of `table`'s rows in `information_schema.statistics` that match
@@ -76,8 +69,7 @@ async fn statistics(pool: &MySqlPool, table: &str, select: &str, condition: &str
         .expect("read the indexes")
 }
 
-sql::sql_store_tests!(MySql);
-sql::server_store_tests!(MySql);
+fixture::sql_store_tests!(MySql, on_a_server);
 
 /// Ids are bytes, `expires_at` a `DATETIME(6)`, the data JSON (`longtext` with a
 /// `JSON_VALID` check on MariaDB).

@@ -1,41 +1,27 @@
-//! `narvik_sqlx::PostgresStore` against a real PostgreSQL (`NARVIK_TEST_POSTGRES_URL`,
-//! default `postgres://postgres@127.0.0.1:5432/test`): the checks of every SQL
-//! store, then round trips on the wire and outages through the counting proxy.
-//!
-//! Each test works in tables of its own, dropped when it passes (a failing test
-//! leaves its table, uniquely named, to look at). Without a server the
-//! tests print a notice and pass, except under `CI=true`, where they fail.
-
-#![allow(
-    clippy::expect_used,
-    reason = "a test fails by panicking; `expect` says which step broke"
-)]
-
-mod sql;
-#[allow(
-    unreachable_pub,
-    reason = "the shared support module is `pub` for every test binary that includes it"
-)]
+//! `PostgresStore` against a real PostgreSQL (`NARVIK_TEST_POSTGRES_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/test`): the checks of every SQL store, round
+//! trips on the wire and outages, and the columns of its table.
 
 use narvik_sqlx::sqlx;
-use narvik_sqlx::sqlx::postgres::{PgConnectOptions, PgPool};
-use narvik_sqlx::PostgresStore;
+use narvik_sqlx::sqlx::postgres::PgPool;
 
-use crate::sql::{Kind, Row, SqlDb};
+use crate::fixture::{self, Row, SqlDb, SqlFixture};
 
-/// PostgreSQL, for the checks of `sql`.
+/// PostgreSQL, for the checks.
 struct Postgres;
 
-impl Kind for Postgres {
-    sql::server_kind_items! {
-        store: PostgresStore,
-        database: sqlx::Postgres,
-        connect_options: PgConnectOptions,
-        table_prefix: "narvik_pg",
-        quote: '"',
-        server: "PostgreSQL",
-        url_from: "NARVIK_TEST_POSTGRES_URL",
-        default_url: "postgres://postgres@127.0.0.1:5432/test",
+impl SqlFixture for Postgres {
+    type Backend = narvik_sqlx::Postgres;
+
+    const TABLE_PREFIX: &'static str = "narvik_pg";
+
+    async fn url() -> Option<String> {
+        fixture::url_of_server(
+            "PostgreSQL",
+            "NARVIK_TEST_POSTGRES_URL",
+            "postgres://postgres@127.0.0.1:5432/test",
+        )
+        .await
     }
 
     async fn plant(pool: &PgPool, table: &str, row: Row<'_>) {
@@ -75,10 +61,16 @@ impl Kind for Postgres {
         .await
         .expect("read the primary key")
     }
+
+    async fn drop_table(pool: &PgPool, table: &str) {
+        sqlx::query(&format!("DROP TABLE IF EXISTS \"{table}\""))
+            .execute(pool)
+            .await
+            .expect("drop a test table");
+    }
 }
 
-sql::sql_store_tests!(Postgres);
-sql::server_store_tests!(Postgres);
+fixture::sql_store_tests!(Postgres, on_a_server);
 
 /// The data column is `jsonb` and `expires_at` a `timestamptz`.
 #[tokio::test]

@@ -1,0 +1,146 @@
+//! The seven session operations of [`SqlStore`], written once for every backend.
+//!
+//! Each binds its parameters to one of the store's prepared
+//! [`Statements`](crate::sql::Statements) and runs it on the store's connections;
+//! `expires_at` goes through the backend's conversions
+//! ([`Backend::ExpiresAt`]).
+
+use narvik::{
+    async_trait, BoxError, DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions, Session,
+    SessionData, SessionId, SessionStore,
+};
+use sqlx::Database;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::backend::Backend;
+use crate::queries::{BindText, Queries};
+use crate::SqlStore;
+
+/// A row of the database of backend `B`.
+type RowOf<B> = <<B as Backend>::Database as Database>::Row;
+
+#[async_trait]
+impl<B: Backend, D: SessionData> SessionStore for SqlStore<B, D> {
+    type Data = D;
+
+    async fn save_session(&self, session: &mut Session<D>) -> narvik::Result<()> {
+        session.expires_at = to_micros(session.expires_at);
+        let data = narvik::codec::encode_data(&session.data)?;
+        let expires_at = B::expires_at_to_sql(session.expires_at)?;
+        // A plain INSERT: a session id is new by construction.
+        let query = sqlx::query(&self.statements.insert)
+            .bind_text(session.id.as_str())
+            .bind_text(&session.user_id)
+            .bind(expires_at)
+            .bind_text(&data);
+        self.connections.execute(query).await
+    }
+
+    async fn fetch_session(&self, session_id: &SessionId) -> narvik::Result<Option<Session<D>>> {
+        let query = sqlx::query(&self.statements.select).bind_text(session_id.as_str());
+        let row = self.connections.fetch_optional(query).await?;
+        row.map(|row| decode_row::<B, D>(&row, Some(*session_id)))
+            .transpose()
+    }
+
+    async fn update_session_expiry(
+        &self,
+        session_id: &SessionId,
+        expires_at: OffsetDateTime,
+    ) -> narvik::Result<()> {
+        let expires_at = B::expires_at_to_sql(to_micros(expires_at))?;
+        let query = sqlx::query(&self.statements.update_expiry)
+            .bind(expires_at)
+            .bind_text(session_id.as_str());
+        self.connections.execute(query).await
+    }
+
+    async fn delete_session(&self, session_id: &SessionId) -> narvik::Result<()> {
+        let query = sqlx::query(&self.statements.delete).bind_text(session_id.as_str());
+        self.connections.execute(query).await
+    }
+}
+
+#[async_trait]
+impl<B: Backend, D: SessionData> FetchUserSessions for SqlStore<B, D> {
+    async fn fetch_sessions_for_user(&self, user_id: &str) -> narvik::Result<Vec<Session<D>>> {
+        let query = sqlx::query(&self.statements.select_by_user).bind_text(user_id);
+        let rows = self.connections.fetch_all(query).await?;
+        narvik::codec::decodable_sessions(rows.iter().map(|row| decode_row::<B, D>(row, None)))
+    }
+}
+
+#[async_trait]
+impl<B: Backend, D: SessionData> DeleteUserSessions for SqlStore<B, D> {
+    async fn delete_sessions_for_user(&self, user_id: &str) -> narvik::Result<()> {
+        let query = sqlx::query(&self.statements.delete_by_user).bind_text(user_id);
+        self.connections.execute(query).await
+    }
+}
+
+#[async_trait]
+impl<B: Backend, D: SessionData> DeleteExpiredSessions for SqlStore<B, D> {
+    async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> narvik::Result<()> {
+        let now = B::expires_at_to_sql(to_micros(now))?;
+        let query = sqlx::query(&self.statements.delete_expired).bind(now);
+        self.connections.execute(query).await
+    }
+}
+
+/// `at` in UTC, cut to whole microseconds: what every backend keeps, so a saved
+/// session equals the one fetched back.
+fn to_micros(at: OffsetDateTime) -> OffsetDateTime {
+    let at = at.to_offset(UtcOffset::UTC);
+    // Always in range: the nanosecond only gets smaller.
+    at.replace_nanosecond(at.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(at)
+}
+
+/// A session from a row of `user_id, expires_at, data`, which leaves out the id
+/// when the query was given it (`known_id`: the fetch by id, one column less to
+/// send, describe and decode on every validation), or of `id, user_id,
+/// expires_at, data` (the rows of a fetch by user).
+///
+/// A row that does not decode is [`narvik::Error::Decode`], naming the session: by
+/// its id, or by the text in its id column when that is no session id (no one when
+/// even that does not decode).
+fn decode_row<B: Backend, D: SessionData>(
+    row: &RowOf<B>,
+    known_id: Option<SessionId>,
+) -> narvik::Result<Session<D>> {
+    let (session_id, first) = match known_id {
+        Some(session_id) => (session_id, 0),
+        None => {
+            let stored =
+                B::Database::text(row, 0).map_err(|source| narvik::Error::decode("", source))?;
+            let session_id = stored
+                .parse::<SessionId>()
+                .map_err(|source| narvik::Error::decode(stored, source))?;
+            (session_id, 1)
+        }
+    };
+    let undecodable = |source: BoxError| narvik::Error::decode(session_id, source);
+    let user_id = B::Database::text(row, first).map_err(|error| undecodable(error.into()))?;
+    let expires_at = B::Database::value::<B::ExpiresAt>(row, first + 1)
+        .map_err(|error| undecodable(error.into()))
+        .and_then(|stored| B::expires_at_from_sql(stored).map_err(undecodable))?;
+    // Borrowed from the row: the JSON is decoded, never kept.
+    let data = B::Database::text(row, first + 2).map_err(|error| undecodable(error.into()))?;
+    let data = narvik::codec::decode_data(session_id, data)?;
+    Ok(Session::new(session_id, user_id, expires_at, data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expires_at_is_cut_to_microseconds_in_utc() {
+        let at = time::macros::datetime!(2026-03-01 13:34:56.123_456_789 +01:00);
+        assert_eq!(
+            to_micros(at),
+            time::macros::datetime!(2026-03-01 12:34:56.123_456 UTC)
+        );
+        assert_eq!(to_micros(at).offset(), UtcOffset::UTC);
+    }
+}

@@ -1,0 +1,231 @@
+//! The fixture every check runs on.
+//!
+//! [`SqlFixture`] is what differs between the databases under test: the backend,
+//! reaching the database, and the raw SQL the checks run beside the store.
+//! [`SqlDb`] is a fresh, migrated table of a unique name on one of them.
+//! [`sql_store_tests!`] turns the checks into `#[tokio::test]`s for one fixture.
+
+use std::sync::{Mutex, PoisonError};
+
+use narvik::testing::TestData;
+use narvik::DEFAULT_SESSION_EXPIRES_IN;
+use narvik_sqlx::{sqlx, Backend, SqlStore};
+use narvik_tests::servers::unique_name;
+use time::{Duration, OffsetDateTime};
+
+/// The session length of every check: narvik's default.
+pub(crate) const SESSION_LENGTH: Duration = DEFAULT_SESSION_EXPIRES_IN;
+
+/// The store under test on fixture `F`.
+pub(crate) type Store<F> = SqlStore<<F as SqlFixture>::Backend, TestData>;
+
+/// A pool on fixture `F`'s database, for the test's own SQL.
+pub(crate) type Pool<F> = sqlx::Pool<<<F as SqlFixture>::Backend as Backend>::Database>;
+
+/// What differs between the databases under test.
+pub(crate) trait SqlFixture: Sized {
+    /// The backend of the store under test.
+    type Backend: Backend;
+
+    /// The start of every table name.
+    const TABLE_PREFIX: &'static str;
+
+    /// The database's URL; `None` skips the test (no server, outside CI).
+    async fn url() -> Option<String>;
+
+    /// A pool for the test's own SQL on `url`, beside the stores'.
+    async fn admin_pool(url: &str) -> Pool<Self> {
+        sqlx::pool::PoolOptions::new()
+            .max_connections(2)
+            .connect(url)
+            .await
+            .expect("connect for the test's own SQL")
+    }
+
+    /// Inserts a row with raw SQL, as an older version of the application (or a
+    /// person at the SQL prompt) might have left it.
+    async fn plant(pool: &Pool<Self>, table: &str, row: Row<'_>);
+
+    /// The names of the secondary indexes on `table`.
+    async fn index_names(pool: &Pool<Self>, table: &str) -> Vec<String>;
+
+    /// The columns of `table`'s primary key.
+    async fn primary_key(pool: &Pool<Self>, table: &str) -> Vec<String>;
+
+    /// Drops `table`.
+    async fn drop_table(pool: &Pool<Self>, table: &str);
+
+    /// Closes `pool` and removes what `url` made, if anything.
+    async fn close(pool: Pool<Self>, _url: &str) {
+        pool.close().await;
+    }
+}
+
+/// The URL in `env_var` (else `default`) when its server answers; `None` skips the
+/// test (outside CI).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) async fn url_of_server(name: &str, env_var: &str, default: &str) -> Option<String> {
+    use narvik_tests::servers::{host_port, require_server, server_url};
+    let url = server_url(env_var, default);
+    require_server(name, &host_port(&url)).await.then_some(url)
+}
+
+/// A row for [`SqlFixture::plant`].
+pub(crate) struct Row<'a> {
+    /// The id column: any text, a session id or not.
+    pub(crate) session_id: &'a str,
+    pub(crate) user_id: &'a str,
+    pub(crate) expires_at: OffsetDateTime,
+    pub(crate) data: &'a str,
+}
+
+/// A fixture: a fresh, migrated table of a unique name on a backend's database.
+/// [`close`](Self::close) drops it, with every other table it made.
+pub(crate) struct SqlDb<F: SqlFixture> {
+    pub(crate) url: String,
+    pub(crate) table: String,
+    pub(crate) admin: Pool<F>,
+    tables: Mutex<Vec<String>>,
+}
+
+impl<F: SqlFixture> SqlDb<F> {
+    /// The fixture; `None` skips the test.
+    pub(crate) async fn open() -> Option<Self> {
+        let url = F::url().await?;
+        let admin = F::admin_pool(&url).await;
+        let db = Self {
+            table: unique_name(F::TABLE_PREFIX),
+            url,
+            admin,
+            tables: Mutex::new(Vec::new()),
+        };
+        db.store_on(db.table.clone()).await;
+        Some(db)
+    }
+
+    async fn store_on(&self, table: String) -> Store<F> {
+        let store = Store::<F>::connect(&self.url)
+            .await
+            .expect("connect")
+            .with_table_name(&table)
+            .expect("a valid table name");
+        self.tables
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(table);
+        store.migrate().await.expect("migrate");
+        store
+    }
+
+    /// A new store, with a pool of its own, over the fixture's table.
+    pub(crate) async fn store(&self) -> Store<F> {
+        self.store_on(self.table.clone()).await
+    }
+
+    /// A new store over a pool shared with the fixture (`from_pool`), over its table.
+    pub(crate) fn store_on_shared_pool(&self) -> Store<F> {
+        Store::<F>::from_pool(self.admin.clone())
+            .with_table_name(&self.table)
+            .expect("a valid table name")
+    }
+
+    /// A new store over a new, migrated table: the conformance suite wants an empty
+    /// store per check.
+    pub(crate) async fn store_on_new_table(&self) -> Store<F> {
+        self.store_on(unique_name(F::TABLE_PREFIX)).await
+    }
+
+    /// Inserts a row into the fixture's table with raw SQL.
+    pub(crate) async fn plant(
+        &self,
+        session_id: &str,
+        user_id: &str,
+        expires_at: OffsetDateTime,
+        data: &str,
+    ) {
+        let row = Row {
+            session_id,
+            user_id,
+            expires_at,
+            data,
+        };
+        F::plant(&self.admin, &self.table, row).await;
+    }
+
+    /// The server's `host:port`.
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    pub(crate) fn upstream(&self) -> String {
+        narvik_tests::servers::host_port(&self.url)
+    }
+
+    /// A new store over the fixture's table, connecting to `host_port` instead of the
+    /// server, with an acquire timeout short enough for an outage to fail fast.
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    pub(crate) async fn store_via(&self, host_port: &str) -> narvik_sqlx::Result<Store<F>> {
+        let url = self.url.replacen(&self.upstream(), host_port, 1);
+        let connect_options = url.parse().expect("a valid URL");
+        let pool_options =
+            narvik_sqlx::pool_options().acquire_timeout(std::time::Duration::from_secs(1));
+        Store::<F>::connect_with(connect_options, pool_options)
+            .await?
+            .with_table_name(&self.table)
+    }
+
+    /// Drops every table the fixture made.
+    pub(crate) async fn close(self) {
+        let tables =
+            std::mem::take(&mut *self.tables.lock().unwrap_or_else(PoisonError::into_inner));
+        for table in tables {
+            F::drop_table(&self.admin, &table).await;
+        }
+        F::close(self.admin, &self.url).await;
+    }
+}
+
+/// Turns the checks into `#[tokio::test]`s, each on a fresh [`SqlDb`] of
+/// `$fixture`: the checks of every SQL store, and with `on_a_server` those of a
+/// database on the network too (round trips on the wire, outages).
+macro_rules! sql_store_tests {
+    ($fixture:ty) => {
+        $crate::fixture::sql_store_tests!(@checks $fixture:
+            conformance::store_passes_conformance_suite,
+            schema::migrate_is_idempotent_and_keeps_sessions,
+            schema::migrate_creates_indexes_on_user_id_and_expires_at,
+            undecodable::session_missing_required_field_is_deleted_on_validate,
+            undecodable::session_missing_later_optional_fields_decodes_with_defaults,
+            undecodable::session_data_of_wrong_shape_is_deleted_on_validate,
+            undecodable::fetch_sessions_for_user_leaves_out_undecodable_session,
+            undecodable::fetch_sessions_for_user_leaves_out_row_whose_id_is_no_session_id,
+            stored_values::expires_at_keeps_microseconds,
+            stored_values::user_ids_are_compared_exactly,
+            instances::sessions_outlive_the_store_that_wrote_them,
+            instances::session_created_on_one_instance_validates_on_another,
+            instances::invalidation_on_one_instance_applies_on_another_at_once,
+            instances::store_over_shared_pool_runs_every_operation,
+        );
+    };
+    ($fixture:ty, on_a_server) => {
+        $crate::fixture::sql_store_tests!($fixture);
+        $crate::fixture::sql_store_tests!(@checks $fixture:
+            round_trips::validation_without_extension_is_one_round_trip,
+            round_trips::validation_with_extension_is_at_most_two_round_trips,
+            round_trips::create_and_invalidate_are_one_round_trip_each,
+            outage::unreachable_database_is_store_error_and_service_resumes_without_restart,
+            outage::connecting_to_unreachable_server_is_connect_error,
+        );
+    };
+    (@checks $fixture:ty: $($module:ident::$check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let Some(db) = $crate::fixture::SqlDb::<$fixture>::open().await else {
+                    return;
+                };
+                $crate::$module::$check(&db).await;
+                db.close().await;
+            }
+        )*
+    };
+}
+
+pub(crate) use sql_store_tests;
