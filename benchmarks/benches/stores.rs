@@ -325,7 +325,7 @@ struct Segment {
 
 /// A session created by a benchmark, to delete after its chunk.
 enum Created {
-    Narvik(String),
+    Narvik(narvik::SessionId),
     Tower(Id),
 }
 
@@ -333,10 +333,10 @@ enum Created {
 struct Fixture<S, T, F> {
     server: Server,
     /// On the system clock: validations neither expire nor extend.
-    narvik: Narvik<AppData, S>,
+    narvik: Narvik<S>,
     /// The same store on `clock`, which moves half a session length ahead before
     /// every pass over `extend_tokens`, so each validation extends its session.
-    extending: Narvik<AppData, S>,
+    extending: Narvik<S>,
     clock: ManualClock,
     tower: Arc<T>,
     floor: Dedicated<F>,
@@ -358,7 +358,7 @@ struct Fixture<S, T, F> {
 
 impl<S, T, F> Fixture<S, T, F>
 where
-    S: SessionStore<AppData> + Clone,
+    S: SessionStore<Data = AppData> + Clone,
     T: tower_sessions_core::SessionStore,
     F: Floor,
 {
@@ -388,7 +388,7 @@ where
 
         let hit_ids: Vec<String> = hits
             .iter()
-            .map(|token| narvik::token::session_id(token))
+            .map(|token| narvik::SessionId::of_token(token).to_string())
             .collect();
         let misses: Vec<String> = (0..sessions)
             .map(|_| SessionToken::generate().into_string())
@@ -402,7 +402,7 @@ where
         let floor_hits = hit_ids.iter().map(|id| first_floor.key(id)).collect();
         let floor_misses = misses
             .iter()
-            .map(|token| first_floor.key(&narvik::token::session_id(token)))
+            .map(|token| first_floor.key(narvik::SessionId::of_token(token).as_str()))
             .collect();
         Ok(Self {
             server,
@@ -626,8 +626,8 @@ where
 }
 
 /// `sessions` narvik sessions, 32 created at a time; their tokens.
-async fn create_narvik<S: SessionStore<AppData>>(
-    narvik: &Narvik<AppData, S>,
+async fn create_narvik<S: SessionStore<Data = AppData>>(
+    narvik: &Narvik<S>,
     user_ids: &[String],
     data: &AppData,
     sessions: usize,
@@ -753,7 +753,7 @@ impl Bench {
         server: Server,
         setup: impl Future<Output = SetupResult<(Fixture<S, T, F>, Teardown)>>,
     ) where
-        S: SessionStore<AppData> + Clone,
+        S: SessionStore<Data = AppData> + Clone,
         T: tower_sessions_core::SessionStore,
         F: Floor,
     {
