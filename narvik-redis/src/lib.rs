@@ -31,9 +31,10 @@
 //! ```
 //!
 //! [`RedisStore::connect`] opens a [`ConnectionManager`](redis::aio::ConnectionManager)
-//! (one multiplexed connection that reconnects by itself);
-//! [`RedisStore::from_connection`] takes one you made. Clones of a store share its
-//! connection.
+//! (one multiplexed connection that reconnects by itself) and refuses a server whose
+//! eviction policy could evict a user's index (see [Eviction](#eviction));
+//! [`RedisStore::builder`] sets more, and [`RedisStore::from_connection`] takes a
+//! connection you made. Clones of a store share its connection.
 //!
 //! # Key layout
 //!
@@ -43,7 +44,7 @@
 //! | key | type | holds | expires |
 //! | --- | --- | --- | --- |
 //! | `{prefix}session:{session_id}` | string | `{expires_at}:{user_id_len}:{user_id}{data}` | at `expires_at` (`SET ... PXAT`) |
-//! | `{prefix}user:{user_id}` | sorted set | the user's session ids, scored by their `expires_at` | with its latest session |
+//! | `{prefix}user:{user_id}` | sorted set | the user's session ids, scored by their `expires_at` | never (no TTL); deleted once empty |
 //!
 //! A session is one string, framed: `expires_at` in Unix milliseconds, a `:`, the
 //! user id's length in bytes, a `:`, the user id, then the custom fields as JSON, as
@@ -71,21 +72,25 @@
 //! - `fetch_sessions_for_user` and `delete_sessions_for_user` read each member's
 //!   session: a member whose session expired by itself is dropped, never returned; a
 //!   session that names another user is never returned or deleted.
-//! - `save_session` also drops the members scored before now (`ZREMRANGEBYSCORE`:
-//!   their sessions expired by themselves), so the index of a user who never signs
-//!   out stays as small as their live sessions, without a walk over its members.
+//! - `save_session`, `update_session_expiry` and `delete_session` also drop the
+//!   members scored before now (`ZREMRANGEBYSCORE`: their sessions expired by
+//!   themselves), so the index of a user who never signs out stays as small as their
+//!   live sessions, without a walk over its members.
 //!
 //! `fetch_session` is a plain `GET`, decoded in Rust.
 //!
 //! # Expiry needs no cleanup job
 //!
-//! Redis deletes a session key at its `expires_at` by itself, and a user's index
-//! with their latest session. `delete_all_expired_sessions` is there for the
-//! stragglers: it walks the user indexes with `SCAN` (pages of about 100 keys, one
-//! atomic script per page, so Redis is never blocked for long), drops members whose session is gone, and deletes sessions
-//! whose `expires_at` has passed by narvik's clock, which may run ahead of Redis's.
-//! Running it now and then keeps long-lived indexes tidy; nothing breaks without
-//! it.
+//! Redis deletes a session key at its `expires_at` by itself. A user's index has
+//! no TTL (see [Eviction](#eviction)); the scripts keep it small: each save,
+//! extension and deletion drops the members whose session expired, a listing drops
+//! every member whose session is gone, and Redis deletes an index left empty.
+//! `delete_all_expired_sessions` is there for the stragglers: it walks the user
+//! indexes with `SCAN` (pages of about 100 keys, one atomic script per page, so
+//! Redis is never blocked for long), drops members whose session is gone, and
+//! deletes sessions whose `expires_at` has passed by narvik's clock, which may run
+//! ahead of Redis's. Nothing breaks without it; what it saves is memory (see
+//! [Limits](#limits)).
 //!
 //! Expiry times are kept to the millisecond (rounded down), the unit of `PXAT`.
 //!
@@ -108,13 +113,53 @@
 //! [`DecodeError`] or [`narvik::codec::DataError`] as source: validation deletes that
 //! session.
 //!
+//! # Eviction
+//!
+//! "Sign out everywhere" (`delete_sessions_for_user`) and the listing find a user's
+//! sessions through their index alone: an index lost while its sessions live on
+//! would leave those sessions signed in. Redis loses keys to its memory limit under
+//! an eviction policy (`maxmemory-policy`): `volatile-*` policies, the default of
+//! several managed services, evict only keys with a TTL, `allkeys-*` any key.
+//!
+//! So an index has no TTL, and [`connect`](RedisStore::connect) reads the policy
+//! (`CONFIG GET maxmemory-policy`) and refuses, with an
+//! [`EvictionPolicyError`], anything but `noeviction` or a `volatile-*` policy.
+//! Sessions keep their TTL: under `volatile-*` Redis may evict one when full, which
+//! signs that session out, never in. Managed services often disable or rename
+//! `CONFIG`: there `connect` fails with
+//! [`EvictionPolicyError::PolicyUnreadable`], which names the switch,
+//! [`RedisStoreBuilder::skip_eviction_policy_check`], for you to vouch for the
+//! policy yourself. A policy changed after connecting is not seen.
+//!
+//! Why this design: the alternatives cost every request or every sign-out. A
+//! per-user generation number checked at validation would cost a second `GET` (one
+//! round trip is the point of this store) and change the frame; finding a user's
+//! sessions by `SCAN` over every session key would make "sign out everywhere" as
+//! slow as the whole store is large. An index that cannot be evicted keeps
+//! validation one `GET`, the frame and the session keys as they were.
+//!
+//! Indexes written by 0.1, which have a TTL, keep working as before: every script
+//! that touches an index takes its TTL off (`PERSIST`), so the next save,
+//! extension, deletion or listing of that user, or one run of
+//! `delete_all_expired_sessions`, makes it permanent. Until then such an index
+//! expires with its user's latest session as it did, and could be evicted under a
+//! `volatile-*` policy. Instances of 0.1 running beside this version during an
+//! upgrade give indexes a TTL again; the next write of this version takes it off.
+//!
 //! # Limits
 //!
 //! One Redis server, or a primary with replicas: not Redis Cluster. The scripts
 //! reach a session and its user's index together, and those keys hash to different
-//! slots. Needs Redis 7 or later (`PEXPIREAT ... GT` and `NX`, `SET ... PXAT`, and
-//! `TIME` in scripts that write, which replication by effects allows); tested on
-//! Redis 7.0.
+//! slots. Needs Redis 7 or later (`SET ... PXAT`, `GETDEL`, and `TIME` in scripts
+//! that write, which replication by effects allows); tested on Redis 7.0. The
+//! eviction policy must be `noeviction` or `volatile-*` (see [Eviction](#eviction)).
+//!
+//! An index without TTL stays until emptied. In the worst case, a user who never
+//! comes back and is never listed keeps an index holding the sessions that were
+//! live at their last save, extension or deletion (about 100 bytes each, plus the
+//! key): memory that grows with such users until `delete_all_expired_sessions`
+//! runs, which deletes every index whose sessions are all over. Run it now and then
+//! (daily, say).
 //!
 //! # Why `redis` and not `fred`
 //!
@@ -134,14 +179,18 @@
 //! which matters to apps that make their own `ConnectionManager`. It needs Rust
 //! 1.88, the minimum of the whole workspace.
 
+mod builder;
 mod error;
+mod eviction;
 mod frame;
 mod keys;
 mod record;
 mod scripts;
 mod store;
 
+pub use crate::builder::RedisStoreBuilder;
 pub use crate::error::DecodeError;
+pub use crate::eviction::EvictionPolicyError;
 pub use crate::store::{RedisStore, DEFAULT_KEY_PREFIX};
 /// The `redis` client this store is built on, to make a connection or a
 /// [`ConnectionManagerConfig`](redis::aio::ConnectionManagerConfig) of the same

@@ -13,7 +13,7 @@ use redis::RedisError;
 use time::OffsetDateTime;
 
 use crate::keys::Keys;
-use crate::{record, scripts, DecodeError};
+use crate::{eviction, record, scripts, DecodeError, RedisStoreBuilder};
 
 /// The key prefix of a store unless [`RedisStore::with_key_prefix`] sets another.
 pub const DEFAULT_KEY_PREFIX: &str = "narvik:";
@@ -38,15 +38,22 @@ pub struct RedisStore<D, C = ConnectionManager> {
 
 impl<D> RedisStore<D> {
     /// Connects to the Redis server at `url` (`redis://[:password@]host[:port][/db]`)
-    /// with [`default_connection_config`](Self::default_connection_config), and
-    /// loads the store's scripts.
+    /// with [`default_connection_config`](Self::default_connection_config), checks
+    /// that its eviction policy never evicts a user index, and loads the store's
+    /// scripts.
+    ///
+    /// On a server that refuses `CONFIG GET`, as many managed services do, connect
+    /// with [`builder`](Self::builder) and
+    /// [`skip_eviction_policy_check`](RedisStoreBuilder::skip_eviction_policy_check).
     ///
     /// # Errors
     ///
-    /// [`Error::Store`] when `url` is invalid or the server cannot be reached; the
-    /// `redis` error is the source.
+    /// [`Error::Store`] when `url` is invalid or the server cannot be reached (the
+    /// `redis` error is the source), or when the server's `maxmemory-policy` may
+    /// evict a user index (`allkeys-*`) or cannot be read (an
+    /// [`EvictionPolicyError`](crate::EvictionPolicyError) is the source).
     pub async fn connect(url: &str) -> Result<Self> {
-        Self::connect_with_config(url, Self::default_connection_config()).await
+        Self::builder(url).connect().await
     }
 
     /// Like [`connect`](Self::connect), with your own timeouts and reconnection
@@ -54,15 +61,17 @@ impl<D> RedisStore<D> {
     ///
     /// # Errors
     ///
-    /// [`Error::Store`] when `url` is invalid or the server cannot be reached.
+    /// As [`connect`](Self::connect).
     pub async fn connect_with_config(url: &str, config: ConnectionManagerConfig) -> Result<Self> {
-        let client = redis::Client::open(url).map_err(Error::store)?;
-        let manager = ConnectionManager::new_with_config(client, config)
-            .await
-            .map_err(Error::store)?;
-        let store = Self::from_connection(manager);
-        store.load_scripts().await?;
-        Ok(store)
+        Self::builder(url).connection_config(config).connect().await
+    }
+
+    /// A builder to connect to the server at `url` with settings beyond the URL:
+    /// your own [`connection_config`](RedisStoreBuilder::connection_config), or
+    /// [`skip_eviction_policy_check`](RedisStoreBuilder::skip_eviction_policy_check)
+    /// for a server that refuses `CONFIG GET`.
+    pub fn builder(url: &str) -> RedisStoreBuilder<D> {
+        RedisStoreBuilder::new(url)
     }
 
     /// The settings [`connect`](Self::connect) uses: a connection attempt times out
@@ -84,7 +93,10 @@ impl<D, C> RedisStore<D, C> {
     /// [`MultiplexedConnection`](redis::aio::MultiplexedConnection). The store
     /// clones it for each operation, so it must be cheap to clone and shared (both
     /// of those are). Call [`load_scripts`](Self::load_scripts) once to spare the
-    /// first calls a round trip.
+    /// first calls a round trip, and
+    /// [`check_eviction_policy`](Self::check_eviction_policy) once, as
+    /// [`connect`](RedisStore::connect) does, unless the server refuses `CONFIG GET`
+    /// and you have checked its policy yourself.
     ///
     /// Name the connection type as `_` when naming the data type:
     /// `RedisStore::<AppData, _>::from_connection(connection)` (with
@@ -150,6 +162,26 @@ impl<D, C: ConnectionLike + Clone> RedisStore<D, C> {
             .exec_async(&mut connection)
             .await
             .map_err(Error::store)
+    }
+}
+
+impl<D, C: ConnectionLike + Clone> RedisStore<D, C> {
+    /// Checks that the server's `maxmemory-policy` never evicts a user index:
+    /// `noeviction` or a `volatile-*` policy (an index has no TTL, so those never
+    /// evict it). [`connect`](RedisStore::connect) calls it; call it once over a
+    /// connection you made. It reads the policy now: a policy changed later (by
+    /// `CONFIG SET`) is not seen.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] with an [`EvictionPolicyError`](crate::EvictionPolicyError)
+    /// as source when the policy is another (`allkeys-*` may evict an index while
+    /// its sessions live on, and "sign out everywhere" would miss them), or when the
+    /// server refuses `CONFIG GET` or does not report the policy; with the `redis`
+    /// error as source when the server cannot be reached.
+    pub async fn check_eviction_policy(&self) -> Result<()> {
+        let mut connection = self.connection.clone();
+        eviction::check(&mut connection).await
     }
 }
 
@@ -297,7 +329,9 @@ where
     /// about 100 keys, one script call per page, so Redis is never blocked for
     /// long), drops members whose session is gone, and deletes the sessions whose
     /// `expires_at` is at or before `now` by your clock (which may run ahead of
-    /// Redis's).
+    /// Redis's). An index left empty is gone: run it now and then (daily, say) so
+    /// the indexes of users who never come back do not pile up, as an index has
+    /// no TTL (see the [crate docs](crate#eviction)).
     async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()> {
         let mut connection = self.connection.clone();
         let pattern = self.keys.user_index_pattern();

@@ -7,8 +7,9 @@
 --                                 the custom fields as JSON); expires by itself at
 --                                 expires_at (SET ... PXAT)
 --   {prefix}user:{user_id}        a sorted set: member the session id, score its
---                                 expires_at; expires no sooner than its latest
---                                 session
+--                                 expires_at; no TTL, so that an eviction policy
+--                                 that takes only keys with a TTL (volatile-*) never
+--                                 takes it while its sessions live on
 --
 -- Scripts never decode the data: they read the user id and rewrite the leading
 -- expires_at with string functions only (cjson would turn large integers into
@@ -17,7 +18,8 @@
 --
 -- Scripts build the keys of other sessions and indexes from prefixes passed in ARGV,
 -- which a single Redis server allows (Redis Cluster would not: see the crate docs).
--- Needs Redis 7: TIME in a script that writes, PEXPIREAT ... GT / NX.
+-- Needs Redis 7 (the version tested): TIME in a script that writes, SET ... PXAT,
+-- GETDEL.
 
 -- The frame of a session value: its expires_at (the text as stored) and user id;
 -- nil when the value is not framed as above. Reads the same frames as frame.rs
@@ -71,21 +73,22 @@ local function is_past(expires_at, now)
   return tonumber(expires_at) <= tonumber(now)
 end
 
--- Makes `index`, which now lists a session expiring at `expires_at`, expire no
--- sooner: one call when it already expires (GT moves an expiry only later). GT counts
--- a key without expiry (one ZADD just made) as expiring never; NX sets that one.
-local function extend_index(index, expires_at)
-  if redis.call('PEXPIREAT', index, expires_at, 'GT') == 0 then
-    redis.call('PEXPIREAT', index, expires_at, 'NX')
-  end
+-- Takes any TTL off `index`: an index never expires nor is evicted under the
+-- policies the store accepts (see the crate docs, "Eviction"). The previous release
+-- gave every index a TTL; this removes it at the first script that touches the
+-- index. PERSIST on a key that is gone (Redis deletes an emptied sorted set) does
+-- nothing.
+local function persist_index(index)
+  redis.call('PERSIST', index)
 end
 
--- Makes the index expire exactly with its latest session. An index whose last member
--- was removed is already gone: Redis deletes empty sorted sets.
-local function settle_index(index)
-  local latest = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
-  if latest[2] then
-    redis.call('PEXPIREAT', index, latest[2])
-  end
+-- Drops the members of `index` scored before `now` (their sessions expired by
+-- themselves: a key's expiry and its score are always written together), then
+-- takes any TTL off it. Every save, extension and deletion of a session ends here,
+-- so an index holds only the sessions live at its user's last such write, and one
+-- left empty is gone. Exclusive: Redis keeps a key through its expiry millisecond.
+local function tidy_index(index, now)
+  redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. now)
+  persist_index(index)
 end
 

@@ -16,6 +16,6 @@ local frame = value and parse_frame(value)
 if frame then
   local index = ARGV[1] .. frame.user_id
   redis.call('ZREM', index, ARGV[2])
-  settle_index(index)
+  tidy_index(index, now_ms())
 end
 return 1

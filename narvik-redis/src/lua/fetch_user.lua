@@ -16,5 +16,5 @@ for _, session_id in ipairs(redis.call('ZRANGE', index, 0, -1)) do
     redis.call('ZREM', index, session_id)
   end
 end
-settle_index(index)
+persist_index(index)
 return sessions

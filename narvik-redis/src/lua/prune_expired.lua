@@ -23,7 +23,7 @@ for _, index in ipairs(KEYS) do
         deleted = deleted + 1
       end
     end
-    settle_index(index)
+    persist_index(index)
   end
 end
 return deleted

@@ -10,14 +10,12 @@ if is_past(expires_at, now) then
   -- 0). A session saved before under this id goes.
   redis.call('DEL', session)
   redis.call('ZREM', index, session_id)
+  tidy_index(index, now)
   return 0
 end
 redis.call('SET', session, ARGV[3], 'PXAT', expires_at)
 redis.call('ZADD', index, expires_at, session_id)
--- Members scored before now: their sessions expired by themselves (a key's expiry
--- and its score are always written together). Dropping them on every save keeps the
--- index of a user who never signs out as small as their live sessions, without a
--- walk over its members. Exclusive: Redis keeps a key through its expiry millisecond.
-redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. now)
-extend_index(index, expires_at)
+-- Dropping the expired members on every save keeps the index of a user who never
+-- signs out as small as their live sessions, without a walk over its members.
+tidy_index(index, now)
 return 1

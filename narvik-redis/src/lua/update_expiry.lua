@@ -12,9 +12,11 @@ if not value then
 end
 local session_id, expires_at = ARGV[2], ARGV[3]
 local index = ARGV[1] .. frame.user_id
-if is_past(expires_at, now_ms()) then
+local now = now_ms()
+if is_past(expires_at, now) then
   redis.call('DEL', session)
   redis.call('ZREM', index, session_id)
+  tidy_index(index, now)
   return 1
 end
 -- Only the leading expires_at changes; the user id and the data are copied as
@@ -22,5 +24,5 @@ end
 local rewritten = expires_at .. string.sub(value, #frame.expires_at + 1)
 redis.call('SET', session, rewritten, 'PXAT', expires_at)
 redis.call('ZADD', index, expires_at, session_id)
-extend_index(index, expires_at)
+tidy_index(index, now)
 return 1

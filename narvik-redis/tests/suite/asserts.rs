@@ -82,7 +82,8 @@ pub(crate) async fn assert_stored_frame(
     assert_expires_at(server, session_key, expires_at_ms).await;
 }
 
-/// The index at `index_key` lists `session_id` at `expires_at_ms`, and expires then.
+/// The index at `index_key` lists `session_id` at `expires_at_ms`, and never
+/// expires (so no `volatile-*` eviction policy can take it).
 pub(crate) async fn assert_indexed_until(
     server: &Server,
     index_key: &str,
@@ -93,7 +94,16 @@ pub(crate) async fn assert_indexed_until(
         server.index_score(index_key, session_id.as_str()).await,
         expires_at_ms
     );
-    assert_expires_at(server, index_key, expires_at_ms).await;
+    assert_never_expires(server, index_key, "the index").await;
+}
+
+/// The key at `key` exists and has no TTL (`PTTL` answers -1); `what` says which.
+pub(crate) async fn assert_never_expires(server: &Server, key: &str, what: &str) {
+    assert_eq!(
+        server.time_to_live_ms(key).await,
+        -1,
+        "{what}: {key} must exist without a TTL"
+    );
 }
 
 /// Validating `created` finds no session, no error, and deletes its key; `what`

@@ -8,10 +8,12 @@ use narvik_tests::{invalidate, stored};
 use time::{Duration, OffsetDateTime};
 
 use crate::app::{alice, create, expiring_in, listed_ids, narvik_over};
+use crate::asserts::assert_never_expires;
 use crate::server::Server;
 
 /// A session's key expires with it, by Redis's clock; the next script to read the
-/// index drops its member, and an index goes with its latest session.
+/// index drops its member, and an index whose sessions are all gone goes when a
+/// script next reads it (it has no TTL of its own).
 pub(crate) async fn session_key_expires_by_itself_and_leaves_the_user_index(server: Server) {
     let store = server.store().await;
     // The real clock: Redis expires keys by its own, which a ManualClock cannot move.
@@ -48,13 +50,17 @@ pub(crate) async fn session_key_expires_by_itself_and_leaves_the_user_index(serv
         "and drops its member from the index"
     );
 
-    // An index goes by itself with its latest session.
+    // An index has no TTL: it outlives its latest session until a script reads it,
+    // and the listing that drops the last member deletes it.
     assert!(
         !server
             .exists(&store.session_key(&only_session.session.id))
             .await
     );
-    assert!(!server.exists(&store.user_index_key("user-2")).await);
+    let user_2_index = store.user_index_key("user-2");
+    assert_never_expires(&server, &user_2_index, "an index past its sessions").await;
+    assert!(listed_ids(&short, "user-2").await.is_empty());
+    assert!(!server.exists(&user_2_index).await);
     invalidate(&long, &long_lived.session.id).await;
     assert!(server.keys().await.is_empty(), "nothing is left behind");
 }

@@ -10,13 +10,14 @@
 //! - [`server`]: the fixture: a reachable server, the test's own key prefix (its
 //!   keys deleted when the test ends, panic or not), fresh stores under it, and a
 //!   proxy in front of the server; [`raw`]: reading and planting keys beside the
-//!   store.
+//!   store; [`own_server`]: a `redis-server` process of the test's own, for
+//!   settings the shared server must never get.
 //! - [`app`]: the application's data, and narvik over a store on a clock near
 //!   Redis's; [`frame`]: a session's value as the crate documents it;
 //!   [`asserts`]: the checks of errors, values and expiries the tests repeat.
 //!
-//! Without a server the tests print a notice and pass, except under `CI=true`,
-//! where they fail.
+//! Without a server (or, for [`own_server`], without a `redis-server` binary) the
+//! tests print a notice and pass, except under `CI=true`, where they fail.
 
 #![allow(
     clippy::expect_used,
@@ -26,13 +27,16 @@
 mod app;
 mod asserts;
 mod frame;
+mod own_server;
 mod raw;
 mod server;
 
 mod conformance;
 mod connections;
 mod corruptions;
+mod eviction_policy;
 mod expiry;
+mod index_ttl;
 mod key_layout;
 mod round_trips;
 mod sharing;
@@ -80,6 +84,33 @@ redis_tests! {
     key_layout::update_session_expiry_of_a_gone_session_writes_nothing,
     user_index::user_operations_skip_stale_members_and_never_touch_another_users_session,
     user_index::delete_all_expired_sessions_walks_every_index_page_by_page,
+    index_ttl::a_user_index_has_no_ttl_after_any_operation_even_if_0_1_gave_it_one,
+    index_ttl::an_index_past_all_its_sessions_is_deleted_by_delete_all_expired_sessions,
+}
+
+/// Turns checks over an [`OwnServer`](own_server::OwnServer) into `#[tokio::test]`s
+/// of the same names, each on a new `redis-server` started with the settings
+/// given (see [`own_server::with_own_server`]).
+macro_rules! own_server_tests {
+    ($($topic:ident::$check:ident($($setting:literal),* $(,)?)),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                own_server::with_own_server(&[$($setting),*], $topic::$check).await;
+            }
+        )*
+    };
+}
+
+own_server_tests! {
+    eviction_policy::connect_refuses_an_allkeys_policy_naming_it_and_starts_with_the_switch(
+        "--maxmemory-policy", "allkeys-lru"
+    ),
+    eviction_policy::connect_accepts_a_volatile_policy("--maxmemory-policy", "volatile-lru"),
+    // An empty name disables the command, as managed services do.
+    eviction_policy::connect_without_config_points_at_the_switch_and_starts_with_it(
+        "--rename-command", "CONFIG", ""
+    ),
 }
 
 /// Needs no server: nothing listens where it connects.

@@ -91,6 +91,13 @@ impl Server {
         self.query(redis::cmd("PTTL").arg(key)).await
     }
 
+    /// Gives `key` a TTL of `ms` milliseconds (`PEXPIRE`), as 0.1 gave every index
+    /// one.
+    pub(crate) async fn expire_in_ms(&self, key: &str, ms: i64) {
+        let set: bool = self.query(redis::cmd("PEXPIRE").arg(key).arg(ms)).await;
+        assert!(set, "{key} must exist to get a TTL");
+    }
+
     /// The score of `member` in the sorted set at `index_key`.
     pub(crate) async fn index_score(&self, index_key: &str, member: &str) -> i64 {
         self.query(redis::cmd("ZSCORE").arg(index_key).arg(member))
