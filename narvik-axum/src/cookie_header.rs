@@ -1,16 +1,37 @@
-//! Reading one cookie out of a request's `Cookie` headers.
-//!
-//! A request may carry several `Cookie` headers (HTTP/2 sends one per cookie), each
-//! holding several `name=value` pairs separated by `;` and optional whitespace. When a
-//! name appears more than once, the first occurrence wins: browsers send the cookie
-//! with the longest matching path first (RFC 6265, section 5.4), which is the most
-//! specific one.
+//! [`find_cookie`]: reading one cookie out of a request's `Cookie` headers.
 
 use http::header::{HeaderMap, COOKIE};
 
-/// The value of the first cookie named `name`, as sent (without surrounding double
-/// quotes), or `None` when the request has no such cookie.
-pub(crate) fn find<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a [u8]> {
+/// The value of the first cookie named `name` in a request's `Cookie` headers, as
+/// sent (without one pair of surrounding double quotes), or `None` when the request
+/// has no such cookie.
+///
+/// It reads the cookies exactly as [`NarvikLayer`](crate::NarvikLayer) does, so an
+/// app that wants to know what the layer saw (did the request bring a session
+/// cookie at all?) gets the same answer: pass
+/// [`Narvik::cookie_name`](narvik::Narvik::cookie_name) as `name`.
+///
+/// - A request may carry several `Cookie` headers (HTTP/2 sends one per cookie),
+///   each holding several `name=value` pairs separated by `;` and optional
+///   whitespace; all are searched, in order.
+/// - Names compare exactly (case-sensitive, never as prefixes).
+/// - When a name appears more than once, the first occurrence wins: browsers send
+///   the cookie with the longest matching path first (RFC 6265, section 5.4), the
+///   most specific one.
+/// - The value is bytes, since a header may carry bytes that are not UTF-8; an
+///   empty value is `Some(b"")` (the blank cookie leaves one).
+///
+/// ```
+/// use http::header::{HeaderMap, HeaderValue, COOKIE};
+/// use narvik_axum::find_cookie;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.append(COOKIE, HeaderValue::from_static("theme=dark; narvik_session=\"abc\""));
+/// headers.append(COOKIE, HeaderValue::from_static("narvik_session=later"));
+/// assert_eq!(find_cookie(&headers, "narvik_session"), Some(&b"abc"[..]));
+/// assert_eq!(find_cookie(&headers, "lang"), None);
+/// ```
+pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a [u8]> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -54,7 +75,7 @@ fn unquote(value: &[u8]) -> &[u8] {
 mod tests {
     use http::header::{HeaderMap, HeaderValue, COOKIE};
 
-    use super::find;
+    use super::find_cookie;
 
     fn headers(values: &[&'static str]) -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -65,7 +86,7 @@ mod tests {
     }
 
     fn found(values: &[&'static str], name: &str) -> Option<String> {
-        find(&headers(values), name).map(|value| String::from_utf8_lossy(value).into_owned())
+        find_cookie(&headers(values), name).map(|value| String::from_utf8_lossy(value).into_owned())
     }
 
     #[test]
@@ -152,6 +173,9 @@ mod tests {
         let value =
             HeaderValue::from_bytes(b"narvik_session=\xff\xfe").expect("obs-text is allowed");
         headers.append(COOKIE, value);
-        assert_eq!(find(&headers, "narvik_session"), Some(&b"\xff\xfe"[..]));
+        assert_eq!(
+            find_cookie(&headers, "narvik_session"),
+            Some(&b"\xff\xfe"[..])
+        );
     }
 }

@@ -1,42 +1,44 @@
-//! The axum extractors: [`Session`], `Option<Session>` and
+//! The axum extractors: [`CurrentSession`], `Option<CurrentSession>` and
 //! [`SessionManager`](crate::SessionManager).
 
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
 
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use narvik::{SessionData, SessionStore};
 
-use crate::state::{SessionSlot, Validation};
+use crate::state::SessionSlot;
 use crate::{SessionManager, SessionRejection};
 
-/// The signed-in user's session; as an extractor, it refuses requests without one.
+/// The signed-in user's session, the one the request's cookie presented; as an
+/// extractor, it refuses requests without one.
 ///
 /// A newtype around [`narvik::Session`] (axum's traits cannot be implemented on
-/// narvik's type here); `Deref` reaches its fields and, through it, your data:
-/// `session.user_id`, `session.username`.
+/// narvik's type here), named apart from it so the two never meet in one `use`;
+/// `Deref` reaches its fields and, through it, your data: `session.user_id`,
+/// `session.username`.
 ///
 /// | extractor | no session | store failed |
 /// | --- | --- | --- |
-/// | `Session<D>` | rejects: [`SessionRejection::Unauthenticated`], `401` | rejects: [`SessionRejection::Store`], `503` |
-/// | `Option<Session<D>>` | `None` | rejects: [`SessionRejection::Store`], `503` |
-/// | `Result<Session<D>, SessionRejection>` | `Err(Unauthenticated)` | `Err(Store(..))` |
+/// | `CurrentSession<D>` | rejects: [`SessionRejection::Unauthenticated`], `401` | rejects: [`SessionRejection::Store`], `503` |
+/// | `Option<CurrentSession<D>>` | `None` | rejects: [`SessionRejection::Store`], `503` |
+/// | `Result<CurrentSession<D>, SessionRejection>` | `Err(Unauthenticated)` | `Err(Store(..))` |
 ///
 /// Every one reads what [`NarvikLayer`](crate::NarvikLayer) found, so a handler may
-/// use several and the store is still asked once. Without the layer they reject with
-/// [`SessionRejection::MissingLayer`].
+/// use several and the store is still asked once. Without a layer whose store
+/// carries `D` they reject with [`SessionRejection::MissingLayer`], naming
+/// `narvik::Session<D>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session<D>(pub narvik::Session<D>);
+pub struct CurrentSession<D>(pub narvik::Session<D>);
 
-impl<D> Session<D> {
+impl<D> CurrentSession<D> {
     /// narvik's session.
     pub fn into_inner(self) -> narvik::Session<D> {
         self.0
     }
 }
 
-impl<D> Deref for Session<D> {
+impl<D> Deref for CurrentSession<D> {
     type Target = narvik::Session<D>;
 
     fn deref(&self) -> &narvik::Session<D> {
@@ -44,20 +46,20 @@ impl<D> Deref for Session<D> {
     }
 }
 
-impl<D> DerefMut for Session<D> {
+impl<D> DerefMut for CurrentSession<D> {
     fn deref_mut(&mut self) -> &mut narvik::Session<D> {
         &mut self.0
     }
 }
 
-impl<D> From<narvik::Session<D>> for Session<D> {
+impl<D> From<narvik::Session<D>> for CurrentSession<D> {
     fn from(session: narvik::Session<D>) -> Self {
         Self(session)
     }
 }
 
-impl<D> From<Session<D>> for narvik::Session<D> {
-    fn from(session: Session<D>) -> Self {
+impl<D> From<CurrentSession<D>> for narvik::Session<D> {
+    fn from(session: CurrentSession<D>) -> Self {
         session.0
     }
 }
@@ -65,20 +67,16 @@ impl<D> From<Session<D>> for narvik::Session<D> {
 /// The request's session as the layer left it, `None` when there is none.
 fn current_session<D: SessionData + Clone>(
     parts: &Parts,
-) -> Result<Option<Session<D>>, SessionRejection> {
+) -> Result<Option<CurrentSession<D>>, SessionRejection> {
     let slot = parts
         .extensions
         .get::<SessionSlot<D>>()
-        .ok_or(SessionRejection::MissingLayer)?;
-    let state = slot.lock();
-    match &state.validation {
-        Validation::Valid(session) => Ok(Some(Session(session.clone()))),
-        Validation::Absent | Validation::Invalid => Ok(None),
-        Validation::StoreFailed { error, .. } => Err(SessionRejection::Store(Arc::clone(error))),
-    }
+        .ok_or_else(SessionRejection::missing_layer::<narvik::Session<D>>)?;
+    let session = slot.lock().validation.current_session()?;
+    Ok(session.map(CurrentSession))
 }
 
-impl<D, AppState> FromRequestParts<AppState> for Session<D>
+impl<D, AppState> FromRequestParts<AppState> for CurrentSession<D>
 where
     D: SessionData + Clone,
     AppState: Send + Sync,
@@ -93,7 +91,7 @@ where
     }
 }
 
-impl<D, AppState> OptionalFromRequestParts<AppState> for Session<D>
+impl<D, AppState> OptionalFromRequestParts<AppState> for CurrentSession<D>
 where
     D: SessionData + Clone,
     AppState: Send + Sync,
@@ -108,10 +106,10 @@ where
     }
 }
 
-impl<D, S, AppState> FromRequestParts<AppState> for SessionManager<D, S>
+impl<S, D, AppState> FromRequestParts<AppState> for SessionManager<S, D>
 where
+    S: SessionStore<Data = D>,
     D: SessionData,
-    S: SessionStore<D>,
     AppState: Send + Sync,
 {
     type Rejection = SessionRejection;
@@ -124,6 +122,6 @@ where
             .extensions
             .get::<Self>()
             .cloned()
-            .ok_or(SessionRejection::MissingLayer)
+            .ok_or_else(SessionRejection::missing_layer::<Self>)
     }
 }

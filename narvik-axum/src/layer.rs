@@ -9,10 +9,10 @@ use std::task::{Context, Poll};
 
 use http::header::{HeaderMap, HeaderValue, SET_COOKIE};
 use http::{Request, Response};
-use narvik::{Narvik, SessionData, SessionStore};
+use narvik::{Narvik, SessionStore, SessionToken};
 use tower::{Layer, Service};
 
-use crate::cookie_header;
+use crate::cookie_header::find_cookie;
 use crate::state::{RequestState, ResponseCookie, SessionSlot, Validation};
 use crate::SessionManager;
 
@@ -20,8 +20,9 @@ use crate::SessionManager;
 ///
 /// For each request, [`NarvikService`]:
 ///
-/// 1. reads the cookie named [`Narvik::cookie_name`] from the `Cookie` headers (the
-///    first one when the name repeats; an empty value counts as no cookie);
+/// 1. reads the cookie named [`Narvik::cookie_name`] from the `Cookie` headers, as
+///    [`find_cookie`] does (the first one when the name repeats; an empty value
+///    counts as no cookie);
 /// 2. validates its token once, with [`Narvik::validate_session`], before the inner
 ///    service runs, and puts the outcome and a [`SessionManager`] into the request's
 ///    extensions, where the extractors find them;
@@ -33,24 +34,27 @@ use crate::SessionManager;
 /// Requests without the cookie never reach the store, nor do malformed tokens. Put
 /// the layer over the routes that use sessions (static files need not pay for a
 /// store lookup).
-pub struct NarvikLayer<D, S> {
-    narvik: Narvik<D, S>,
+///
+/// The handlers extract [`CurrentSession<S::Data>`](crate::CurrentSession) and
+/// [`SessionManager<S>`]: the same store type `S` as the layer's.
+pub struct NarvikLayer<S> {
+    narvik: Narvik<S>,
 }
 
-impl<D, S> NarvikLayer<D, S> {
+impl<S> NarvikLayer<S> {
     /// The layer for `narvik`.
-    pub fn new(narvik: Narvik<D, S>) -> Self {
+    pub fn new(narvik: Narvik<S>) -> Self {
         Self { narvik }
     }
 }
 
-impl<D, S> Clone for NarvikLayer<D, S> {
+impl<S> Clone for NarvikLayer<S> {
     fn clone(&self) -> Self {
         Self::new(self.narvik.clone())
     }
 }
 
-impl<D, S> fmt::Debug for NarvikLayer<D, S> {
+impl<S> fmt::Debug for NarvikLayer<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NarvikLayer")
             .field("narvik", &self.narvik)
@@ -58,8 +62,8 @@ impl<D, S> fmt::Debug for NarvikLayer<D, S> {
     }
 }
 
-impl<Inner, D, S> Layer<Inner> for NarvikLayer<D, S> {
-    type Service = NarvikService<Inner, D, S>;
+impl<Inner, S> Layer<Inner> for NarvikLayer<S> {
+    type Service = NarvikService<Inner, S>;
 
     fn layer(&self, inner: Inner) -> Self::Service {
         NarvikService {
@@ -71,12 +75,12 @@ impl<Inner, D, S> Layer<Inner> for NarvikLayer<D, S> {
 
 /// The service of [`NarvikLayer`]; it wraps any `Service<http::Request<B>>` that
 /// answers `http::Response`s.
-pub struct NarvikService<Inner, D, S> {
+pub struct NarvikService<Inner, S> {
     inner: Inner,
-    narvik: Narvik<D, S>,
+    narvik: Narvik<S>,
 }
 
-impl<Inner: Clone, D, S> Clone for NarvikService<Inner, D, S> {
+impl<Inner: Clone, S> Clone for NarvikService<Inner, S> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
@@ -85,7 +89,7 @@ impl<Inner: Clone, D, S> Clone for NarvikService<Inner, D, S> {
     }
 }
 
-impl<Inner: fmt::Debug, D, S> fmt::Debug for NarvikService<Inner, D, S> {
+impl<Inner: fmt::Debug, S> fmt::Debug for NarvikService<Inner, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NarvikService")
             .field("inner", &self.inner)
@@ -94,13 +98,13 @@ impl<Inner: fmt::Debug, D, S> fmt::Debug for NarvikService<Inner, D, S> {
     }
 }
 
-impl<Inner, D, S, ReqBody, ResBody> Service<Request<ReqBody>> for NarvikService<Inner, D, S>
+impl<Inner, S, ReqBody, ResBody> Service<Request<ReqBody>> for NarvikService<Inner, S>
 where
     Inner: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
     Inner::Future: Send + 'static,
     Inner::Error: 'static,
-    D: SessionData + Clone,
-    S: SessionStore<D>,
+    S: SessionStore,
+    S::Data: Clone,
     ReqBody: Send + 'static,
     ResBody: 'static,
 {
@@ -136,20 +140,21 @@ where
 }
 
 /// Validates the request's session cookie, once.
-async fn validate<D, S>(narvik: &Narvik<D, S>, headers: &HeaderMap) -> RequestState<D>
-where
-    D: SessionData,
-    S: SessionStore<D>,
-{
-    let (validation, response_cookie) = match cookie_header::find(headers, narvik.cookie_name()) {
+async fn validate<S: SessionStore>(
+    narvik: &Narvik<S>,
+    headers: &HeaderMap,
+) -> RequestState<S::Data> {
+    let (validation, response_cookie) = match find_cookie(headers, narvik.cookie_name()) {
         // An empty value is what the blank cookie leaves, should a client send it.
         None | Some(b"") => (Validation::Absent, ResponseCookie::Unchanged),
-        Some(value) => match std::str::from_utf8(value) {
-            Err(_) => (Validation::Invalid, ResponseCookie::Clear),
-            Ok(token) => match narvik.validate_session(token).await {
+        // Not the shape of a token (bytes that are not UTF-8 among them): no session
+        // can have it, so the store is not asked.
+        Some(value) => match parse_token(value) {
+            None => (Validation::Invalid, ResponseCookie::Clear),
+            Some(token) => match narvik.validate_session(token.as_str()).await {
                 Ok(Some(session)) => {
                     let response_cookie = if session.is_new() || session.is_extended() {
-                        ResponseCookie::Set(token.to_owned())
+                        ResponseCookie::Set(token)
                     } else {
                         ResponseCookie::Unchanged
                     };
@@ -159,7 +164,7 @@ where
                 Err(error) => {
                     let validation = Validation::StoreFailed {
                         error: Arc::new(error),
-                        session_id: narvik::token::session_id(token),
+                        session_id: token.session_id(),
                     };
                     (validation, ResponseCookie::Unchanged)
                 }
@@ -172,12 +177,13 @@ where
     }
 }
 
+/// The token in a cookie's value, `None` when it is not one.
+fn parse_token(value: &[u8]) -> Option<SessionToken> {
+    std::str::from_utf8(value).ok()?.parse().ok()
+}
+
 /// Appends the `Set-Cookie` header that `response_cookie` calls for.
-fn set_cookie<D, S>(
-    narvik: &Narvik<D, S>,
-    response_cookie: ResponseCookie,
-    headers: &mut HeaderMap,
-) {
+fn set_cookie<S>(narvik: &Narvik<S>, response_cookie: ResponseCookie, headers: &mut HeaderMap) {
     let cookie = match response_cookie {
         ResponseCookie::Unchanged => return,
         ResponseCookie::Set(token) => narvik.create_cookie(&token),

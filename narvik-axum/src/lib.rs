@@ -7,11 +7,13 @@
 //!   again when the session is new or was extended, the blank cookie when the token
 //!   was invalid or the session was ended. A store failure sends no cookie: an outage
 //!   is not a sign-out.
-//! - [`Session<D>`] extracts the session and answers `401` without one;
-//!   `Option<Session<D>>` gives `None` instead. Both answer `503` when the store
-//!   could not answer ([`SessionRejection`]).
-//! - [`SessionManager<D, S>`] starts ([`start`](SessionManager::start)) and ends
-//!   ([`end`](SessionManager::end)) the session from a handler.
+//! - [`CurrentSession<D>`] extracts the request's session and answers `401` without
+//!   one; `Option<CurrentSession<D>>` gives `None` instead. Both answer `503` when
+//!   the store could not answer ([`SessionRejection`]). (Named apart from
+//!   [`narvik::Session`], which it wraps.)
+//! - [`SessionManager<S>`] starts ([`start`](SessionManager::start)) and ends
+//!   ([`end`](SessionManager::end)) the session from a handler; `S` is the store
+//!   type, as in [`Narvik<S>`](narvik::Narvik).
 //! - [`CsrfLayer`] refuses state-changing requests whose `Origin` is not the
 //!   request's own host.
 //!
@@ -26,7 +28,7 @@
 //! use axum::routing::{get, post};
 //! use axum::Router;
 //! use narvik::{MemoryStore, Narvik, SessionData};
-//! use narvik_axum::{CsrfLayer, NarvikLayer, Session, SessionManager, SessionRejection};
+//! use narvik_axum::{CsrfLayer, CurrentSession, NarvikLayer, SessionManager, SessionRejection};
 //! use tower::ServiceExt; // for `oneshot`
 //!
 //! #[derive(SessionData, Clone, Debug)]
@@ -35,7 +37,7 @@
 //! }
 //!
 //! type Store = MemoryStore<AppData>;
-//! type Sessions = SessionManager<AppData, Store>;
+//! type Sessions = SessionManager<Store>;
 //!
 //! async fn sign_in(sessions: Sessions) -> Result<&'static str, SessionRejection> {
 //!     // Check the user's credentials here, then:
@@ -43,7 +45,7 @@
 //!     Ok("signed in")
 //! }
 //!
-//! async fn home(session: Option<Session<AppData>>) -> String {
+//! async fn home(session: Option<CurrentSession<AppData>>) -> String {
 //!     match session {
 //!         Some(session) => format!("hello, {}", session.username),
 //!         None => "hello, stranger".to_owned(),
@@ -51,7 +53,7 @@
 //! }
 //!
 //! // Requests without a valid session get `401 Unauthorized`.
-//! async fn account(session: Session<AppData>) -> String {
+//! async fn account(session: CurrentSession<AppData>) -> String {
 //!     format!("user {} until {}", session.user_id, session.expires_at)
 //! }
 //!
@@ -60,7 +62,7 @@
 //!     Ok(StatusCode::NO_CONTENT)
 //! }
 //!
-//! fn app(narvik: Narvik<AppData, Store>) -> Router {
+//! fn app(narvik: Narvik<Store>) -> Router {
 //!     Router::new()
 //!         .route("/", get(home))
 //!         .route("/account", get(account))
@@ -90,7 +92,7 @@
 //! let response = app.clone().oneshot(request).await?;
 //! assert_eq!(response.status(), StatusCode::OK);
 //!
-//! // Without it, `Session` refuses the request.
+//! // Without it, `CurrentSession` refuses the request.
 //! let response = app.clone().oneshot(Request::get("/account").body(Body::empty())?).await?;
 //! assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 //!
@@ -111,7 +113,8 @@
 //! On every request, [`NarvikService`] reads the cookie named
 //! [`Narvik::cookie_name`](narvik::Narvik::cookie_name) from the `Cookie` headers
 //! (several headers, several cookies each; when the name repeats, the first wins, as
-//! browsers send the most specific path first), validates it once with
+//! browsers send the most specific path first; [`find_cookie`] reads them the same
+//! way for an app's own use), validates it once with
 //! [`Narvik::validate_session`](narvik::Narvik::validate_session), and stores the
 //! outcome in the request's extensions. However many extractors a handler uses, the
 //! store is asked once. Requests without the cookie, or with a malformed token, never
@@ -134,23 +137,23 @@
 //! # Customising the rejection
 //!
 //! [`SessionRejection`] answers `401`, `503` or `500` with a short text body. To answer
-//! otherwise, extract `Result<Session<D>, SessionRejection>` in the handler, or wrap
-//! the extractor once for the whole app:
+//! otherwise, extract `Result<CurrentSession<D>, SessionRejection>` in the handler,
+//! or wrap the extractor once for the whole app:
 //!
 //! ```
 //! use axum::extract::FromRequestParts;
 //! use axum::http::request::Parts;
 //! use axum::response::{IntoResponse, Redirect, Response};
-//! use narvik_axum::{Session, SessionRejection};
+//! use narvik_axum::{CurrentSession, SessionRejection};
 //!
 //! /// A signed-in user; others are sent to the sign-in page.
-//! struct SignedIn(Session<()>);
+//! struct SignedIn(CurrentSession<()>);
 //!
 //! impl<AppState: Send + Sync> FromRequestParts<AppState> for SignedIn {
 //!     type Rejection = Response;
 //!
 //!     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-//!         match Session::from_request_parts(parts, state).await {
+//!         match CurrentSession::from_request_parts(parts, state).await {
 //!             Ok(session) => Ok(SignedIn(session)),
 //!             Err(SessionRejection::Unauthenticated) => Err(Redirect::to("/sign-in").into_response()),
 //!             Err(other) => Err(other.into_response()),
@@ -158,7 +161,7 @@
 //!     }
 //! }
 //!
-//! async fn page(session: Result<Session<()>, SessionRejection>) -> Response {
+//! async fn page(session: Result<CurrentSession<()>, SessionRejection>) -> Response {
 //!     match session {
 //!         Ok(session) => format!("hello, {}", session.user_id).into_response(),
 //!         Err(SessionRejection::Unauthenticated) => Redirect::to("/sign-in").into_response(),
@@ -181,7 +184,7 @@
 //! use narvik_axum::{NarvikLayer, SessionManager};
 //! use tower::{service_fn, Layer, ServiceExt};
 //!
-//! type Sessions = SessionManager<(), MemoryStore<()>>;
+//! type Sessions = SessionManager<MemoryStore<()>>;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -221,8 +224,9 @@ mod manager;
 mod rejection;
 mod state;
 
+pub use crate::cookie_header::find_cookie;
 pub use crate::csrf::{CsrfFuture, CsrfLayer, CsrfService};
-pub use crate::extract::Session;
+pub use crate::extract::CurrentSession;
 pub use crate::layer::{NarvikFuture, NarvikLayer, NarvikService};
 pub use crate::manager::SessionManager;
 pub use crate::rejection::SessionRejection;

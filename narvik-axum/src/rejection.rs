@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
 
-/// Why [`Session`](crate::Session), `Option<Session>` or
+/// Why [`CurrentSession`](crate::CurrentSession), `Option<CurrentSession>` or
 /// [`SessionManager`](crate::SessionManager) refused a request.
 ///
 /// As a response: `401 Unauthorized` for [`Unauthenticated`](Self::Unauthenticated);
@@ -16,9 +16,9 @@ use http::StatusCode;
 /// `tracing` at error level.
 ///
 /// To answer differently (a redirect to the sign-in page, a JSON body), extract
-/// `Result<Session<D>, SessionRejection>` and match on it, or wrap the extractor in
-/// your own; see the [crate documentation](crate#customising-the-rejection). Since
-/// `From<narvik::Error>` is implemented, `?` turns the errors of
+/// `Result<CurrentSession<D>, SessionRejection>` and match on it, or wrap the
+/// extractor in your own; see the [crate documentation](crate#customising-the-rejection).
+/// Since `From<narvik::Error>` is implemented, `?` turns the errors of
 /// [`SessionManager::start`](crate::SessionManager::start) and
 /// [`end`](crate::SessionManager::end) into a rejection in handlers that return
 /// `Result<_, SessionRejection>`.
@@ -38,14 +38,21 @@ pub enum SessionRejection {
     #[error(transparent)]
     Store(Arc<narvik::Error>),
 
-    /// The request did not pass through a [`NarvikLayer`](crate::NarvikLayer) for
-    /// this session data and store type: a mistake in the router's set-up.
+    /// The request did not pass through a [`NarvikLayer`](crate::NarvikLayer) whose
+    /// store has this session data (for [`CurrentSession`](crate::CurrentSession))
+    /// or is of this type (for [`SessionManager`](crate::SessionManager)): a
+    /// mistake in the router's set-up, or a type that differs from the layer's.
     #[error(
-        "no `NarvikLayer` for this session data and store type: add \
+        "narvik session layer missing: no `{type_name}` in the request extensions; add \
          `.layer(NarvikLayer::new(narvik))` to the router, over every route that \
-         extracts a session"
+         extracts a session, with a `Narvik` whose store is of the type the handler names"
     )]
-    MissingLayer,
+    MissingLayer {
+        /// The type the extractor looked for, as [`std::any::type_name`] writes it:
+        /// `narvik::session::Session<app::AppData>`, or
+        /// `narvik_axum::manager::SessionManager<narvik::store::memory::MemoryStore<app::AppData>>`.
+        type_name: &'static str,
+    },
 }
 
 impl SessionRejection {
@@ -58,7 +65,14 @@ impl SessionRejection {
             Self::Store(error) if matches!(**error, narvik::Error::Store { .. }) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            Self::Store(_) | Self::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Store(_) | Self::MissingLayer { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// [`MissingLayer`](Self::MissingLayer), naming `T`, the type looked for.
+    pub(crate) fn missing_layer<T: ?Sized>() -> Self {
+        Self::MissingLayer {
+            type_name: std::any::type_name::<T>(),
         }
     }
 }
@@ -74,14 +88,17 @@ impl IntoResponse for SessionRejection {
         let body = match &self {
             Self::Unauthenticated => "sign-in required",
             Self::Store(error) => {
-                tracing::error!(error = %error, "session store failed");
+                // As an error, not its `Display`: the cause is in its source chain,
+                // which `tracing` records.
+                let error: &(dyn std::error::Error + 'static) = &**error;
+                tracing::error!(error, "session store failed");
                 if self.status() == StatusCode::SERVICE_UNAVAILABLE {
                     "service unavailable"
                 } else {
                     "internal server error"
                 }
             }
-            Self::MissingLayer => {
+            Self::MissingLayer { .. } => {
                 tracing::error!("{self}");
                 "internal server error"
             }

@@ -5,6 +5,10 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use narvik::{SessionId, SessionToken};
+
+use crate::SessionRejection;
+
 /// The session state of one request; clones share it.
 pub(crate) struct SessionSlot<D>(Arc<Mutex<RequestState<D>>>);
 
@@ -71,17 +75,30 @@ pub(crate) enum Validation<D> {
         error: Arc<narvik::Error>,
         /// The id (the token's hash) of the presented session, so that ending it
         /// can still be tried.
-        session_id: String,
+        session_id: SessionId,
     },
 }
 
 impl<D> Validation<D> {
     /// The id of the session that ending the session must delete.
-    pub(crate) fn session_id(&self) -> Option<&str> {
+    pub(crate) fn session_id(&self) -> Option<SessionId> {
         match self {
-            Self::Valid(session) => Some(&session.id),
-            Self::StoreFailed { session_id, .. } => Some(session_id),
+            Self::Valid(session) => Some(session.id),
+            Self::StoreFailed { session_id, .. } => Some(*session_id),
             Self::Absent | Self::Invalid => None,
+        }
+    }
+}
+
+impl<D: Clone> Validation<D> {
+    /// The session every extractor and the manager hand out: `None` without one,
+    /// the store's failure (shared, since every reader reports the one failure)
+    /// when it could not answer.
+    pub(crate) fn current_session(&self) -> Result<Option<narvik::Session<D>>, SessionRejection> {
+        match self {
+            Self::Valid(session) => Ok(Some(session.clone())),
+            Self::Absent | Self::Invalid => Ok(None),
+            Self::StoreFailed { error, .. } => Err(SessionRejection::Store(Arc::clone(error))),
         }
     }
 }
@@ -91,7 +108,7 @@ pub(crate) enum ResponseCookie {
     /// None: the client's cookie stays as it is.
     Unchanged,
     /// The cookie with this token: the session is new or was extended.
-    Set(String),
+    Set(SessionToken),
     /// The blank cookie: the token was invalid or the session ended.
     Clear,
 }

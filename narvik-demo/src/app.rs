@@ -10,16 +10,15 @@
 //! | `POST /sessions/sign-out` | ends one other session of the user (`session_id`) |
 //! | `POST /sessions/sign-out-others` | ends every session of the user but this one |
 //!
-//! Layers, outermost first: [`explain_and_harden`] (an HTML page for bare error
-//! responses; security headers), [`CsrfLayer`] (state-changing requests from
-//! another origin never get further), [`NarvikLayer`] (the session), and the form
-//! size limit.
+//! Layers, outermost first: [`explain_and_harden`] (the page of a handler's
+//! [`Problem`], or of a bare error response; security headers), [`CsrfLayer`]
+//! (state-changing requests from another origin never get further),
+//! [`NarvikLayer`] (the session), and the form size limit.
 
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::{self, HeaderValue};
-use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -27,11 +26,13 @@ use axum::Router;
 use narvik::{Clock, Narvik};
 use narvik_axum::{CsrfLayer, NarvikLayer, SessionManager};
 
-use crate::store::{self, DemoStore};
+use self::problem::Problem;
+use crate::store::{self, SharedStore};
 use crate::users::Accounts;
-use crate::{pages, Config, DemoSession, Error};
+use crate::{Config, Error};
 
 mod handlers;
+mod problem;
 
 /// The largest form body accepted: far above any valid sign-in, far below what
 /// would cost memory. Larger bodies get `413 Payload Too Large`.
@@ -41,7 +42,7 @@ pub const FORM_LIMIT_BYTES: usize = 4 * 1024;
 pub const MAX_USER_AGENT_LEN: usize = 256;
 
 /// The session manager the handlers extract.
-type Sessions = SessionManager<DemoSession, DemoStore>;
+type Sessions = SessionManager<SharedStore>;
 
 /// What every handler may use.
 #[derive(Clone)]
@@ -108,40 +109,28 @@ pub async fn app(config: Config) -> Result<Router, Error> {
     Ok(router)
 }
 
-/// Gives an error response without a body (such as [`CsrfLayer`]'s `403`) a page
-/// that says what happened, and adds the headers every page wants: no caching
-/// (pages show private data), no framing, no scripts, no sniffing.
+/// Renders the page of a handler's [`Problem`], or of an error response without a
+/// body (such as [`CsrfLayer`]'s `403`, or axum's `405`), and adds the headers
+/// every page wants: no caching (pages show private data), no framing, no scripts,
+/// no sniffing.
+///
+/// The pages are made here, not by the handlers, because every page names the
+/// store in its footer, and this layer has it.
 async fn explain_and_harden(
     axum::extract::State(store_label): axum::extract::State<Arc<str>>,
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> Response {
     let mut response = next.run(request).await;
-    let status = response.status();
-    if (status.is_client_error() || status.is_server_error())
-        && !response.headers().contains_key(header::CONTENT_TYPE)
-    {
-        let (title, detail) = match status {
-            StatusCode::FORBIDDEN => (
-                "Request refused",
-                "This form was not sent from this site (its Origin header is missing \
-                 or names another site), so it was not carried out. Go back, reload \
-                 the page and try again.",
-            ),
-            // axum's own, with the `Allow` header kept below.
-            StatusCode::METHOD_NOT_ALLOWED => (
-                "Not here",
-                "This address does not take that kind of request: forms post to \
-                 it, pages are read from others. Go back to the start.",
-            ),
-            _ => (
-                status.canonical_reason().unwrap_or("Error"),
-                "The request could not be served.",
-            ),
-        };
-        let page = pages::respond(status, pages::problem(status, title, detail, &store_label));
-        let (mut parts, body) = page.into_parts();
-        // Keep what the inner layers set, such as a blank session cookie.
+    let problem = response.extensions_mut().remove::<Problem>().or_else(|| {
+        let status = response.status();
+        let bare_error = (status.is_client_error() || status.is_server_error())
+            && !response.headers().contains_key(header::CONTENT_TYPE);
+        bare_error.then(|| Problem::of_status(status))
+    });
+    if let Some(problem) = problem {
+        let (mut parts, body) = problem.render(&store_label).into_parts();
+        // Keep what the inner layers set: a blank session cookie, axum's `Allow`.
         for (name, value) in response.headers() {
             if name != header::CONTENT_LENGTH {
                 parts.headers.append(name, value.clone());

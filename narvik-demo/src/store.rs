@@ -4,103 +4,56 @@
 //!
 //! | URL | sessions | accounts |
 //! | --- | --- | --- |
-//! | `sqlite::memory:`, `sqlite://FILE` | [`SqliteStore`], table `{ns}_sessions` | table `{ns}_users` |
-//! | `postgres://…` | [`PostgresStore`], table `{ns}_sessions` | table `{ns}_users` |
-//! | `mysql://…` | [`MySqlStore`], table `{ns}_sessions` | table `{ns}_users` |
+//! | `sqlite::memory:`, `sqlite://FILE` | [`SqliteStore`](narvik_sqlx::SqliteStore), table `{ns}_sessions` | table `{ns}_users` |
+//! | `postgres://…` | [`PostgresStore`](narvik_sqlx::PostgresStore), table `{ns}_sessions` | table `{ns}_users` |
+//! | `mysql://…` | [`MySqlStore`](narvik_sqlx::MySqlStore), table `{ns}_sessions` | table `{ns}_users` |
 //! | `redis://…` | [`RedisStore`], keys `{ns}:session:…`, `{ns}:user:…` | keys `{ns}:account:…` |
 //!
 //! A SQL backend has one pool, shared by the session store
-//! ([`from_pool`](SqliteStore::from_pool)) and the user table: an in-memory SQLite
+//! ([`from_pool`](SqlStore::from_pool)) and the user table: an in-memory SQLite
 //! database exists only on its one connection, so the two must share it.
 
+use std::future::Future;
 use std::str::FromStr;
+use std::sync::Arc;
 
-use narvik::{async_trait, DeleteUserSessions, FetchUserSessions, Session, SessionStore};
+use narvik::{FetchUserSessions, SessionStore};
 use narvik_redis::RedisStore;
 use narvik_sqlx::sqlx::mysql::MySqlPoolOptions;
 use narvik_sqlx::sqlx::postgres::PgPoolOptions;
-use narvik_sqlx::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use narvik_sqlx::sqlx::{MySql, Postgres, Sqlite};
-use narvik_sqlx::{MySqlStore, PostgresStore, SqliteStore};
-use time::OffsetDateTime;
+use narvik_sqlx::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use narvik_sqlx::sqlx::Pool;
+use narvik_sqlx::{MySql, Postgres, SqlStore, Sqlite};
 
 use crate::users::UserTable;
 use crate::{Config, DemoSession, Error};
 
-/// The demo's session store: one of narvik's stores, chosen by the store URL at
-/// start-up. Each variant keeps every operation the demo uses: the four of
-/// [`SessionStore`], listing a user's sessions ([`FetchUserSessions`]) and ending
-/// them all ([`DeleteUserSessions`]).
-#[derive(Clone, Debug)]
-pub enum DemoStore {
-    /// `sqlite::memory:` or `sqlite://FILE`.
-    Sqlite(SqliteStore<DemoSession>),
-    /// `postgres://…`.
-    Postgres(PostgresStore<DemoSession>),
-    /// `mysql://…`.
-    MySql(MySqlStore<DemoSession>),
-    /// `redis://…`.
-    Redis(RedisStore<DemoSession>),
-}
+/// What the demo asks of its session store: the four operations of
+/// [`SessionStore`] over [`DemoSession`], and listing a user's sessions
+/// ([`FetchUserSessions`]) for the account page. Every store of its backends has
+/// them, so the blanket impl makes each a `DemoStore`. The other optional
+/// operations are left out because the demo never calls them: it signs the other
+/// sessions out one by one (ending them all would end this one too) and never
+/// sweeps expired sessions (validation deletes each one it meets).
+///
+/// The app holds its store as a trait object, `SharedStore`
+/// (`Arc<dyn DemoStore>`), chosen by the store URL at start-up. It replaced an enum
+/// of the four stores, which had to forward each operation through a `match` (one
+/// per operation, written by a macro): narvik's `Arc<S>` forwards every operation,
+/// the optional ones included, and `S` may be a trait object, so no dispatch is
+/// left to write, and a backend is one more arm in `connect`. The cost, one
+/// indirect call beside the boxed future every store operation already returns,
+/// is nothing next to a round trip to the database.
+pub trait DemoStore: SessionStore<Data = DemoSession> + FetchUserSessions {}
 
-/// Runs `$body` with `$store` bound to the store inside whichever variant `$self` is.
-macro_rules! with_store {
-    ($self:expr, $store:ident => $body:expr) => {
-        match $self {
-            DemoStore::Sqlite($store) => $body,
-            DemoStore::Postgres($store) => $body,
-            DemoStore::MySql($store) => $body,
-            DemoStore::Redis($store) => $body,
-        }
-    };
-}
+impl<S> DemoStore for S where S: SessionStore<Data = DemoSession> + FetchUserSessions {}
 
-#[async_trait]
-impl SessionStore<DemoSession> for DemoStore {
-    async fn save_session(&self, session: &mut Session<DemoSession>) -> narvik::Result<()> {
-        with_store!(self, store => store.save_session(session).await)
-    }
-
-    async fn fetch_session(
-        &self,
-        session_id: &str,
-    ) -> narvik::Result<Option<Session<DemoSession>>> {
-        with_store!(self, store => store.fetch_session(session_id).await)
-    }
-
-    async fn update_session_expiry(
-        &self,
-        session_id: &str,
-        expires_at: OffsetDateTime,
-    ) -> narvik::Result<()> {
-        with_store!(self, store => store.update_session_expiry(session_id, expires_at).await)
-    }
-
-    async fn delete_session(&self, session_id: &str) -> narvik::Result<()> {
-        with_store!(self, store => store.delete_session(session_id).await)
-    }
-}
-
-#[async_trait]
-impl FetchUserSessions<DemoSession> for DemoStore {
-    async fn fetch_sessions_for_user(
-        &self,
-        user_id: &str,
-    ) -> narvik::Result<Vec<Session<DemoSession>>> {
-        with_store!(self, store => store.fetch_sessions_for_user(user_id).await)
-    }
-}
-
-#[async_trait]
-impl DeleteUserSessions<DemoSession> for DemoStore {
-    async fn delete_sessions_for_user(&self, user_id: &str) -> narvik::Result<()> {
-        with_store!(self, store => store.delete_sessions_for_user(user_id).await)
-    }
-}
+/// The session store of the app, whichever backend it is.
+pub(crate) type SharedStore = Arc<dyn DemoStore>;
 
 /// Where sessions and accounts live, connected and with their tables made.
 pub(crate) struct Backend {
-    pub(crate) sessions: DemoStore,
+    pub(crate) sessions: SharedStore,
     pub(crate) users: UserTable,
     /// Where, for people: `SQLite (in memory)`, `PostgreSQL at 127.0.0.1:5432/test`.
     pub(crate) label: String,
@@ -121,83 +74,57 @@ pub(crate) async fn connect(config: &Config) -> Result<Backend, Error> {
         store: label.clone(),
         source,
     };
-    let (sessions, users) = match scheme(url) {
+    let setup_failed = |what, source: Box<dyn std::error::Error + Send + Sync>| Error::Setup {
+        what,
+        store: label.clone(),
+        source,
+    };
+    let session_store_failed =
+        |error: narvik_sqlx::Error| setup_failed("session table", error.into());
+    let (sessions, users): (SharedStore, UserTable) = match scheme(url) {
         "sqlite" => {
-            let options = SqliteConnectOptions::from_str(url)
+            let pool = connect_sqlite(url)
+                .await
                 .map_err(|error| connect_failed(error.into()))?;
-            let pool_options = narvik_sqlx::pool_options::<Sqlite>();
-            let pool = if is_in_memory(url) {
-                // The database lives on its one connection: never close it.
-                pool_options
-                    .max_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect_with(options)
-                    .await
-            } else {
-                let options = options
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal);
-                pool_options.connect_with(options).await
-            }
-            .map_err(|error| connect_failed(error.into()))?;
-            let store = SqliteStore::from_pool(pool.clone())
-                .with_table_name(&session_table)
-                .map_err(narvik::Error::from)?;
-            (
-                DemoStore::Sqlite(store),
-                UserTable::sqlite(pool, &user_table),
-            )
+            let store = sql_store::<Sqlite>(pool.clone(), &session_table)
+                .await
+                .map_err(session_store_failed)?;
+            (store, UserTable::sqlite(pool, &user_table))
         }
         "postgres" | "postgresql" => {
-            let pool: PgPoolOptions = narvik_sqlx::pool_options::<Postgres>();
+            let pool: PgPoolOptions = narvik_sqlx::pool_options();
             let pool = pool
                 .connect(url)
                 .await
                 .map_err(|error| connect_failed(error.into()))?;
-            let store = PostgresStore::from_pool(pool.clone())
-                .with_table_name(&session_table)
-                .map_err(narvik::Error::from)?;
-            (
-                DemoStore::Postgres(store),
-                UserTable::postgres(pool, &user_table),
-            )
+            let store = sql_store::<Postgres>(pool.clone(), &session_table)
+                .await
+                .map_err(session_store_failed)?;
+            (store, UserTable::postgres(pool, &user_table))
         }
         "mysql" | "mariadb" => {
-            let pool: MySqlPoolOptions = narvik_sqlx::pool_options::<MySql>();
+            let pool: MySqlPoolOptions = narvik_sqlx::pool_options();
             let pool = pool
                 .connect(url)
                 .await
                 .map_err(|error| connect_failed(error.into()))?;
-            let store = MySqlStore::from_pool(pool.clone())
-                .with_table_name(&session_table)
-                .map_err(narvik::Error::from)?;
-            (DemoStore::MySql(store), UserTable::mysql(pool, &user_table))
+            let store = sql_store::<MySql>(pool.clone(), &session_table)
+                .await
+                .map_err(session_store_failed)?;
+            (store, UserTable::mysql(pool, &user_table))
         }
         "redis" | "rediss" => {
+            // Redis needs no schema.
             let store = RedisStore::<DemoSession>::connect(url)
                 .await
                 .map_err(|error| connect_failed(error.into()))?
                 .with_key_prefix(format!("{namespace}:"));
             let users =
                 UserTable::redis(store.connection().clone(), &format!("{namespace}:account:"));
-            (DemoStore::Redis(store), users)
+            (Arc::new(store), users)
         }
         _ => return Err(Error::UnsupportedStore { store: label }),
     };
-    let setup_failed = |what, source: Box<dyn std::error::Error + Send + Sync>| Error::Setup {
-        what,
-        store: label.clone(),
-        source,
-    };
-    match &sessions {
-        DemoStore::Sqlite(store) => store.migrate().await,
-        DemoStore::Postgres(store) => store.migrate().await,
-        DemoStore::MySql(store) => store.migrate().await,
-        // Redis needs no schema.
-        DemoStore::Redis(_) => Ok(()),
-    }
-    .map_err(|error| setup_failed("session table", error.into()))?;
     users
         .migrate()
         .await
@@ -207,6 +134,53 @@ pub(crate) async fn connect(config: &Config) -> Result<Backend, Error> {
         users,
         label,
     })
+}
+
+/// The pool of the SQLite database `url` names, shared by sessions and accounts.
+async fn connect_sqlite(
+    url: &str,
+) -> Result<Pool<narvik_sqlx::sqlx::Sqlite>, narvik_sqlx::sqlx::Error> {
+    let options = SqliteConnectOptions::from_str(url)?;
+    let pool_options: SqlitePoolOptions = narvik_sqlx::pool_options();
+    if is_in_memory(url) {
+        // The database lives on its one connection: never close it.
+        pool_options
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+    } else {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal);
+        pool_options.connect_with(options).await
+    }
+}
+
+/// The session store in table `table` over `pool`, which the user table shares (an
+/// in-memory SQLite database exists only on its one connection), with its table
+/// made unless it exists.
+///
+/// Not an `async fn`: the signature says the future is `Send`, proved here for any
+/// backend. Awaited straight in [`connect`], the future of `SqlStore::migrate`
+/// cannot be proved `Send` (rustc loses lifetimes inside async code,
+/// rust-lang/rust#100013), and then neither can [`app`](crate::app)'s, which
+/// tests spawn on a task.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an `async fn` cannot say that its future is `Send`"
+)]
+fn sql_store<B: narvik_sqlx::Backend>(
+    pool: Pool<B::Database>,
+    table: &str,
+) -> impl Future<Output = Result<SharedStore, narvik_sqlx::Error>> + Send + '_ {
+    async move {
+        let store = SqlStore::<B, DemoSession>::from_pool(pool).with_table_name(table)?;
+        store.migrate().await?;
+        let store: SharedStore = Arc::new(store);
+        Ok(store)
+    }
 }
 
 /// The scheme of `url`: `sqlite` for `sqlite::memory:` too.

@@ -58,16 +58,19 @@ pub(crate) enum SignInError {
 }
 
 /// The account store or the password hasher failed.
+///
+/// A variant that wraps a cause returns it from `source()` and leaves it out of its
+/// message, so a printer of the chain (the log) says it once.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum AccountsError {
     /// The SQL database failed.
-    #[error("user table: {0}")]
+    #[error("the user table failed")]
     Sql(#[from] sqlx::Error),
     /// Redis failed.
-    #[error("user accounts in Redis: {0}")]
+    #[error("the user accounts in Redis failed")]
     Redis(#[from] RedisError),
     /// An account's JSON in Redis does not decode (edited by hand?).
-    #[error("account {username:?} in Redis: {source}")]
+    #[error("account {username:?} in Redis does not decode")]
     Json {
         /// The account's username.
         username: String,
@@ -78,7 +81,7 @@ pub(crate) enum AccountsError {
     #[error("password hashing failed: {0}")]
     Hashing(argon2::password_hash::Error),
     /// The hashing task was cancelled or panicked.
-    #[error("password hashing task failed: {0}")]
+    #[error("the password hashing task failed")]
     Task(#[from] tokio::task::JoinError),
 }
 

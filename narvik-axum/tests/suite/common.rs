@@ -7,8 +7,10 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, Response, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
-use narvik::{async_trait, Error, ManualClock, MemoryStore, Narvik, SessionData, SessionStore};
-use narvik_axum::{NarvikLayer, Session, SessionManager, SessionRejection};
+use narvik::{
+    async_trait, Error, ManualClock, MemoryStore, Narvik, SessionData, SessionId, SessionStore,
+};
+use narvik_axum::{CurrentSession, NarvikLayer, SessionManager, SessionRejection};
 use time::macros::datetime;
 use time::OffsetDateTime;
 use tower::ServiceExt;
@@ -48,7 +50,9 @@ impl TestStore {
 }
 
 #[async_trait]
-impl SessionStore<AppData> for TestStore {
+impl SessionStore for TestStore {
+    type Data = AppData;
+
     async fn save_session(&self, session: &mut narvik::Session<AppData>) -> narvik::Result<()> {
         self.check()?;
         self.sessions.save_session(session).await
@@ -56,7 +60,7 @@ impl SessionStore<AppData> for TestStore {
 
     async fn fetch_session(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
     ) -> narvik::Result<Option<narvik::Session<AppData>>> {
         self.fetches.fetch_add(1, Ordering::SeqCst);
         self.check()?;
@@ -65,7 +69,7 @@ impl SessionStore<AppData> for TestStore {
 
     async fn update_session_expiry(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         expires_at: OffsetDateTime,
     ) -> narvik::Result<()> {
         self.check()?;
@@ -74,13 +78,13 @@ impl SessionStore<AppData> for TestStore {
             .await
     }
 
-    async fn delete_session(&self, session_id: &str) -> narvik::Result<()> {
+    async fn delete_session(&self, session_id: &SessionId) -> narvik::Result<()> {
         self.check()?;
         self.sessions.delete_session(session_id).await
     }
 }
 
-pub(crate) type Sessions = SessionManager<AppData, TestStore>;
+pub(crate) type Sessions = SessionManager<TestStore>;
 
 pub(crate) const BLANK_COOKIE: &str =
     "narvik_session=; Max-Age=0; Path=/; SameSite=Lax; Secure; HttpOnly";
@@ -90,7 +94,7 @@ pub(crate) const COOKIE_ATTRIBUTES: &str =
 /// The app, its narvik, its store and its clock.
 pub(crate) struct Harness {
     pub(crate) app: Router,
-    pub(crate) narvik: Narvik<AppData, TestStore>,
+    pub(crate) narvik: Narvik<TestStore>,
     pub(crate) store: TestStore,
     pub(crate) clock: ManualClock,
 }
@@ -159,11 +163,11 @@ async fn sign_out(sessions: Sessions) -> Result<&'static str, SessionRejection> 
     Ok("signed out")
 }
 
-async fn me(session: Session<AppData>) -> String {
+async fn me(session: CurrentSession<AppData>) -> String {
     format!("{} {}", session.user_id, session.username)
 }
 
-async fn maybe(session: Option<Session<AppData>>) -> String {
+async fn maybe(session: Option<CurrentSession<AppData>>) -> String {
     match session {
         Some(session) => format!("some {}", session.user_id),
         None => "none".to_owned(),
@@ -172,8 +176,8 @@ async fn maybe(session: Option<Session<AppData>>) -> String {
 
 /// Every extractor at once, and the manager's view.
 async fn everything(
-    session: Session<AppData>,
-    maybe: Option<Session<AppData>>,
+    session: CurrentSession<AppData>,
+    maybe: Option<CurrentSession<AppData>>,
     sessions: Sessions,
 ) -> String {
     let from_manager = sessions.session().ok().flatten();
@@ -182,12 +186,26 @@ async fn everything(
     format!("{:?} {:?}", session, sessions)
 }
 
-async fn custom(session: Result<Session<AppData>, SessionRejection>) -> (StatusCode, String) {
+async fn custom(
+    session: Result<CurrentSession<AppData>, SessionRejection>,
+) -> (StatusCode, String) {
     match session {
         Ok(session) => (StatusCode::OK, session.username.clone()),
         Err(SessionRejection::Unauthenticated) => (StatusCode::SEE_OTHER, "sign in".to_owned()),
-        Err(other) => (StatusCode::SERVICE_UNAVAILABLE, other.to_string()),
+        Err(other) => (StatusCode::SERVICE_UNAVAILABLE, error_chain(&other)),
     }
+}
+
+/// `error` and each of its sources, joined by `: `, as a chain printer writes them.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 pub(crate) fn get_request(uri: &str) -> Request<Body> {

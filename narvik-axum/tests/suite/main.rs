@@ -8,6 +8,7 @@ mod common;
 
 mod cookie_header;
 mod csrf;
+mod dyn_store;
 mod plain_tower;
 mod rejection;
 mod session_flow;

@@ -7,7 +7,7 @@ use narvik::{MemoryStore, Narvik};
 use narvik_axum::{NarvikLayer, SessionManager};
 use tower::{service_fn, Layer, ServiceExt};
 
-type Sessions = SessionManager<(), MemoryStore<()>>;
+type Sessions = SessionManager<MemoryStore<()>>;
 
 /// `POST` signs in, `DELETE` signs out, anything else answers with the user id.
 async fn handle(request: Request<String>) -> Result<Response<String>, Infallible> {
@@ -63,8 +63,11 @@ async fn the_layer_serves_a_plain_tower_service() {
         .to_str()
         .expect("ASCII");
     let cookie = set_cookie.split(';').next().expect("name=value").to_owned();
-    let token = cookie.trim_start_matches("narvik_session=");
-    assert_eq!(set_cookie, narvik.create_cookie(token).to_string());
+    let token: narvik::SessionToken = cookie
+        .trim_start_matches("narvik_session=")
+        .parse()
+        .expect("a well-formed token");
+    assert_eq!(set_cookie, narvik.create_cookie(&token).to_string());
 
     let response = service
         .clone()

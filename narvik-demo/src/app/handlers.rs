@@ -26,9 +26,11 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::Markup;
-use narvik_axum::{Session, SessionRejection};
+use narvik::SessionId;
+use narvik_axum::{CurrentSession, SessionRejection};
 use serde::Deserialize;
 
+use super::problem::Problem;
 use super::{AppState, Sessions, MAX_USER_AGENT_LEN};
 use crate::pages::{self, AccountView, FormState, Notice};
 use crate::users::{
@@ -36,120 +38,20 @@ use crate::users::{
 };
 use crate::DemoSession;
 
-/// A refusal or failure, answered with a page; see the module docs.
-#[derive(Debug)]
-pub(super) struct Problem {
-    status: StatusCode,
-    title: &'static str,
-    detail: String,
-}
-
-impl Problem {
-    fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            status,
-            title,
-            detail: detail.into(),
-        }
-    }
-
-    /// The store failed: `503`, and the cause in the log.
-    fn unavailable(error: &dyn std::error::Error) -> Self {
-        tracing::error!(%error, "the session or account store failed");
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Try again in a moment",
-            "The demo cannot reach its store right now. Nothing was changed; \
-             please try again shortly.",
-        )
-    }
-
-    /// A form the app could not read, by axum's reason.
-    fn from_form(rejection: &FormRejection) -> Self {
-        let status = rejection.status();
-        match status {
-            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
-                status,
-                "Form too large",
-                format!(
-                    "The form sent more than {} KiB. Shorten what you typed and try again.",
-                    super::FORM_LIMIT_BYTES / 1024
-                ),
-            ),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(
-                status,
-                "Not a form",
-                "The request body is not a web form \
-                 (application/x-www-form-urlencoded).",
-            ),
-            _ => Self::new(
-                status,
-                "Form not understood",
-                "The form could not be read. Go back, reload the page and try again.",
-            ),
-        }
-    }
-
-    fn render(&self, state: &AppState) -> Response {
-        let page = pages::problem(self.status, self.title, &self.detail, &state.store_label);
-        pages::respond(self.status, page)
-    }
-}
-
-impl From<narvik::Error> for Problem {
-    fn from(error: narvik::Error) -> Self {
-        Self::unavailable(&error)
-    }
-}
-
-impl From<SessionRejection> for Problem {
-    fn from(rejection: SessionRejection) -> Self {
-        match rejection {
-            SessionRejection::Unauthenticated => not_signed_in(),
-            other => Self::unavailable(&other),
-        }
-    }
-}
-
-impl From<users::AccountsError> for Problem {
-    fn from(error: users::AccountsError) -> Self {
-        Self::unavailable(&error)
-    }
-}
-
-/// The response, or the page of the problem; handlers end with this.
-fn answer(state: &AppState, result: Result<Response, Problem>) -> Response {
-    result.unwrap_or_else(|problem| problem.render(state))
-}
-
-fn not_signed_in() -> Problem {
-    Problem::new(
-        StatusCode::UNAUTHORIZED,
-        "Not signed in",
-        "You are not signed in: your session has ended, or was never started. \
-         Sign in and try again.",
-    )
-}
-
 /// The extractor of handlers that need a session: without one it is
 /// `Err(Unauthenticated)` (a `401` page, or a redirect), when the store failed
 /// `Err(Store)` (a `503` page), both answered as this app likes rather than with
 /// [`SessionRejection`]'s plain text.
-type SignedIn = Result<Session<DemoSession>, SessionRejection>;
+type SignedIn = Result<CurrentSession<DemoSession>, SessionRejection>;
 
 /// The extractor of pages for everyone: `Ok(None)` without a session.
-type MaybeSignedIn = Result<Option<Session<DemoSession>>, SessionRejection>;
+type MaybeSignedIn = Result<Option<CurrentSession<DemoSession>>, SessionRejection>;
 
-/// Whether the request brought a session cookie with a value, valid or not.
+/// Whether the request brought a session cookie with a value, valid or not, read
+/// as the session layer reads it.
 fn brought_session_cookie(sessions: &Sessions, headers: &HeaderMap) -> bool {
-    let name = sessions.narvik().cookie_name();
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.split_once('='))
-        .any(|(pair_name, value)| pair_name.trim() == name && !value.trim().is_empty())
+    narvik_axum::find_cookie(headers, sessions.narvik().cookie_name())
+        .is_some_and(|value| !value.is_empty())
 }
 
 fn redirect_with(path: &str, notice: Notice) -> Response {
@@ -157,12 +59,13 @@ fn redirect_with(path: &str, notice: Notice) -> Response {
 }
 
 /// `GET /`.
-pub(super) async fn home(State(state): State<AppState>, session: MaybeSignedIn) -> Response {
-    let result = session.map_err(Problem::from).map(|session| match session {
-        Some(_) => Redirect::to("/account").into_response(),
-        None => Redirect::to("/sign-in").into_response(),
-    });
-    answer(&state, result)
+pub(super) async fn home(session: MaybeSignedIn) -> Result<Redirect, Problem> {
+    let to = if session?.is_some() {
+        "/account"
+    } else {
+        "/sign-in"
+    };
+    Ok(Redirect::to(to))
 }
 
 /// `GET /sign-in`.
@@ -170,33 +73,28 @@ pub(super) async fn sign_in_page(
     State(state): State<AppState>,
     session: MaybeSignedIn,
     uri: Uri,
-) -> Response {
-    let result = session.map_err(Problem::from).map(|session| match session {
-        Some(_) => Redirect::to("/account").into_response(),
-        None => {
-            let form = FormState {
-                notice: Notice::from_query(uri.query()),
-                ..FormState::default()
-            };
-            pages::respond(StatusCode::OK, pages::sign_in(&form, &state.store_label))
-        }
-    });
-    answer(&state, result)
+) -> Result<Response, Problem> {
+    if session?.is_some() {
+        return Ok(Redirect::to("/account").into_response());
+    }
+    let form = FormState {
+        notice: Notice::from_query(uri.query()),
+        ..FormState::default()
+    };
+    let page = pages::sign_in(&form, &state.store_label);
+    Ok(pages::respond(StatusCode::OK, page))
 }
 
 /// `GET /sign-up`.
 pub(super) async fn sign_up_page(
     State(state): State<AppState>,
     session: MaybeSignedIn,
-) -> Response {
-    let result = session.map_err(Problem::from).map(|session| match session {
-        Some(_) => Redirect::to("/account").into_response(),
-        None => pages::respond(
-            StatusCode::OK,
-            pages::sign_up(&FormState::default(), &state.store_label),
-        ),
-    });
-    answer(&state, result)
+) -> Result<Response, Problem> {
+    if session?.is_some() {
+        return Ok(Redirect::to("/account").into_response());
+    }
+    let page = pages::sign_up(&FormState::default(), &state.store_label);
+    Ok(pages::respond(StatusCode::OK, page))
 }
 
 /// The fields of the sign-in and sign-up forms; a missing one is empty.
@@ -214,7 +112,7 @@ pub(super) async fn sign_up(
     sessions: Sessions,
     headers: HeaderMap,
     form: Result<Form<Credentials>, FormRejection>,
-) -> Response {
+) -> Result<Response, Problem> {
     let accounts = &state.accounts;
     let account_of = |username: String, password: String| async move {
         users::check_new_username(&username)
@@ -241,7 +139,7 @@ pub(super) async fn sign_in(
     sessions: Sessions,
     headers: HeaderMap,
     form: Result<Form<Credentials>, FormRejection>,
-) -> Response {
+) -> Result<Response, Problem> {
     let accounts = &state.accounts;
     let account_of = |username: String, password: String| async move {
         if username.is_empty() || password.is_empty() {
@@ -292,30 +190,26 @@ async fn sign_in_with_form<Found>(
     form: Result<Form<Credentials>, FormRejection>,
     page: fn(&FormState<'_>, &str) -> Markup,
     account_of: impl FnOnce(String, String) -> Found,
-) -> Response
+) -> Result<Response, Problem>
 where
     Found: Future<Output = Result<Account, Refusal>>,
 {
-    let result = async {
-        let Form(form) = form.map_err(|rejection| Problem::from_form(&rejection))?;
-        let username = users::normalize_username(&form.username);
-        let account = match account_of(username, form.password).await {
-            Ok(account) => account,
-            Err(Refusal::Form(status, error)) => {
-                let form = FormState {
-                    username: &form.username,
-                    error: Some(&error),
-                    notice: None,
-                };
-                return Ok(pages::respond(status, page(&form, &state.store_label)));
-            }
-            Err(Refusal::Problem(problem)) => return Err(problem),
-        };
-        start_session(state, sessions, headers, &account).await?;
-        Ok(Redirect::to("/account").into_response())
-    }
-    .await;
-    answer(state, result)
+    let Form(form) = form?;
+    let username = users::normalize_username(&form.username);
+    let account = match account_of(username, form.password).await {
+        Ok(account) => account,
+        Err(Refusal::Form(status, error)) => {
+            let form = FormState {
+                username: &form.username,
+                error: Some(&error),
+                notice: None,
+            };
+            return Ok(pages::respond(status, page(&form, &state.store_label)));
+        }
+        Err(Refusal::Problem(problem)) => return Err(problem),
+    };
+    start_session(state, sessions, headers, &account).await?;
+    Ok(Redirect::to("/account").into_response())
 }
 
 /// Signs `account` in: ends the session the browser had, if any (a new sign-in gets
@@ -357,57 +251,47 @@ pub(super) async fn account(
     session: SignedIn,
     headers: HeaderMap,
     uri: Uri,
-) -> Response {
-    let result = async {
-        let current = match session {
-            Ok(session) => session.into_inner(),
-            Err(SessionRejection::Unauthenticated) => {
-                // A cookie that no longer works: say so, not just a sign-in form.
-                if brought_session_cookie(&sessions, &headers) {
-                    return Ok(redirect_with("/sign-in", Notice::SessionEnded));
-                }
-                return Ok(Redirect::to("/sign-in").into_response());
+) -> Result<Response, Problem> {
+    let current = match session {
+        Ok(session) => session.into_inner(),
+        Err(SessionRejection::Unauthenticated) => {
+            // A cookie that no longer works: say so, not just a sign-in form.
+            if brought_session_cookie(&sessions, &headers) {
+                return Ok(redirect_with("/sign-in", Notice::SessionEnded));
             }
-            Err(other) => return Err(other.into()),
-        };
-        let now = state.clock.now();
-        let mut all = sessions
-            .narvik()
-            .fetch_sessions_for_user(&current.user_id)
-            .await?;
-        // A store may list sessions that have expired but are not yet deleted.
-        all.retain(|session| session.expires_at > now);
-        if !all.iter().any(|session| session.id == current.id) {
-            all.push(current.clone());
+            return Ok(Redirect::to("/sign-in").into_response());
         }
-        // This device first, then the newest.
-        all.sort_by(|a, b| {
-            (b.id == current.id)
-                .cmp(&(a.id == current.id))
-                .then(b.started_at.cmp(&a.started_at))
-        });
-        let view = AccountView {
-            current: &current,
-            sessions: &all,
-            notice: Notice::from_query(uri.query()),
-        };
-        Ok(pages::respond(
-            StatusCode::OK,
-            pages::account(&view, &state.store_label),
-        ))
+        Err(other) => return Err(other.into()),
+    };
+    let now = state.clock.now();
+    let mut all = sessions
+        .narvik()
+        .fetch_sessions_for_user(&current.user_id)
+        .await?;
+    // A store may list sessions that have expired but are not yet deleted.
+    all.retain(|session| session.expires_at > now);
+    if !all.iter().any(|session| session.id == current.id) {
+        all.push(current.clone());
     }
-    .await;
-    answer(&state, result)
+    // This device first, then the newest.
+    all.sort_by(|a, b| {
+        (b.id == current.id)
+            .cmp(&(a.id == current.id))
+            .then(b.started_at.cmp(&a.started_at))
+    });
+    let view = AccountView {
+        current: &current,
+        sessions: &all,
+        notice: Notice::from_query(uri.query()),
+    };
+    let page = pages::account(&view, &state.store_label);
+    Ok(pages::respond(StatusCode::OK, page))
 }
 
 /// `POST /sign-out`: ends this session (and clears the cookie even without one).
-pub(super) async fn sign_out(State(state): State<AppState>, sessions: Sessions) -> Response {
-    let result = async {
-        sessions.end().await?;
-        Ok(redirect_with("/sign-in", Notice::SignedOut))
-    }
-    .await;
-    answer(&state, result)
+pub(super) async fn sign_out(sessions: Sessions) -> Result<Response, Problem> {
+    sessions.end().await?;
+    Ok(redirect_with("/sign-in", Notice::SignedOut))
 }
 
 /// The field of `POST /sessions/sign-out`.
@@ -419,79 +303,58 @@ pub(super) struct SessionChoice {
 
 /// `POST /sessions/sign-out`: ends one session of the user, named by its id.
 pub(super) async fn sign_out_session(
-    State(state): State<AppState>,
     sessions: Sessions,
     session: SignedIn,
     form: Result<Form<SessionChoice>, FormRejection>,
-) -> Response {
-    let result = async {
-        let current = session?;
-        let Form(choice) = form.map_err(|rejection| Problem::from_form(&rejection))?;
-        let session_id = choice.session_id.trim();
-        if !is_session_id(session_id) {
-            return Err(Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Not a session",
-                "The form did not name a session. Go back, reload the page and try again.",
-            ));
-        }
-        if session_id == current.id {
-            sessions.end().await?;
-            return Ok(redirect_with("/sign-in", Notice::SignedOut));
-        }
-        let narvik = sessions.narvik();
-        let theirs = narvik.fetch_sessions_for_user(&current.user_id).await?;
-        // Only the user's own sessions: an id alone signs no one else out.
-        if !theirs.iter().any(|session| session.id == session_id) {
-            return Err(Problem::new(
-                StatusCode::NOT_FOUND,
-                "No such session",
-                "That session has already ended, or is not one of yours.",
-            ));
-        }
-        narvik.invalidate_session(session_id).await?;
-        Ok(redirect_with("/account", Notice::SessionSignedOut))
+) -> Result<Response, Problem> {
+    let current = session?;
+    let Form(choice) = form?;
+    let Ok(session_id) = choice.session_id.trim().parse::<SessionId>() else {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Not a session",
+            "The form did not name a session. Go back, reload the page and try again.",
+        ));
+    };
+    if session_id == current.id {
+        sessions.end().await?;
+        return Ok(redirect_with("/sign-in", Notice::SignedOut));
     }
-    .await;
-    answer(&state, result)
-}
-
-/// Whether `text` can be a session id: the SHA-256 of a token, 64 lower-case hex
-/// digits.
-fn is_session_id(text: &str) -> bool {
-    text.len() == 64
-        && text
-            .bytes()
-            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
+    let narvik = sessions.narvik();
+    let theirs = narvik.fetch_sessions_for_user(&current.user_id).await?;
+    // Only the user's own sessions: an id alone signs no one else out.
+    if !theirs.iter().any(|session| session.id == session_id) {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "No such session",
+            "That session has already ended, or is not one of yours.",
+        ));
+    }
+    narvik.invalidate_session(&session_id).await?;
+    Ok(redirect_with("/account", Notice::SessionSignedOut))
 }
 
 /// `POST /sessions/sign-out-others`: ends every session of the user but this one.
 pub(super) async fn sign_out_other_sessions(
-    State(state): State<AppState>,
     sessions: Sessions,
     session: SignedIn,
-) -> Response {
-    let result = async {
-        let current = session?;
-        let narvik = sessions.narvik();
-        // Not `delete_sessions_for_user`: that would end this session too.
-        for session in narvik.fetch_sessions_for_user(&current.user_id).await? {
-            if session.id != current.id {
-                narvik.invalidate_session(&session.id).await?;
-            }
+) -> Result<Response, Problem> {
+    let current = session?;
+    let narvik = sessions.narvik();
+    // Not `delete_sessions_for_user`: that would end this session too.
+    for session in narvik.fetch_sessions_for_user(&current.user_id).await? {
+        if session.id != current.id {
+            narvik.invalidate_session(&session.id).await?;
         }
-        Ok(redirect_with("/account", Notice::OthersSignedOut))
     }
-    .await;
-    answer(&state, result)
+    Ok(redirect_with("/account", Notice::OthersSignedOut))
 }
 
 /// Any path without a route.
-pub(super) async fn not_found(State(state): State<AppState>) -> Response {
+pub(super) async fn not_found() -> Problem {
     Problem::new(
         StatusCode::NOT_FOUND,
         "Page not found",
         "There is no page at this address.",
     )
-    .render(&state)
 }
