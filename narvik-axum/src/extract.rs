@@ -106,10 +106,9 @@ where
     }
 }
 
-impl<S, D, AppState> FromRequestParts<AppState> for SessionManager<S, D>
+impl<S, AppState> FromRequestParts<AppState> for SessionManager<S>
 where
-    S: SessionStore<Data = D>,
-    D: SessionData,
+    S: SessionStore + 'static,
     AppState: Send + Sync,
 {
     type Rejection = SessionRejection;

@@ -105,6 +105,7 @@ where
     Inner::Error: 'static,
     S: SessionStore,
     S::Data: Clone,
+    S: 'static,
     ReqBody: Send + 'static,
     ResBody: 'static,
 {

@@ -1,9 +1,8 @@
 //! [`SessionManager`]: start and end the request's session from a handler.
 
 use std::fmt;
-use std::future::Future;
 
-use narvik::{Narvik, SessionData, SessionStore};
+use narvik::{Narvik, SessionStore};
 
 use crate::state::{ResponseCookie, SessionSlot, Validation};
 use crate::SessionRejection;
@@ -19,27 +18,15 @@ use crate::SessionRejection;
 /// `S` is the layer's store type; a type alias keeps handler signatures short:
 /// `type Sessions = SessionManager<MemoryStore<AppData>>;`.
 ///
-/// # Trait-object stores
-///
-/// A handler over a trait-object store (`SessionManager<Arc<dyn SessionStore<Data =
-/// D>>>`) is `Send`, as axum requires, thanks to two choices that look odd
-/// otherwise. Inside a handler's future rustc forgets the `'static` of
-/// `dyn ... + 'static`, and then cannot prove `Send` for anything that names the
-/// store's [`Data`](SessionStore::Data) through the store ("implementation of
-/// `Send` is not general enough", rust-lang/rust#110338). So:
-///
-/// - `D`, the store's data, is a type parameter of its own, defaulted to
-///   `S::Data`: never write it. The manager's fields name `D`, not `S::Data`.
-/// - [`start`](Self::start) returns `impl Future + Send` rather than being an
-///   `async fn`: its future (which holds narvik's `create_session` future) is
-///   proved `Send` here, once, not again in every handler.
-pub struct SessionManager<S: SessionStore, D = <S as SessionStore>::Data> {
+/// A trait-object store (`SessionManager<Arc<dyn SessionStore<Data = D>>>`) serves
+/// as well as a concrete one.
+pub struct SessionManager<S: SessionStore> {
     narvik: Narvik<S>,
-    slot: SessionSlot<D>,
+    slot: SessionSlot<S::Data>,
 }
 
-impl<S: SessionStore<Data = D>, D> SessionManager<S, D> {
-    pub(crate) fn new(narvik: Narvik<S>, slot: SessionSlot<D>) -> Self {
+impl<S: SessionStore> SessionManager<S> {
+    pub(crate) fn new(narvik: Narvik<S>, slot: SessionSlot<S::Data>) -> Self {
         Self { narvik, slot }
     }
 
@@ -50,10 +37,10 @@ impl<S: SessionStore<Data = D>, D> SessionManager<S, D> {
     }
 }
 
-impl<S, D> SessionManager<S, D>
+impl<S> SessionManager<S>
 where
-    S: SessionStore<Data = D>,
-    D: SessionData + Clone,
+    S: SessionStore,
+    S::Data: Clone,
 {
     /// The request's session: the one its cookie presented (validated once by the
     /// layer), or the one [`start`](Self::start) made; `None` when there is none or
@@ -62,7 +49,7 @@ where
     /// # Errors
     ///
     /// [`SessionRejection::Store`] when the store failed validating the cookie.
-    pub fn session(&self) -> Result<Option<narvik::Session<D>>, SessionRejection> {
+    pub fn session(&self) -> Result<Option<narvik::Session<S::Data>>, SessionRejection> {
         self.slot.lock().validation.current_session()
     }
 
@@ -76,19 +63,16 @@ where
     ///
     /// [`narvik::Error::Store`] when the store fails; the response's cookie is then
     /// left as it was.
-    pub fn start(
+    pub async fn start(
         &self,
         user_id: impl Into<String>,
-        data: D,
-    ) -> impl Future<Output = narvik::Result<narvik::Session<D>>> + Send + '_ {
-        let user_id = user_id.into();
-        async move {
-            let created = self.narvik.create_session(user_id, data).await?;
-            let mut state = self.slot.lock();
-            state.validation = Validation::Valid(created.session.clone());
-            state.response_cookie = ResponseCookie::Set(created.token);
-            Ok(created.session)
-        }
+        data: S::Data,
+    ) -> narvik::Result<narvik::Session<S::Data>> {
+        let created = self.narvik.create_session(user_id, data).await?;
+        let mut state = self.slot.lock();
+        state.validation = Validation::Valid(created.session.clone());
+        state.response_cookie = ResponseCookie::Set(created.token);
+        Ok(created.session)
     }
 
     /// Signs out: deletes the request's session (or the one [`start`](Self::start)
@@ -112,7 +96,7 @@ where
     }
 }
 
-impl<S: SessionStore, D> Clone for SessionManager<S, D> {
+impl<S: SessionStore> Clone for SessionManager<S> {
     fn clone(&self) -> Self {
         Self {
             narvik: self.narvik.clone(),
@@ -122,7 +106,7 @@ impl<S: SessionStore, D> Clone for SessionManager<S, D> {
 }
 
 /// Prints the settings and the state of the request's session, never its token.
-impl<S: SessionStore, D> fmt::Debug for SessionManager<S, D> {
+impl<S: SessionStore> fmt::Debug for SessionManager<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionManager")
             .field("narvik", &self.narvik)

@@ -122,13 +122,30 @@ pub struct CallbackStore<
     DeleteForUser: Slot<DeleteForUserCallback> = Missing,
     DeleteExpired: Slot<DeleteExpiredCallback> = Missing,
 > {
+    required: Required<D>,
+    fetch_sessions_for_user: FetchForUser::Held,
+    delete_sessions_for_user: DeleteForUser::Held,
+    delete_all_expired_sessions: DeleteExpired::Held,
+}
+
+/// The four required callbacks, which adding an optional one carries over as they
+/// are.
+struct Required<D: 'static> {
     save_session: Callback<Session<D>, Session<D>>,
     fetch_session: Callback<SessionId, Option<Session<D>>>,
     update_session_expiry: UpdateCallback,
     delete_session: Callback<SessionId, ()>,
-    fetch_sessions_for_user: FetchForUser::Held,
-    delete_sessions_for_user: DeleteForUser::Held,
-    delete_all_expired_sessions: DeleteExpired::Held,
+}
+
+impl<D> Clone for Required<D> {
+    fn clone(&self) -> Self {
+        Self {
+            save_session: Arc::clone(&self.save_session),
+            fetch_session: Arc::clone(&self.fetch_session),
+            update_session_expiry: Arc::clone(&self.update_session_expiry),
+            delete_session: Arc::clone(&self.delete_session),
+        }
+    }
 }
 
 fn boxed<A, T, F, Fut>(callback: F) -> Callback<A, T>
@@ -160,12 +177,14 @@ impl<D: SessionData> CallbackStore<D> {
         DeleteFut: Future<Output = Result<()>> + Send + 'static,
     {
         Self {
-            save_session: boxed(save_session),
-            fetch_session: boxed(fetch_session),
-            update_session_expiry: Arc::new(move |session_id, expires_at| {
-                Box::pin(update_session_expiry(session_id, expires_at))
-            }),
-            delete_session: boxed(delete_session),
+            required: Required {
+                save_session: boxed(save_session),
+                fetch_session: boxed(fetch_session),
+                update_session_expiry: Arc::new(move |session_id, expires_at| {
+                    Box::pin(update_session_expiry(session_id, expires_at))
+                }),
+                delete_session: boxed(delete_session),
+            },
             fetch_sessions_for_user: (),
             delete_sessions_for_user: (),
             delete_all_expired_sessions: (),
@@ -185,10 +204,7 @@ where
         Fut: Future<Output = Result<Vec<Session<D>>>> + Send + 'static,
     {
         CallbackStore {
-            save_session: self.save_session,
-            fetch_session: self.fetch_session,
-            update_session_expiry: self.update_session_expiry,
-            delete_session: self.delete_session,
+            required: self.required,
             fetch_sessions_for_user: boxed(callback),
             delete_sessions_for_user: self.delete_sessions_for_user,
             delete_all_expired_sessions: self.delete_all_expired_sessions,
@@ -208,10 +224,7 @@ where
         Fut: Future<Output = Result<()>> + Send + 'static,
     {
         CallbackStore {
-            save_session: self.save_session,
-            fetch_session: self.fetch_session,
-            update_session_expiry: self.update_session_expiry,
-            delete_session: self.delete_session,
+            required: self.required,
             fetch_sessions_for_user: self.fetch_sessions_for_user,
             delete_sessions_for_user: boxed(callback),
             delete_all_expired_sessions: self.delete_all_expired_sessions,
@@ -234,10 +247,7 @@ where
         Fut: Future<Output = Result<()>> + Send + 'static,
     {
         CallbackStore {
-            save_session: self.save_session,
-            fetch_session: self.fetch_session,
-            update_session_expiry: self.update_session_expiry,
-            delete_session: self.delete_session,
+            required: self.required,
             fetch_sessions_for_user: self.fetch_sessions_for_user,
             delete_sessions_for_user: self.delete_sessions_for_user,
             delete_all_expired_sessions: boxed(callback),
@@ -253,10 +263,7 @@ where
 {
     fn clone(&self) -> Self {
         Self {
-            save_session: Arc::clone(&self.save_session),
-            fetch_session: Arc::clone(&self.fetch_session),
-            update_session_expiry: Arc::clone(&self.update_session_expiry),
-            delete_session: Arc::clone(&self.delete_session),
+            required: self.required.clone(),
             fetch_sessions_for_user: self.fetch_sessions_for_user.clone(),
             delete_sessions_for_user: self.delete_sessions_for_user.clone(),
             delete_all_expired_sessions: self.delete_all_expired_sessions.clone(),
@@ -298,12 +305,12 @@ where
     async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
         // The callback owns what it is given so its future can be `'static`; the
         // session it returns (possibly filled in) replaces ours only on success.
-        *session = (self.save_session)(session.clone()).await?;
+        *session = (self.required.save_session)(session.clone()).await?;
         Ok(())
     }
 
     async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<D>>> {
-        (self.fetch_session)(*session_id).await
+        (self.required.fetch_session)(*session_id).await
     }
 
     async fn update_session_expiry(
@@ -311,11 +318,11 @@ where
         session_id: &SessionId,
         expires_at: OffsetDateTime,
     ) -> Result<()> {
-        (self.update_session_expiry)(*session_id, expires_at).await
+        (self.required.update_session_expiry)(*session_id, expires_at).await
     }
 
     async fn delete_session(&self, session_id: &SessionId) -> Result<()> {
-        (self.delete_session)(*session_id).await
+        (self.required.delete_session)(*session_id).await
     }
 }
 

@@ -93,7 +93,7 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a
 /// `Arc<S>` and `Box<S>` are stores when `S` is, with every optional operation `S`
 /// has, and `S` may be a trait object: `Box<dyn SessionStore<Data = D>>`.
 #[async_trait]
-pub trait SessionStore: Send + Sync + 'static {
+pub trait SessionStore: Send + Sync {
     /// The application's custom session data, fixed by the store.
     type Data: SessionData;
 

@@ -7,12 +7,17 @@ use std::fmt::Display;
 use time::{Duration, OffsetDateTime};
 use tokio::task::JoinSet;
 
-use super::{TestData, SESSIONS_PER_TASK, SESSION_LENGTH, TASKS};
-use crate::{ManualClock, Narvik, Result, Session, SessionId, SessionStore, SessionToken};
+use super::{error_chain, TestData, SESSIONS_PER_TASK, SESSION_LENGTH, TASKS};
+use crate::store::FetchUserSessions;
+use crate::{
+    CreatedSession, ManualClock, Narvik, Result, Session, SessionId, SessionStore, SessionToken,
+};
 
 /// A [`Narvik`] over `store` with the suite's settings and a [`ManualClock`]
 /// starting now, cut to whole seconds; the clock is returned to move it.
-pub(super) fn narvik_over<S: SessionStore<Data = TestData>>(store: S) -> (Narvik<S>, ManualClock) {
+pub(super) fn narvik_over<S: SessionStore<Data = TestData> + 'static>(
+    store: S,
+) -> (Narvik<S>, ManualClock) {
     let wall_clock = OffsetDateTime::now_utc();
     let start = wall_clock - Duration::nanoseconds(i64::from(wall_clock.nanosecond()));
     let clock = ManualClock::new(start);
@@ -35,7 +40,7 @@ pub(super) fn now(clock: &ManualClock) -> OffsetDateTime {
 pub(super) fn ok<T>(result: Result<T>, operation: &str) -> T {
     match result {
         Ok(value) => value,
-        Err(error) => panic!("conformance: {operation} failed: {}", causes(&error)),
+        Err(error) => panic!("conformance: {operation} failed: {}", error_chain(&error)),
     }
 }
 
@@ -48,22 +53,11 @@ pub(super) fn some<T>(option: Option<T>, missing: &str) -> T {
     }
 }
 
-pub(super) fn causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-pub(super) async fn create<S: SessionStore<Data = TestData>>(
+pub(super) async fn create<S: SessionStore<Data = TestData> + 'static>(
     narvik: &Narvik<S>,
     user_id: &str,
     data: TestData,
-) -> crate::CreatedSession<TestData> {
+) -> CreatedSession<TestData> {
     ok(narvik.create_session(user_id, data).await, "create_session")
 }
 
@@ -82,7 +76,7 @@ pub(super) fn validated(
     }
 }
 
-pub(super) async fn validate<S: SessionStore<Data = TestData>>(
+pub(super) async fn validate<S: SessionStore<Data = TestData> + 'static>(
     narvik: &Narvik<S>,
     token: &SessionToken,
 ) -> Session<TestData> {
@@ -93,7 +87,7 @@ pub(super) async fn validate<S: SessionStore<Data = TestData>>(
     validated(session, token)
 }
 
-pub(super) async fn assert_none<S: SessionStore<Data = TestData>>(
+pub(super) async fn assert_none<S: SessionStore<Data = TestData> + 'static>(
     narvik: &Narvik<S>,
     token: &str,
     what: impl Display,
@@ -107,7 +101,34 @@ pub(super) async fn assert_none<S: SessionStore<Data = TestData>>(
     }
 }
 
-pub(super) async fn fetch<S: SessionStore<Data = TestData>>(
+/// Checks that session `created` is over: its token validates to `None`, and
+/// then the store keeps no session of its id.
+pub(super) async fn assert_gone<S: SessionStore<Data = TestData> + 'static>(
+    narvik: &Narvik<S>,
+    created: &CreatedSession<TestData>,
+    what: &str,
+) {
+    assert_none(narvik, created.token.as_str(), what).await;
+    assert!(
+        fetch(narvik, &created.session.id).await.is_none(),
+        "conformance: the store still keeps {what}"
+    );
+}
+
+/// `count` new sessions of `user_id`.
+pub(super) async fn create_sessions<S: SessionStore<Data = TestData> + 'static>(
+    narvik: &Narvik<S>,
+    user_id: &str,
+    count: usize,
+) -> Vec<CreatedSession<TestData>> {
+    let mut created = Vec::with_capacity(count);
+    for _ in 0..count {
+        created.push(create(narvik, user_id, TestData::named(user_id)).await);
+    }
+    created
+}
+
+pub(super) async fn fetch<S: SessionStore<Data = TestData> + 'static>(
     narvik: &Narvik<S>,
     session_id: &SessionId,
 ) -> Option<Session<TestData>> {
@@ -117,13 +138,35 @@ pub(super) async fn fetch<S: SessionStore<Data = TestData>>(
     )
 }
 
+/// Ends session `session_id` through `narvik`.
+pub(super) async fn invalidate<S: SessionStore<Data = TestData> + 'static>(
+    narvik: &Narvik<S>,
+    session_id: &SessionId,
+) {
+    ok(
+        narvik.invalidate_session(session_id).await,
+        "invalidate_session",
+    );
+}
+
+/// Every session of `user_id`, as `fetch_sessions_for_user` lists them.
+pub(super) async fn sessions_of<S: FetchUserSessions<Data = TestData> + 'static>(
+    narvik: &Narvik<S>,
+    user_id: &str,
+) -> Vec<Session<TestData>> {
+    ok(
+        narvik.fetch_sessions_for_user(user_id).await,
+        &format!("fetch_sessions_for_user({user_id:?})"),
+    )
+}
+
 pub(super) fn ids(sessions: &[Session<TestData>]) -> BTreeSet<SessionId> {
     sessions.iter().map(|session| session.id).collect()
 }
 
 /// Creates and validates `TASKS * SESSIONS_PER_TASK` sessions of `user_id` from
 /// `TASKS` tasks at once; returns each token with its session id.
-pub(super) async fn create_concurrently<S: SessionStore<Data = TestData>>(
+pub(super) async fn create_concurrently<S: SessionStore<Data = TestData> + 'static>(
     narvik: &Narvik<S>,
     user_id: &str,
 ) -> Vec<(SessionToken, SessionId)> {
@@ -143,18 +186,6 @@ pub(super) async fn create_concurrently<S: SessionStore<Data = TestData>>(
             created
         });
     }
-    join_all(tasks).await.into_iter().flatten().collect()
-}
-
-/// Waits for every task, passing a task's panic on as it was.
-pub(super) async fn join_all<T: 'static>(mut tasks: JoinSet<T>) -> Vec<T> {
-    let mut outputs = Vec::with_capacity(tasks.len());
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(output) => outputs.push(output),
-            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            Err(error) => panic!("conformance: a task was cancelled: {error}"),
-        }
-    }
-    outputs
+    // A task's panic reaches the caller as it was.
+    tasks.join_all().await.into_iter().flatten().collect()
 }

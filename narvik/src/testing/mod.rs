@@ -15,6 +15,9 @@
 //! | [`run_delete_user_sessions_conformance`] | also [`DeleteUserSessions`] |
 //! | [`run_delete_expired_conformance`] | also [`DeleteExpiredSessions`] |
 //!
+//! [`error_chain`] prints an error with its causes, as a log shows it, for tests
+//! of the errors a store returns.
+//!
 //! The sessions carry [`TestData`], so a store must be usable with that data type
 //! (a store generic over `D: SessionData` is). The factory must give a store that
 //! starts empty and shares nothing with the stores given before (a new table prefix
@@ -51,7 +54,7 @@
 //! # async fn main() {
 //! // A trait object of the four required operations, whatever store is inside.
 //! testing::run_required_conformance(|| async {
-//!     Box::new(narvik::MemoryStore::new()) as Box<dyn SessionStore<Data = TestData>>
+//!     Box::new(narvik::MemoryStore::new()) as Box<dyn SessionStore<Data = TestData> + 'static>
 //! })
 //! .await;
 //! # }
@@ -81,11 +84,13 @@ use time::{Duration, OffsetDateTime};
 use crate::store::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions};
 use crate::{SessionData, SessionStore};
 
+mod error_chain;
 mod expired;
 mod helpers;
 mod required;
 mod user_sessions;
 
+pub use self::error_chain::error_chain;
 pub use self::expired::*;
 pub use self::required::*;
 pub use self::user_sessions::*;
@@ -165,9 +170,13 @@ impl TestData {
 pub async fn run_conformance<S, F, Fut>(mut make_store: F)
 where
     S: SessionStore<Data = TestData>
+        + 'static
         + FetchUserSessions<Data = TestData>
+        + 'static
         + DeleteUserSessions<Data = TestData>
-        + DeleteExpiredSessions<Data = TestData>,
+        + 'static
+        + DeleteExpiredSessions<Data = TestData>
+        + 'static,
     F: FnMut() -> Fut,
     Fut: Future<Output = S>,
 {
@@ -184,7 +193,7 @@ where
 /// When the store fails a check.
 pub async fn run_required_conformance<S, F, Fut>(mut make_store: F)
 where
-    S: SessionStore<Data = TestData>,
+    S: SessionStore<Data = TestData> + 'static,
     F: FnMut() -> Fut,
     Fut: Future<Output = S>,
 {
@@ -213,7 +222,7 @@ where
 /// When the store fails a check.
 pub async fn run_fetch_user_sessions_conformance<S, F, Fut>(mut make_store: F)
 where
-    S: FetchUserSessions<Data = TestData>,
+    S: FetchUserSessions<Data = TestData> + 'static,
     F: FnMut() -> Fut,
     Fut: Future<Output = S>,
 {
@@ -230,7 +239,7 @@ where
 /// When the store fails a check.
 pub async fn run_delete_user_sessions_conformance<S, F, Fut>(mut make_store: F)
 where
-    S: DeleteUserSessions<Data = TestData>,
+    S: DeleteUserSessions<Data = TestData> + 'static,
     F: FnMut() -> Fut,
     Fut: Future<Output = S>,
 {
@@ -245,7 +254,7 @@ where
 /// When the store fails a check.
 pub async fn run_delete_expired_conformance<S, F, Fut>(mut make_store: F)
 where
-    S: DeleteExpiredSessions<Data = TestData>,
+    S: DeleteExpiredSessions<Data = TestData> + 'static,
     F: FnMut() -> Fut,
     Fut: Future<Output = S>,
 {

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use time::Duration;
 
 use super::helpers::{
-    assert_none, create, create_concurrently, fetch, ids, narvik_over, ok, validate,
+    assert_gone, create, create_concurrently, create_sessions, ids, invalidate, narvik_over, ok,
+    sessions_of, validate,
 };
 use super::{TestData, SESSION_LENGTH};
 use crate::store::{DeleteUserSessions, FetchUserSessions};
@@ -14,36 +15,26 @@ use crate::SessionId;
 /// `fetch_sessions_for_user` lists every session of that user and none of another.
 pub async fn fetch_sessions_for_user_lists_only_that_users_sessions<S>(store: S)
 where
-    S: FetchUserSessions<Data = TestData>,
+    S: FetchUserSessions<Data = TestData> + 'static,
 {
     let (narvik, _clock) = narvik_over(store);
-    let mut alice = BTreeSet::new();
-    for _ in 0..3 {
-        alice.insert(
-            create(&narvik, "alice", TestData::named("alice"))
-                .await
-                .session
-                .id,
-        );
-    }
+    let alice: BTreeSet<SessionId> = create_sessions(&narvik, "alice", 3)
+        .await
+        .iter()
+        .map(|created| created.session.id)
+        .collect();
     let bob = create(&narvik, "bob", TestData::full()).await;
     // A user id that is a prefix of another must not match it.
     let alice_prefix = create(&narvik, "alic", TestData::named("alic")).await;
 
-    let listed = ok(
-        narvik.fetch_sessions_for_user("alice").await,
-        "fetch_sessions_for_user",
-    );
+    let listed = sessions_of(&narvik, "alice").await;
     assert!(
         listed.iter().all(|session| session.user_id == "alice"),
         "fetch_sessions_for_user returned another user's session"
     );
     assert_eq!(ids(&listed), alice, "fetch_sessions_for_user(\"alice\")");
 
-    let listed = ok(
-        narvik.fetch_sessions_for_user("bob").await,
-        "fetch_sessions_for_user",
-    );
+    let listed = sessions_of(&narvik, "bob").await;
     assert_eq!(listed.len(), 1, "fetch_sessions_for_user(\"bob\")");
     assert_eq!(
         listed[0], bob.session,
@@ -51,33 +42,21 @@ where
     );
     assert!(!listed[0].is_new() && !listed[0].is_extended());
 
-    let listed = ok(
-        narvik.fetch_sessions_for_user("alic").await,
-        "fetch_sessions_for_user",
-    );
+    let listed = sessions_of(&narvik, "alic").await;
     assert_eq!(ids(&listed), BTreeSet::from([alice_prefix.session.id]));
 }
 
 /// A user without sessions has an empty list, not an error.
 pub async fn fetch_sessions_for_user_without_sessions_is_empty<S>(store: S)
 where
-    S: FetchUserSessions<Data = TestData>,
+    S: FetchUserSessions<Data = TestData> + 'static,
 {
     let (narvik, _clock) = narvik_over(store);
-    let listed = ok(
-        narvik.fetch_sessions_for_user("nobody").await,
-        "fetch_sessions_for_user on an empty store",
-    );
+    let listed = sessions_of(&narvik, "nobody").await;
     assert!(listed.is_empty());
     let created = create(&narvik, "alice", TestData::named("alice")).await;
-    ok(
-        narvik.invalidate_session(&created.session.id).await,
-        "invalidate_session",
-    );
-    let listed = ok(
-        narvik.fetch_sessions_for_user("alice").await,
-        "fetch_sessions_for_user",
-    );
+    invalidate(&narvik, &created.session.id).await;
+    let listed = sessions_of(&narvik, "alice").await;
     assert!(
         listed.is_empty(),
         "fetch_sessions_for_user listed an invalidated session"
@@ -87,7 +66,7 @@ where
 /// The list shows the extended expiry and drops invalidated sessions.
 pub async fn fetch_sessions_for_user_reflects_extension_and_invalidation<S>(store: S)
 where
-    S: FetchUserSessions<Data = TestData>,
+    S: FetchUserSessions<Data = TestData> + 'static,
 {
     let (narvik, clock) = narvik_over(store);
     let kept = create(&narvik, "alice", TestData::named("alice")).await;
@@ -95,15 +74,9 @@ where
     clock.advance(SESSION_LENGTH / 2 + Duration::SECOND);
     let extended = validate(&narvik, &kept.token).await;
     assert!(extended.is_extended());
-    ok(
-        narvik.invalidate_session(&ended.session.id).await,
-        "invalidate_session",
-    );
+    invalidate(&narvik, &ended.session.id).await;
 
-    let listed = ok(
-        narvik.fetch_sessions_for_user("alice").await,
-        "fetch_sessions_for_user",
-    );
+    let listed = sessions_of(&narvik, "alice").await;
     assert_eq!(listed.len(), 1, "fetch_sessions_for_user after a sign-out");
     assert_eq!(listed[0].id, kept.session.id);
     assert_eq!(
@@ -116,15 +89,12 @@ where
 /// list holds every one of them afterwards.
 pub async fn concurrent_creates_for_one_user_are_all_listed<S>(store: S)
 where
-    S: FetchUserSessions<Data = TestData>,
+    S: FetchUserSessions<Data = TestData> + 'static,
 {
     let (narvik, _clock) = narvik_over(store);
     let created = create_concurrently(&narvik, "user-1").await;
     let expected: BTreeSet<SessionId> = created.into_iter().map(|(_, id)| id).collect();
-    let listed = ok(
-        narvik.fetch_sessions_for_user("user-1").await,
-        "fetch_sessions_for_user",
-    );
+    let listed = sessions_of(&narvik, "user-1").await;
     assert_eq!(
         listed.len(),
         expected.len(),
@@ -140,13 +110,10 @@ where
 /// `delete_sessions_for_user` ends every session of that user and no other's.
 pub async fn delete_sessions_for_user_leaves_other_users_alone<S>(store: S)
 where
-    S: DeleteUserSessions<Data = TestData>,
+    S: DeleteUserSessions<Data = TestData> + 'static,
 {
     let (narvik, _clock) = narvik_over(store);
-    let mut alice = Vec::new();
-    for _ in 0..3 {
-        alice.push(create(&narvik, "alice", TestData::named("alice")).await);
-    }
+    let alice = create_sessions(&narvik, "alice", 3).await;
     let bob = create(&narvik, "bob", TestData::named("bob")).await;
     let alice_prefix = create(&narvik, "alic", TestData::named("alic")).await;
 
@@ -155,13 +122,7 @@ where
         "delete_sessions_for_user",
     );
     for created in &alice {
-        assert_none(
-            &narvik,
-            created.token.as_str(),
-            "a session of a deleted user",
-        )
-        .await;
-        assert!(fetch(&narvik, &created.session.id).await.is_none());
+        assert_gone(&narvik, created, "a session of a deleted user").await;
     }
     validate(&narvik, &bob.token).await;
     validate(&narvik, &alice_prefix.token).await;
@@ -174,7 +135,7 @@ where
 /// Deleting the sessions of a user who has none succeeds and deletes nothing.
 pub async fn delete_sessions_for_unknown_user_is_not_an_error<S>(store: S)
 where
-    S: DeleteUserSessions<Data = TestData>,
+    S: DeleteUserSessions<Data = TestData> + 'static,
 {
     let (narvik, _clock) = narvik_over(store);
     let bob = create(&narvik, "bob", TestData::named("bob")).await;
