@@ -56,7 +56,7 @@ struct TowerData {
 /// The key of [`TowerData`] in a tower-sessions session.
 const TOWER_DATA_KEY: &str = "app";
 
-type NarvikSessions = SessionManager<AppData, MemoryStore<AppData>>;
+type NarvikSessions = SessionManager<MemoryStore<AppData>>;
 
 /// Which session library serves the requests.
 #[derive(Debug, Clone, Copy)]
@@ -129,12 +129,12 @@ async fn narvik_sign_in(
     Ok("signed in")
 }
 
-async fn narvik_validate(session: narvik_axum::Session<AppData>) -> String {
+async fn narvik_validate(session: narvik_axum::CurrentSession<AppData>) -> String {
     session.0.data.username
 }
 
 async fn narvik_write(
-    session: narvik_axum::Session<AppData>,
+    session: narvik_axum::CurrentSession<AppData>,
     sessions: NarvikSessions,
 ) -> Result<String, SessionRejection> {
     let session = session.into_inner();
