@@ -4,6 +4,7 @@
 //! comes from its [`Backend`].
 
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -179,14 +180,25 @@ impl<B: Backend, D: SessionData> SqlStore<B, D> {
     /// # Errors
     ///
     /// [`Error::Migrate`] when a statement fails.
-    pub async fn migrate(&self) -> Result<()> {
-        self.connections
-            .execute_all(&self.statements.migrate)
-            .await
-            .map_err(|source| Error::Migrate {
-                table: self.table_name().to_owned(),
-                source,
-            })
+    //
+    // Not an `async fn`: its future is proved `Send` here, once, for every
+    // backend. As an `async fn`, awaiting it inside a spawned task failed to
+    // compile ("lifetime bound not satisfied", rust-lang/rust#100013: rustc loses
+    // the lifetimes of the generic executor bounds inside async code).
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an `async fn` cannot say that its future is `Send`"
+    )]
+    pub fn migrate(&self) -> impl Future<Output = Result<()>> + Send + '_ {
+        async move {
+            self.connections
+                .execute_all(&self.statements.migrate)
+                .await
+                .map_err(|source| Error::Migrate {
+                    table: self.table_name().to_owned(),
+                    source,
+                })
+        }
     }
 }
 
@@ -194,5 +206,30 @@ impl<B: Backend, D> SqlStore<B, D> {
     /// The table the sessions are kept in.
     pub fn table_name(&self) -> &str {
         self.statements.table.as_str()
+    }
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod send_tests {
+    use crate::SqliteStore;
+
+    fn assert_send<F: std::future::Future + Send>(future: F) -> F {
+        future
+    }
+
+    /// Compiles only if connecting and migrating can run in a spawned task, as a
+    /// web app's start-up does.
+    #[tokio::test]
+    async fn connect_and_migrate_run_in_a_spawned_task() {
+        let task = assert_send(async {
+            let store = SqliteStore::<()>::connect("sqlite::memory:").await?;
+            store.migrate().await?;
+            Ok::<_, crate::Error>(store.table_name().to_owned())
+        });
+        let table = tokio::spawn(task).await.map_err(|error| error.to_string());
+        assert_eq!(
+            table.ok().and_then(Result::ok).as_deref(),
+            Some(crate::DEFAULT_TABLE_NAME)
+        );
     }
 }
