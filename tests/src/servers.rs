@@ -33,8 +33,9 @@ pub fn skip_or_fail(reason: &str, setup: &str) -> bool {
             .open(path);
         // Counting skips is a report, not a check: a file that cannot be written
         // only loses the count, and the notice above is printed anyway.
+        // One write of the whole line: appends of parallel tests do not interleave.
         if let Ok(mut file) = file {
-            let _ = writeln!(file, "{reason}");
+            let _ = file.write_all(format!("{reason}\n").as_bytes());
         }
     }
     false
