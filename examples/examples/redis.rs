@@ -4,10 +4,10 @@
 //! Needs a Redis server: `REDIS_URL` (default `redis://127.0.0.1:6379`).
 //! Run with `cargo run --example redis`.
 
-use std::error::Error as _;
 use std::process::ExitCode;
 
 use narvik::{Narvik, SessionData};
+use narvik_examples::with_causes;
 use narvik_redis::redis;
 use narvik_redis::RedisStore;
 
@@ -51,23 +51,6 @@ fn unreachable_redis(error: &narvik::Error) -> ExitCode {
     );
     eprintln!("start a server (`redis-server`) or set REDIS_URL to one");
     ExitCode::FAILURE
-}
-
-/// `error` and each of its causes, `: `-separated: narvik's errors keep their
-/// cause (here Redis's own error) as their source, not in their message.
-fn with_causes(error: &narvik::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        // A `redis` error prints its own cause too: say it once.
-        if !message.ends_with(&cause_text) {
-            message.push_str(": ");
-            message.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    message
 }
 
 /// One app server's narvik: a store on a connection of its own.

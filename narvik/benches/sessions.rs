@@ -260,6 +260,21 @@ impl Fixture {
         });
     }
 
+    /// The tokens (cookie values for tower-sessions) `contender` validates in
+    /// `op`: the floor looks up narvik's sessions by narvik's tokens.
+    fn probes(&self, contender: Contender, op: Op) -> &Tokens {
+        match (contender, op) {
+            (Contender::Narvik | Contender::Tower, Op::ValidateMalformed) => &self.malformed,
+            (Contender::Tower, Op::ValidateHit) => &self.tower_hits,
+            (Contender::Tower, Op::ValidateMiss) => &self.tower_misses,
+            (_, Op::ValidateHit) => &self.narvik_hits,
+            (_, Op::ValidateMiss) => &self.narvik_misses,
+            (Contender::Floor, Op::ValidateMalformed) | (_, Op::Create) => {
+                unreachable!("the floor looks up well-formed tokens; creation looks up none")
+            }
+        }
+    }
+
     fn label(&self) -> String {
         match self.size {
             size if size % 1_000_000 == 0 => format!("{}M", size / 1_000_000),
@@ -326,87 +341,69 @@ async fn run(
     start: &Barrier,
 ) -> Duration {
     start.wait();
-    match (contender, op) {
-        (Contender::Narvik, Op::ValidateHit | Op::ValidateMiss | Op::ValidateMalformed) => {
-            let mut tokens = match op {
-                Op::ValidateHit => fixture.narvik_hits.walk(first),
-                Op::ValidateMiss => fixture.narvik_misses.walk(first),
-                _ => fixture.malformed.walk(first),
-            };
-            let started = Instant::now();
+    if op == Op::Create {
+        return create(fixture, contender, first, iters).await;
+    }
+    let mut tokens = fixture.probes(contender, op).walk(first);
+    let started = Instant::now();
+    match contender {
+        Contender::Narvik => {
             for _ in 0..iters {
                 let token = black_box(tokens.next_token());
                 let session = fixture.narvik.validate_session(token).await;
                 black_box(session.expect("the memory store does not fail"));
             }
-            started.elapsed()
         }
-        (Contender::Floor, Op::ValidateHit | Op::ValidateMiss) => {
-            // The same sessions and tokens as narvik's.
-            let mut tokens = match op {
-                Op::ValidateHit => fixture.narvik_hits.walk(first),
-                _ => fixture.narvik_misses.walk(first),
-            };
-            let started = Instant::now();
+        Contender::Floor => {
             for _ in 0..iters {
                 let session_id = floor_session_id(black_box(tokens.next_token()));
                 let session_id = std::str::from_utf8(&session_id).unwrap_or_default();
                 black_box(fixture.floor.get(session_id));
             }
-            started.elapsed()
         }
-        (Contender::Tower, Op::ValidateHit | Op::ValidateMiss | Op::ValidateMalformed) => {
-            let mut cookies = match op {
-                Op::ValidateHit => fixture.tower_hits.walk(first),
-                Op::ValidateMiss => fixture.tower_misses.walk(first),
-                _ => fixture.malformed.walk(first),
-            };
-            let started = Instant::now();
+        Contender::Tower => {
             for _ in 0..iters {
-                let cookie = black_box(cookies.next_token());
+                let cookie = black_box(tokens.next_token());
                 let id = cookie.parse::<Id>().ok();
                 let session = TowerSession::new(id, fixture.tower.clone(), None);
                 let data = session.get::<AppData>(TOWER_KEY).await;
                 black_box(data.expect("the memory store does not fail"));
             }
-            started.elapsed()
         }
-        (Contender::Narvik, Op::Create) => {
-            let mut elapsed = Duration::ZERO;
-            let mut created_ids = Vec::with_capacity(CREATE_CHUNK as usize);
-            let mut done = 0;
-            while done < iters {
-                let chunk = CREATE_CHUNK.min(iters - done);
-                let started = Instant::now();
-                for index in done..done + chunk {
+    }
+    started.elapsed()
+}
+
+/// Creates `iters` sessions, the user ids from index `first` on; returns the time
+/// the creating took.
+async fn create(fixture: &Fixture, contender: Contender, first: usize, iters: u64) -> Duration {
+    match contender {
+        Contender::Narvik => {
+            create_in_chunks(
+                iters,
+                async |index| {
                     let user_id = &fixture.user_ids[(first + index as usize) % CREATE_USERS];
                     let created = fixture
                         .narvik
                         .create_session(black_box(user_id.as_str()), fixture.data.clone())
                         .await
                         .expect("the memory store does not fail");
-                    created_ids.push(black_box(created).session.id);
-                }
-                elapsed += started.elapsed();
-                for session_id in created_ids.drain(..) {
+                    black_box(created).session.id
+                },
+                async |session_id| {
                     fixture
                         .narvik
                         .invalidate_session(&session_id)
                         .await
                         .expect("the memory store does not fail");
-                }
-                done += chunk;
-            }
-            elapsed
+                },
+            )
+            .await
         }
-        (Contender::Tower, Op::Create) => {
-            let mut elapsed = Duration::ZERO;
-            let mut created_ids = Vec::with_capacity(CREATE_CHUNK as usize);
-            let mut done = 0;
-            while done < iters {
-                let chunk = CREATE_CHUNK.min(iters - done);
-                let started = Instant::now();
-                for _ in 0..chunk {
+        Contender::Tower => {
+            create_in_chunks(
+                iters,
+                async |_| {
                     let session = TowerSession::new(None, fixture.tower.clone(), None);
                     session
                         .insert(TOWER_KEY, black_box(&fixture.data))
@@ -416,24 +413,44 @@ async fn run(
                         .save()
                         .await
                         .expect("the memory store does not fail");
-                    created_ids.push(black_box(session).id());
-                }
-                elapsed += started.elapsed();
-                for id in created_ids.drain(..).flatten() {
-                    fixture
-                        .tower
-                        .delete(&id)
-                        .await
-                        .expect("the memory store does not fail");
-                }
-                done += chunk;
-            }
-            elapsed
+                    black_box(session).id()
+                },
+                async |id| {
+                    let id = id.expect("a saved session has an id");
+                    let deleted = fixture.tower.delete(&id).await;
+                    deleted.expect("the memory store does not fail");
+                },
+            )
+            .await
         }
-        (Contender::Floor, Op::ValidateMalformed | Op::Create) => {
-            unreachable!("the floor is measured for lookups only")
-        }
+        Contender::Floor => unreachable!("the floor is measured for lookups only"),
     }
+}
+
+/// Runs `create` `iters` times (with the index of each), in chunks of
+/// [`CREATE_CHUNK`]; after each chunk, untimed, `delete` gets what each `create`
+/// gave, so the store stays at its size. Returns the time the chunks took.
+async fn create_in_chunks<Created>(
+    iters: u64,
+    mut create: impl AsyncFnMut(u64) -> Created,
+    mut delete: impl AsyncFnMut(Created),
+) -> Duration {
+    let mut elapsed = Duration::ZERO;
+    let mut created = Vec::with_capacity(CREATE_CHUNK as usize);
+    let mut done = 0;
+    while done < iters {
+        let chunk = CREATE_CHUNK.min(iters - done);
+        let started = Instant::now();
+        for index in done..done + chunk {
+            created.push(create(index).await);
+        }
+        elapsed += started.elapsed();
+        for one in created.drain(..) {
+            delete(one).await;
+        }
+        done += chunk;
+    }
+    elapsed
 }
 
 fn current_thread_runtime() -> Runtime {

@@ -1,31 +1,33 @@
 //! Helpers shared by the integration tests of narvik in `tests/`.
 //!
 //! [`narvik_over`] and [`with_manual_clock`] make a [`Narvik`](narvik::Narvik) on a
-//! [`ManualClock`](narvik::ManualClock) at [`START`]; [`create`], [`validate`],
-//! [`stored`], [`sessions_of`], [`invalidate`], [`delete_sessions_of`] and
-//! [`delete_expired`] are its calls that fail the test on an error.
+//! [`ManualClock`](narvik::ManualClock) at [`START`]; [`create`],
+//! [`create_sessions`], [`validate`], [`stored`], [`sessions_of`],
+//! [`session_ids_of`], [`invalidate`], [`delete_sessions_of`] and [`delete_expired`]
+//! are its calls that fail the test on an error.
 //!
 //! [`JsonRows`] is a store kept the way a SQL store keeps sessions: one row per
 //! session, the custom data as JSON text written by [`narvik::codec`]. The tests use
 //! it to run the conformance suite against a [`CallbackStore`], and to plant rows of
 //! "old" JSON that an earlier version of the data type wrote.
 //!
-//! [`error_chain`] prints an error with its causes, as anyhow's `{:#}` does.
+//! [`cookies`] holds the token and the builder the cookie and configuration tests
+//! share.
 //!
 //! [`servers`] reaches the test servers (the store crates' and the demo's tests use
 //! it too); [`proxy`] stands between a store and its server, counting round trips
 //! on the wire and cutting the connection on demand.
 
 mod calls;
-mod error_chain;
+pub mod cookies;
 mod manual_clock;
 pub mod proxy;
 pub mod servers;
 
 pub use calls::{
-    create, delete_expired, delete_sessions_of, invalidate, sessions_of, stored, validate,
+    create, create_sessions, delete_expired, delete_sessions_of, invalidate, session_ids_of,
+    sessions_of, stored, validate,
 };
-pub use error_chain::error_chain;
 pub use manual_clock::{narvik_over, with_manual_clock};
 
 use std::collections::HashMap;
@@ -95,14 +97,14 @@ impl JsonRows {
             .delete_sessions_for_user(move |user_id: String| {
                 let rows = delete_by_user.clone();
                 async move {
-                    rows.lock().retain(|_, row| row.user_id != user_id);
+                    rows.keep_only(|row| row.user_id != user_id);
                     Ok(())
                 }
             })
             .delete_all_expired_sessions(move |now: OffsetDateTime| {
                 let rows = expired.clone();
                 async move {
-                    rows.lock().retain(|_, row| row.expires_at > now);
+                    rows.keep_only(|row| row.expires_at > now);
                     Ok(())
                 }
             })
@@ -115,55 +117,65 @@ impl JsonRows {
         CallbackStore::new(
             move |session: Session<D>| {
                 let rows = save.clone();
-                async move {
-                    let row = StoredRow {
-                        user_id: session.user_id.clone(),
-                        expires_at: session.expires_at,
-                        data: encode_data(&session.data)?,
-                    };
-                    rows.insert(session.id, row);
-                    Ok(session)
-                }
+                async move { rows.save(&session).map(|()| session) }
             },
             move |session_id: SessionId| {
                 let rows = fetch.clone();
-                async move {
-                    match rows.get(&session_id) {
-                        Some(row) => decode_row(session_id, row).map(Some),
-                        None => Ok(None),
-                    }
-                }
+                async move { rows.fetch(session_id) }
             },
             move |session_id: SessionId, expires_at: OffsetDateTime| {
                 let rows = update.clone();
                 async move {
-                    // Never insert: a session deleted meanwhile stays deleted.
-                    if let Some(row) = rows.lock().get_mut(&session_id) {
-                        row.expires_at = expires_at;
-                    }
+                    rows.set_expiry(&session_id, expires_at);
                     Ok(())
                 }
             },
             move |session_id: SessionId| {
                 let rows = delete.clone();
                 async move {
-                    rows.lock().remove(&session_id);
+                    rows.remove(&session_id);
                     Ok(())
                 }
             },
         )
     }
 
+    fn save<D: SessionData>(&self, session: &Session<D>) -> Result<()> {
+        let row = StoredRow {
+            user_id: session.user_id.clone(),
+            expires_at: session.expires_at,
+            data: encode_data(&session.data)?,
+        };
+        self.insert(session.id, row);
+        Ok(())
+    }
+
+    fn fetch<D: SessionData>(&self, session_id: SessionId) -> Result<Option<Session<D>>> {
+        self.get(&session_id)
+            .map(|row| decode_row(session_id, row))
+            .transpose()
+    }
+
+    /// Never inserts: a session deleted meanwhile stays deleted.
+    fn set_expiry(&self, session_id: &SessionId, expires_at: OffsetDateTime) {
+        if let Some(row) = self.lock().get_mut(session_id) {
+            row.expires_at = expires_at;
+        }
+    }
+
+    fn remove(&self, session_id: &SessionId) {
+        self.lock().remove(session_id);
+    }
+
+    fn keep_only(&self, mut keep: impl FnMut(&StoredRow) -> bool) {
+        self.lock().retain(|_, row| keep(row));
+    }
+
     fn sessions_of<D: SessionData>(&self, user_id: &str) -> Result<Vec<Session<D>>> {
-        let rows: Vec<(SessionId, StoredRow)> = self
-            .lock()
-            .iter()
-            .filter(|(_, row)| row.user_id == user_id)
-            .map(|(session_id, row)| (*session_id, row.clone()))
-            .collect();
+        let rows = self.lock();
+        let of_user = rows.iter().filter(|(_, row)| row.user_id == user_id);
         narvik::codec::decodable_sessions(
-            rows.into_iter()
-                .map(|(session_id, row)| decode_row(session_id, row)),
+            of_user.map(|(session_id, row)| decode_row(*session_id, row.clone())),
         )
     }
 

@@ -2,12 +2,17 @@
 //! called with what, custom data given at creation, and custom data filled in by
 //! the save callback.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use narvik::store::callbacks::Provided;
-use narvik::{CallbackStore, Narvik, Session, SessionData, SessionId};
-use narvik_tests::{narvik_over, START};
+use narvik::{
+    CallbackStore, CreatedSession, DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions,
+    ManualClock, Narvik, Session, SessionData, SessionId, SessionStore,
+};
+use narvik_tests::{
+    create, delete_expired, delete_sessions_of, invalidate, narvik_over, session_ids_of, validate,
+    JsonRows, START,
+};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -34,10 +39,11 @@ enum Call {
 /// When the save callback says the session was created.
 const SAVED_AT: OffsetDateTime = datetime!(2026-01-01 0:00:05 UTC);
 
+/// A store whose callbacks record each call, then keep sessions in JSON rows.
 #[derive(Clone, Default)]
 struct Recorder {
     calls: Arc<Mutex<Vec<Call>>>,
-    sessions: Arc<Mutex<HashMap<SessionId, Session<AppData>>>>,
+    rows: JsonRows,
 }
 
 impl Recorder {
@@ -53,83 +59,79 @@ impl Recorder {
         std::mem::take(&mut *self.calls.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Session<AppData>>> {
-        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// A store with all seven callbacks; the save callback fills in `created_at`.
     fn store(&self) -> CallbackStore<AppData, Provided, Provided, Provided> {
         let [save, fetch, update, delete, by_user, delete_by_user, expired] =
-            [(); 7].map(|()| self.clone());
+            [(); 7].map(|()| (self.clone(), self.rows.store::<AppData>()));
         CallbackStore::new(
             move |mut session: Session<AppData>| {
-                let recorder = save.clone();
+                let (recorder, rows) = save.clone();
                 async move {
                     recorder.record(Call::Save(session.clone()));
                     session.created_at = Some(SAVED_AT);
-                    recorder.sessions().insert(session.id, session.clone());
+                    rows.save_session(&mut session).await?;
                     Ok(session)
                 }
             },
             move |session_id: SessionId| {
-                let recorder = fetch.clone();
+                let (recorder, rows) = fetch.clone();
                 async move {
                     recorder.record(Call::Fetch(session_id));
-                    Ok(recorder.sessions().get(&session_id).cloned())
+                    rows.fetch_session(&session_id).await
                 }
             },
             move |session_id: SessionId, expires_at| {
-                let recorder = update.clone();
+                let (recorder, rows) = update.clone();
                 async move {
                     recorder.record(Call::Update(session_id, expires_at));
-                    if let Some(session) = recorder.sessions().get_mut(&session_id) {
-                        session.expires_at = expires_at;
-                    }
-                    Ok(())
+                    rows.update_session_expiry(&session_id, expires_at).await
                 }
             },
             move |session_id: SessionId| {
-                let recorder = delete.clone();
+                let (recorder, rows) = delete.clone();
                 async move {
                     recorder.record(Call::Delete(session_id));
-                    recorder.sessions().remove(&session_id);
-                    Ok(())
+                    rows.delete_session(&session_id).await
                 }
             },
         )
         .fetch_sessions_for_user(move |user_id: String| {
-            let recorder = by_user.clone();
+            let (recorder, rows) = by_user.clone();
             async move {
                 recorder.record(Call::FetchForUser(user_id.clone()));
-                Ok(recorder
-                    .sessions()
-                    .values()
-                    .filter(|session| session.user_id == user_id)
-                    .cloned()
-                    .collect())
+                rows.fetch_sessions_for_user(&user_id).await
             }
         })
         .delete_sessions_for_user(move |user_id: String| {
-            let recorder = delete_by_user.clone();
+            let (recorder, rows) = delete_by_user.clone();
             async move {
                 recorder.record(Call::DeleteForUser(user_id.clone()));
-                recorder
-                    .sessions()
-                    .retain(|_, session| session.user_id != user_id);
-                Ok(())
+                rows.delete_sessions_for_user(&user_id).await
             }
         })
         .delete_all_expired_sessions(move |now| {
-            let recorder = expired.clone();
+            let (recorder, rows) = expired.clone();
             async move {
                 recorder.record(Call::DeleteExpired(now));
-                recorder
-                    .sessions()
-                    .retain(|_, session| session.expires_at > now);
-                Ok(())
+                rows.delete_all_expired_sessions(now).await
             }
         })
     }
+}
+
+/// A recorder and narvik over its store, after user 123 signed in: the session,
+/// and the clock to move; the record is empty.
+async fn signed_in() -> (
+    Recorder,
+    Narvik<CallbackStore<AppData, Provided, Provided, Provided>>,
+    ManualClock,
+    CreatedSession<AppData>,
+) {
+    let recorder = Recorder::default();
+    let (narvik, clock) = narvik_over(recorder.store());
+    let created = create(&narvik, "123", john()).await;
+    recorder.take_calls();
+    (recorder, narvik, clock, created)
 }
 
 fn john() -> AppData {
@@ -143,7 +145,7 @@ fn john() -> AppData {
 async fn custom_data_given_at_creation_reaches_the_save_callback() {
     let recorder = Recorder::default();
     let (narvik, _clock) = narvik_over(recorder.store());
-    let created = narvik.create_session("123", john()).await.expect("create");
+    let created = create(&narvik, "123", john()).await;
 
     let calls = recorder.take_calls();
     let [Call::Save(saved)] = calls.as_slice() else {
@@ -165,10 +167,7 @@ async fn custom_data_given_at_creation_reaches_the_save_callback() {
 
 #[tokio::test]
 async fn save_callback_fills_in_created_at_and_create_returns_that_session() {
-    let recorder = Recorder::default();
-    let (narvik, _clock) = narvik_over(recorder.store());
-    let created = narvik.create_session("123", john()).await.expect("create");
-
+    let (_recorder, narvik, _clock, created) = signed_in().await;
     assert_eq!(
         created.session.created_at,
         Some(SAVED_AT),
@@ -177,36 +176,21 @@ async fn save_callback_fills_in_created_at_and_create_returns_that_session() {
     assert_eq!(created.session.username, "johnsmith");
     assert!(created.session.is_new());
 
-    let validated = narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect("validate")
-        .expect("valid");
+    let validated = validate(&narvik, &created.token).await.expect("valid");
     assert_eq!(validated.created_at, Some(SAVED_AT));
     assert_eq!(validated, created.session);
 }
 
 #[tokio::test]
 async fn validate_fetches_by_session_id_and_updates_expiry_on_extension() {
-    let recorder = Recorder::default();
-    let (narvik, clock) = narvik_over(recorder.store());
-    let created = narvik.create_session("123", john()).await.expect("create");
+    let (recorder, narvik, clock, created) = signed_in().await;
     let session_id = created.session.id;
-    recorder.take_calls();
 
-    narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect("validate")
-        .expect("valid");
+    validate(&narvik, &created.token).await.expect("valid");
     assert_eq!(recorder.take_calls(), [Call::Fetch(session_id)]);
 
     clock.advance(Duration::days(20));
-    narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect("validate")
-        .expect("valid");
+    validate(&narvik, &created.token).await.expect("valid");
     assert_eq!(
         recorder.take_calls(),
         [
@@ -218,85 +202,55 @@ async fn validate_fetches_by_session_id_and_updates_expiry_on_extension() {
 
 #[tokio::test]
 async fn validate_deletes_an_expired_session_through_the_delete_callback() {
-    let recorder = Recorder::default();
-    let (narvik, clock) = narvik_over(recorder.store());
-    let created = narvik.create_session("123", john()).await.expect("create");
+    let (recorder, narvik, clock, created) = signed_in().await;
     let session_id = created.session.id;
-    recorder.take_calls();
 
     clock.advance(Duration::days(30));
-    assert!(narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect("validate")
-        .is_none());
+    assert!(validate(&narvik, &created.token).await.is_none());
     assert_eq!(
         recorder.take_calls(),
         [Call::Fetch(session_id), Call::Delete(session_id)]
     );
-    assert!(recorder.sessions().is_empty());
+    assert!(recorder.rows.is_empty());
 }
 
 #[tokio::test]
 async fn invalidate_calls_the_delete_callback() {
-    let recorder = Recorder::default();
-    let (narvik, _clock) = narvik_over(recorder.store());
-    let created = narvik.create_session("123", john()).await.expect("create");
-    recorder.take_calls();
-
-    narvik
-        .invalidate_session(&created.session.id)
-        .await
-        .expect("invalidate");
+    let (recorder, narvik, _clock, created) = signed_in().await;
+    invalidate(&narvik, &created.session.id).await;
     assert_eq!(recorder.take_calls(), [Call::Delete(created.session.id)]);
 }
 
 #[tokio::test]
 async fn optional_callbacks_are_called_with_their_arguments() {
-    let recorder = Recorder::default();
-    let (narvik, clock) = narvik_over(recorder.store());
-    let first = narvik.create_session("123", john()).await.expect("create");
-    let second = narvik.create_session("123", john()).await.expect("create");
-    narvik.create_session("456", john()).await.expect("create");
+    let (recorder, narvik, clock, first) = signed_in().await;
+    let second = create(&narvik, "123", john()).await;
+    create(&narvik, "456", john()).await;
     recorder.take_calls();
 
-    let mut listed: Vec<SessionId> = narvik
-        .fetch_sessions_for_user("123")
-        .await
-        .expect("fetch for user")
-        .into_iter()
-        .map(|session| session.id)
-        .collect();
-    listed.sort();
     let mut expected = vec![first.session.id, second.session.id];
     expected.sort();
-    assert_eq!(listed, expected);
+    assert_eq!(session_ids_of(&narvik, "123").await, expected);
     assert_eq!(
         recorder.take_calls(),
         [Call::FetchForUser("123".to_owned())]
     );
 
-    narvik
-        .delete_sessions_for_user("123")
-        .await
-        .expect("delete for user");
+    delete_sessions_of(&narvik, "123").await;
     assert_eq!(
         recorder.take_calls(),
         [Call::DeleteForUser("123".to_owned())]
     );
-    assert_eq!(recorder.sessions().len(), 1);
+    assert_eq!(recorder.rows.len(), 1);
 
     clock.advance(Duration::days(31));
-    narvik
-        .delete_all_expired_sessions()
-        .await
-        .expect("delete expired");
+    delete_expired(&narvik).await;
     assert_eq!(
         recorder.take_calls(),
         [Call::DeleteExpired(START + Duration::days(31))],
         "delete_all_expired_sessions gets the clock's time"
     );
-    assert!(recorder.sessions().is_empty());
+    assert!(recorder.rows.is_empty());
 }
 
 #[test]
@@ -312,7 +266,7 @@ fn debug_says_which_optional_callbacks_are_provided() {
         "{debug}"
     );
 
-    let required_only = narvik_tests::JsonRows::new().required_store::<AppData>();
+    let required_only = JsonRows::new().required_store::<AppData>();
     let debug = format!("{required_only:?}");
     assert!(
         debug.contains(r#"delete_sessions_for_user: "Missing""#),
@@ -325,11 +279,7 @@ async fn callback_store_clones_share_the_callbacks() {
     let recorder = Recorder::default();
     let store = recorder.store();
     let narvik = Narvik::new(store.clone());
-    let created = narvik.create_session("123", john()).await.expect("create");
+    let created = create(&narvik, "123", john()).await;
     let other = Narvik::new(store);
-    assert!(other
-        .validate_session(created.token.as_str())
-        .await
-        .expect("validate")
-        .is_some());
+    assert!(validate(&other, &created.token).await.is_some());
 }

@@ -3,27 +3,17 @@
 
 use std::collections::BTreeSet;
 
-use narvik::{MemoryStore, SessionId, SessionStore, SessionToken};
-use narvik_tests::narvik_over;
+use narvik::{MemoryStore, SessionId, SessionToken};
+use narvik_tests::{
+    create, create_sessions, delete_expired, delete_sessions_of, invalidate, narvik_over,
+    sessions_of, stored, validate,
+};
 use time::Duration;
 use tokio::task::JoinSet;
 
 const TASKS: usize = 64;
 const SESSIONS_PER_TASK: usize = 50;
 const USERS: usize = 4;
-
-async fn join_all<T: 'static>(mut tasks: JoinSet<T>) -> Vec<T> {
-    let mut outputs = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(output) => outputs.push(output),
-            // Fail with the task's own message.
-            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            Err(error) => panic!("a task was cancelled: {error}"),
-        }
-    }
-    outputs
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_tasks_creating_and_validating_on_one_memory_store_lose_nothing() {
@@ -37,14 +27,9 @@ async fn many_tasks_creating_and_validating_on_one_memory_store_lose_nothing() {
             let user_id = format!("user-{}", task % USERS);
             let mut created = Vec::with_capacity(SESSIONS_PER_TASK);
             for _ in 0..SESSIONS_PER_TASK {
-                let session = narvik
-                    .create_session(user_id.clone(), ())
+                let session = create(&narvik, &user_id, ()).await;
+                let validated = validate(&narvik, &session.token)
                     .await
-                    .expect("create");
-                let validated = narvik
-                    .validate_session(session.token.as_str())
-                    .await
-                    .expect("validate")
                     .expect("a session just created is valid");
                 assert_eq!(validated.id, session.session.id);
                 created.push((user_id.clone(), session.token));
@@ -53,7 +38,7 @@ async fn many_tasks_creating_and_validating_on_one_memory_store_lose_nothing() {
         });
     }
     let created: Vec<(String, SessionToken)> =
-        join_all(tasks).await.into_iter().flatten().collect();
+        tasks.join_all().await.into_iter().flatten().collect();
 
     assert_eq!(created.len(), TASKS * SESSIONS_PER_TASK);
     assert_eq!(store.len(), TASKS * SESSIONS_PER_TASK, "sessions were lost");
@@ -64,10 +49,8 @@ async fn many_tasks_creating_and_validating_on_one_memory_store_lose_nothing() {
             .filter(|(owner, _)| *owner == user_id)
             .map(|(_, token)| token.session_id())
             .collect();
-        let listed: BTreeSet<SessionId> = narvik
-            .fetch_sessions_for_user(&user_id)
+        let listed: BTreeSet<SessionId> = sessions_of(&narvik, &user_id)
             .await
-            .expect("fetch for user")
             .into_iter()
             .map(|session| session.id)
             .collect();
@@ -75,11 +58,7 @@ async fn many_tasks_creating_and_validating_on_one_memory_store_lose_nothing() {
         assert_eq!(listed, expected, "{user_id}'s list lost or gained sessions");
     }
     for (_, token) in &created {
-        assert!(narvik
-            .validate_session(token.as_str())
-            .await
-            .expect("validate")
-            .is_some());
+        assert!(validate(&narvik, token).await.is_some());
     }
 }
 
@@ -88,7 +67,7 @@ async fn sign_outs_racing_extensions_never_leave_a_session_alive() {
     let store = MemoryStore::new();
     let (narvik, clock) = narvik_over(store.clone());
     for round in 0..200 {
-        let created = narvik.create_session("123", ()).await.expect("create");
+        let created = create(&narvik, "123", ()).await;
         clock.advance(Duration::days(16));
 
         let mut tasks = JoinSet::new();
@@ -98,33 +77,19 @@ async fn sign_outs_racing_extensions_never_leave_a_session_alive() {
             let session_id = created.session.id;
             tasks.spawn(async move {
                 if racer == 2 {
-                    narvik
-                        .invalidate_session(&session_id)
-                        .await
-                        .expect("invalidate");
+                    invalidate(&narvik, &session_id).await;
                 } else {
-                    narvik
-                        .validate_session(token.as_str())
-                        .await
-                        .expect("validate");
+                    validate(&narvik, &token).await;
                 }
             });
         }
-        join_all(tasks).await;
+        tasks.join_all().await;
 
         assert!(
-            store
-                .fetch_session(&created.session.id)
-                .await
-                .expect("fetch")
-                .is_none(),
+            stored(&narvik, &created.session.id).await.is_none(),
             "round {round}: the signed-out session came back"
         );
-        assert!(narvik
-            .fetch_sessions_for_user("123")
-            .await
-            .expect("fetch for user")
-            .is_empty());
+        assert!(sessions_of(&narvik, "123").await.is_empty());
     }
     assert!(store.is_empty());
 }
@@ -133,10 +98,7 @@ async fn sign_outs_racing_extensions_never_leave_a_session_alive() {
 async fn signing_one_user_out_everywhere_while_others_sign_in_touches_no_one_else() {
     let store = MemoryStore::new();
     let (narvik, _clock) = narvik_over(store.clone());
-    let mut victims = Vec::new();
-    for _ in 0..100 {
-        victims.push(narvik.create_session("leaving", ()).await.expect("create"));
-    }
+    let victims = create_sessions(&narvik, "leaving", 100, ()).await;
 
     let mut tasks = JoinSet::new();
     for task in 0..16 {
@@ -144,39 +106,22 @@ async fn signing_one_user_out_everywhere_while_others_sign_in_touches_no_one_els
         tasks.spawn(async move {
             let mut tokens = Vec::new();
             for _ in 0..20 {
-                let created = narvik
-                    .create_session(format!("staying-{task}"), ())
-                    .await
-                    .expect("create");
-                tokens.push(created.token);
+                tokens.push(create(&narvik, &format!("staying-{task}"), ()).await.token);
             }
             tokens
         });
     }
     let signing_out = narvik.clone();
-    let sign_out = tokio::spawn(async move {
-        signing_out
-            .delete_sessions_for_user("leaving")
-            .await
-            .expect("delete for user");
-    });
-    let staying: Vec<SessionToken> = join_all(tasks).await.into_iter().flatten().collect();
+    let sign_out = tokio::spawn(async move { delete_sessions_of(&signing_out, "leaving").await });
+    let staying: Vec<SessionToken> = tasks.join_all().await.into_iter().flatten().collect();
     sign_out.await.expect("the sign-out task panicked");
 
     for created in &victims {
-        assert!(narvik
-            .validate_session(created.token.as_str())
-            .await
-            .expect("validate")
-            .is_none());
+        assert!(validate(&narvik, &created.token).await.is_none());
     }
     for token in &staying {
         assert!(
-            narvik
-                .validate_session(token.as_str())
-                .await
-                .expect("validate")
-                .is_some(),
+            validate(&narvik, token).await.is_some(),
             "another user's sign-out ended this session"
         );
     }
@@ -187,47 +132,30 @@ async fn signing_one_user_out_everywhere_while_others_sign_in_touches_no_one_els
 async fn cleaning_up_expired_sessions_while_validating_keeps_live_ones() {
     let store = MemoryStore::new();
     let (narvik, clock) = narvik_over(store.clone());
-    let mut expired = Vec::new();
-    for _ in 0..200 {
-        expired.push(narvik.create_session("123", ()).await.expect("create"));
-    }
+    let expired = create_sessions(&narvik, "123", 200, ()).await;
     clock.advance(Duration::days(10));
-    let mut live = Vec::new();
-    for _ in 0..200 {
-        live.push(narvik.create_session("123", ()).await.expect("create"));
-    }
+    let live = create_sessions(&narvik, "123", 200, ()).await;
     // The first 200 have expired a day ago; the others have nine days left, so
     // every validation below extends them.
     clock.advance(Duration::days(21));
 
     let cleaner = narvik.clone();
-    let cleanup = tokio::spawn(async move {
-        cleaner
-            .delete_all_expired_sessions()
-            .await
-            .expect("delete expired");
-    });
+    let cleanup = tokio::spawn(async move { delete_expired(&cleaner).await });
     let mut tasks = JoinSet::new();
     for created in live.iter().map(|created| created.token.clone()) {
         let narvik = narvik.clone();
         tasks.spawn(async move {
-            let session = narvik
-                .validate_session(created.as_str())
+            let session = validate(&narvik, &created)
                 .await
-                .expect("validate")
                 .expect("a live session stays valid during cleanup");
             assert!(session.is_extended());
         });
     }
-    join_all(tasks).await;
+    tasks.join_all().await;
     cleanup.await.expect("the cleanup task panicked");
 
     assert_eq!(store.len(), live.len());
     for created in &expired {
-        assert!(store
-            .fetch_session(&created.session.id)
-            .await
-            .expect("fetch")
-            .is_none());
+        assert!(stored(&narvik, &created.session.id).await.is_none());
     }
 }

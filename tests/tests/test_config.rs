@@ -2,22 +2,9 @@
 //! cookie, naming the setting; valid settings, the cookie prefixes among them,
 //! build.
 
-use narvik::{Error, MemoryStore, Narvik, NarvikBuilder, SameSite, SessionToken};
+use narvik::{Error, MemoryStore, NarvikBuilder, SameSite};
+use narvik_tests::cookies::{builder, cookie_of, token, TOKEN};
 use time::Duration;
-
-/// A token as a client sends it back in its cookie.
-const TOKEN: &str = "hhwnvr2c6hbvvtcipmsfazyi2cm7lf5j";
-
-/// [`TOKEN`], parsed as `create_cookie` takes it.
-fn token() -> SessionToken {
-    TOKEN
-        .parse()
-        .unwrap_or_else(|error| panic!("{TOKEN} is a well-formed token: {error}"))
-}
-
-fn builder() -> NarvikBuilder<MemoryStore<()>> {
-    Narvik::builder(MemoryStore::new())
-}
 
 /// The setting `build()` refuses, checking the error names it in its message too.
 #[track_caller]
@@ -39,6 +26,23 @@ fn refused_setting(builder: NarvikBuilder<MemoryStore<()>>) -> &'static str {
     }
 }
 
+/// Checks that `build()` refuses each of `values`, given to the builder by `set`,
+/// naming `setting`.
+#[track_caller]
+fn assert_each_refused<T: Copy + std::fmt::Debug>(
+    setting: &str,
+    values: &[T],
+    set: impl Fn(NarvikBuilder<MemoryStore<()>>, T) -> NarvikBuilder<MemoryStore<()>>,
+) {
+    for &value in values {
+        assert_eq!(
+            refused_setting(set(builder(), value)),
+            setting,
+            "{setting} {value:?}"
+        );
+    }
+}
+
 #[test]
 fn defaults_build() {
     let narvik = builder().build().expect("the defaults are valid");
@@ -49,29 +53,25 @@ fn defaults_build() {
 
 #[test]
 fn zero_or_negative_session_length_is_refused() {
-    for length in [Duration::ZERO, Duration::seconds(-1), Duration::days(-30)] {
-        assert_eq!(
-            refused_setting(builder().session_expires_in(length)),
-            "session_expires_in",
-            "session length {length}"
-        );
-    }
+    assert_each_refused(
+        "session_expires_in",
+        &[Duration::ZERO, Duration::seconds(-1), Duration::days(-30)],
+        |builder, value| builder.session_expires_in(value),
+    );
 }
 
 #[test]
 fn cookie_lifetime_under_one_second_is_refused() {
-    for lifetime in [
-        Duration::ZERO,
-        Duration::seconds(-5),
-        Duration::milliseconds(999),
-        Duration::nanoseconds(1),
-    ] {
-        assert_eq!(
-            refused_setting(builder().cookie_expires_in(lifetime)),
-            "cookie_expires_in",
-            "cookie lifetime {lifetime}"
-        );
-    }
+    assert_each_refused(
+        "cookie_expires_in",
+        &[
+            Duration::ZERO,
+            Duration::seconds(-5),
+            Duration::milliseconds(999),
+            Duration::nanoseconds(1),
+        ],
+        |builder, value| builder.cookie_expires_in(value),
+    );
 }
 
 #[test]
@@ -90,38 +90,34 @@ fn session_length_under_one_second_without_cookie_lifetime_is_refused_for_the_co
 
 #[test]
 fn cookie_lifetime_of_exactly_one_second_builds() {
-    let narvik = builder()
-        .cookie_expires_in(Duration::SECOND)
-        .build()
-        .expect("one second is the least Max-Age");
-    assert_eq!(narvik.create_cookie(&token()).attributes.max_age, 1);
+    // One second is the least `Max-Age`.
+    let cookie = cookie_of(builder().cookie_expires_in(Duration::SECOND));
+    assert_eq!(cookie.attributes.max_age, 1);
 }
 
 #[test]
 fn cookie_names_that_are_not_rfc6265_tokens_are_refused() {
-    for name in [
-        "",
-        "my session",
-        "my;session",
-        "my=session",
-        "sessión",
-        "セッション",
-        "tab\tname",
-        "new\nline",
-        "comma,name",
-        "quote\"name",
-        "slash/name",
-        "paren(name)",
-        "colon:name",
-        "at@name",
-        "del\u{7f}name",
-    ] {
-        assert_eq!(
-            refused_setting(builder().cookie_name(name)),
-            "cookie_name",
-            "cookie name {name:?}"
-        );
-    }
+    assert_each_refused(
+        "cookie_name",
+        &[
+            "",
+            "my session",
+            "my;session",
+            "my=session",
+            "sessión",
+            "セッション",
+            "tab\tname",
+            "new\nline",
+            "comma,name",
+            "quote\"name",
+            "slash/name",
+            "paren(name)",
+            "colon:name",
+            "at@name",
+            "del\u{7f}name",
+        ],
+        |builder, value| builder.cookie_name(value),
+    );
 }
 
 #[test]
@@ -138,46 +134,37 @@ fn cookie_names_of_token_characters_build() {
 
 #[test]
 fn domains_that_would_break_the_cookie_are_refused() {
-    for domain in [
-        "",
-        "example.com; Secure",
-        "example .com",
-        " example.com",
-        "example.com\n",
-        "exa\rmple.com",
-        "example\u{0}.com",
-        "example\u{7f}.com",
-        "example\u{a0}.com",
-    ] {
-        assert_eq!(
-            refused_setting(builder().domain(domain)),
-            "domain",
-            "domain {domain:?}"
-        );
-    }
+    assert_each_refused(
+        "domain",
+        &[
+            "",
+            "example.com; Secure",
+            "example .com",
+            " example.com",
+            "example.com\n",
+            "exa\rmple.com",
+            "example\u{0}.com",
+            "example\u{7f}.com",
+            "example\u{a0}.com",
+        ],
+        |builder, value| builder.domain(value),
+    );
 }
 
 #[test]
 fn paths_that_would_break_the_cookie_are_refused() {
-    for path in [
-        "", "/a;b", "/a b", "/a\tb", "/a\u{0}", "/a\u{1b}", "/a\n", "relative", "app/",
-    ] {
-        assert_eq!(
-            refused_setting(builder().path(path)),
-            "path",
-            "path {path:?}"
-        );
-    }
+    assert_each_refused(
+        "path",
+        &[
+            "", "/a;b", "/a b", "/a\tb", "/a\u{0}", "/a\u{1b}", "/a\n", "relative", "app/",
+        ],
+        |builder, value| builder.path(value),
+    );
 }
 
 #[test]
 fn domain_and_path_that_are_fine_build() {
-    let narvik = builder()
-        .domain("sub.example.com")
-        .path("/app/v1")
-        .build()
-        .expect("valid settings");
-    let cookie = narvik.create_cookie(&token());
+    let cookie = cookie_of(builder().domain("sub.example.com").path("/app/v1"));
     assert_eq!(cookie.attributes.domain.as_deref(), Some("sub.example.com"));
     assert_eq!(cookie.attributes.path, "/app/v1");
 }
@@ -192,14 +179,9 @@ fn same_site_none_without_secure_is_refused() {
 
 #[test]
 fn same_site_none_with_secure_builds() {
-    let narvik = builder()
-        .same_site(SameSite::None)
-        .build()
-        .expect("Secure is on by default");
-    assert_eq!(
-        narvik.create_cookie(&token()).attributes.same_site,
-        SameSite::None
-    );
+    // `Secure` is on by default.
+    let cookie = cookie_of(builder().same_site(SameSite::None));
+    assert_eq!(cookie.attributes.same_site, SameSite::None);
 }
 
 #[test]
@@ -260,37 +242,32 @@ fn secure_prefix_without_secure_is_refused() {
 
 #[test]
 fn valid_host_prefixed_cookie_builds() {
-    let narvik = builder()
-        .cookie_name("__Host-session")
-        .build()
-        .expect("Secure, no Domain and Path=/ satisfy __Host-");
+    // `Secure`, no `Domain` and `Path=/` satisfy `__Host-`.
     assert_eq!(
-        narvik.create_cookie(&token()).to_string(),
+        cookie_of(builder().cookie_name("__Host-session")).to_string(),
         format!("__Host-session={TOKEN}; Max-Age=2592000; Path=/; SameSite=Lax; Secure; HttpOnly")
     );
 }
 
 #[test]
 fn valid_secure_prefixed_cookie_builds_with_domain_and_path() {
-    let narvik = builder()
-        .cookie_name("__Secure-session")
-        .domain("example.com")
-        .path("/app")
-        .build()
-        .expect("__Secure- needs only Secure");
+    // `__Secure-` needs only `Secure`.
+    let cookie = cookie_of(
+        builder()
+            .cookie_name("__Secure-session")
+            .domain("example.com")
+            .path("/app"),
+    );
     assert_eq!(
-        narvik.create_cookie(&token()).to_string(),
+        cookie.to_string(),
         format!("__Secure-session={TOKEN}; Domain=example.com; Max-Age=2592000; Path=/app; SameSite=Lax; Secure; HttpOnly")
     );
 }
 
 #[test]
 fn insecure_cookie_without_prefix_builds_for_development() {
-    let narvik = builder()
-        .secure(false)
-        .build()
-        .expect("plain HTTP development servers need secure(false)");
-    assert!(!narvik.create_cookie(&token()).attributes.secure);
+    // Plain HTTP development servers need `secure(false)`.
+    assert!(!cookie_of(builder().secure(false)).attributes.secure);
 }
 
 #[test]

@@ -1,22 +1,9 @@
 //! The `Set-Cookie` strings, byte for byte as the original writes them, and the
 //! places where the Rust version deliberately differs.
 
-use narvik::{Error, MemoryStore, Narvik, NarvikBuilder, SameSite, SessionToken};
+use narvik::{Error, MemoryStore, Narvik, NarvikBuilder, SameSite};
+use narvik_tests::cookies::{builder, cookie_of, token, TOKEN};
 use time::Duration;
-
-/// A token as a client sends it back in its cookie.
-const TOKEN: &str = "hhwnvr2c6hbvvtcipmsfazyi2cm7lf5j";
-
-/// [`TOKEN`], parsed as `create_cookie` takes it.
-fn token() -> SessionToken {
-    TOKEN
-        .parse()
-        .unwrap_or_else(|error| panic!("{TOKEN} is a well-formed token: {error}"))
-}
-
-fn builder() -> NarvikBuilder<MemoryStore<()>> {
-    Narvik::builder(MemoryStore::new())
-}
 
 /// The original's second configuration: session 7 days, cookie 3 days, no `Secure`,
 /// a domain and a path.
@@ -51,9 +38,8 @@ fn default_blank_cookie_matches_the_original_byte_for_byte() {
 
 #[test]
 fn configured_cookie_matches_the_original_byte_for_byte() {
-    let narvik = example_builder().build().expect("valid settings");
     assert_eq!(
-        narvik.create_cookie(&token()).to_string(),
+        cookie_of(example_builder()).to_string(),
         format!("example-cookie={TOKEN}; Domain=example.com; Max-Age=259200; Path=/example; SameSite=Lax; HttpOnly")
     );
 }
@@ -91,12 +77,8 @@ fn blank_cookie_with_same_site_none_and_secure() {
 
 #[test]
 fn same_site_strict_is_written_capitalised() {
-    let narvik = builder()
-        .same_site(SameSite::Strict)
-        .build()
-        .expect("valid settings");
     assert_eq!(
-        narvik.create_cookie(&token()).to_string(),
+        cookie_of(builder().same_site(SameSite::Strict)).to_string(),
         format!(
             "narvik_session={TOKEN}; Max-Age=2592000; Path=/; SameSite=Strict; Secure; HttpOnly"
         )
@@ -115,11 +97,7 @@ fn max_age_is_whole_seconds_rounded_down() {
         (Duration::milliseconds(2999), 2),
         (Duration::seconds(90) + Duration::nanoseconds(1), 90),
     ] {
-        let narvik = builder()
-            .cookie_expires_in(lifetime)
-            .build()
-            .expect("valid settings");
-        let cookie = narvik.create_cookie(&token());
+        let cookie = cookie_of(builder().cookie_expires_in(lifetime));
         assert_eq!(cookie.attributes.max_age, max_age, "lifetime {lifetime}");
         assert_eq!(
             cookie.to_string(),
@@ -132,11 +110,8 @@ fn max_age_is_whole_seconds_rounded_down() {
 
 #[test]
 fn cookie_lifetime_defaults_to_the_session_length() {
-    let narvik = builder()
-        .session_expires_in(Duration::hours(2))
-        .build()
-        .expect("valid settings");
-    assert_eq!(narvik.create_cookie(&token()).attributes.max_age, 7200);
+    let cookie = cookie_of(builder().session_expires_in(Duration::hours(2)));
+    assert_eq!(cookie.attributes.max_age, 7200);
 }
 
 #[test]

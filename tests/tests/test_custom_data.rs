@@ -2,8 +2,9 @@
 //! back through `Deref`, and encoded by `narvik::codec` as stores keep it.
 
 use narvik::codec::{decode_data, decode_session, encode_data, encode_session};
-use narvik::{Error, ManualClock, MemoryStore, Narvik, Session, SessionData, SessionId};
-use narvik_tests::{error_chain, JsonRows, START};
+use narvik::testing::error_chain;
+use narvik::{Error, MemoryStore, Narvik, Session, SessionData, SessionId};
+use narvik_tests::{create, narvik_over, validate, JsonRows, START};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::macros::datetime;
@@ -69,27 +70,13 @@ fn session_id() -> SessionId {
     SessionId::of_token("abc")
 }
 
-fn narvik_over<S: narvik::SessionStore>(store: S) -> Narvik<S> {
-    Narvik::builder(store)
-        .clock(ManualClock::new(START))
-        .build()
-        .unwrap_or_else(|error| panic!("valid settings: {error}"))
-}
-
 #[tokio::test]
 async fn custom_data_given_at_creation_round_trips_through_memory_store() {
-    let narvik = narvik_over(MemoryStore::new());
+    let (narvik, _clock) = narvik_over(MemoryStore::new());
     for data in [full(), sparse()] {
-        let created = narvik
-            .create_session("123", data.clone())
-            .await
-            .expect("create");
+        let created = create(&narvik, "123", data.clone()).await;
         assert_eq!(created.session.data, data);
-        let validated = narvik
-            .validate_session(created.token.as_str())
-            .await
-            .expect("validate")
-            .expect("valid");
+        let validated = validate(&narvik, &created.token).await.expect("valid");
         assert_eq!(validated.data, data);
     }
 }
@@ -97,17 +84,10 @@ async fn custom_data_given_at_creation_round_trips_through_memory_store() {
 #[tokio::test]
 async fn custom_data_round_trips_through_json_rows() {
     let rows = JsonRows::new();
-    let narvik = narvik_over(rows.store::<AppData>());
+    let (narvik, _clock) = narvik_over(rows.store::<AppData>());
     for data in [full(), sparse()] {
-        let created = narvik
-            .create_session("123", data.clone())
-            .await
-            .expect("create");
-        let validated = narvik
-            .validate_session(created.token.as_str())
-            .await
-            .expect("validate")
-            .expect("valid");
+        let created = create(&narvik, "123", data.clone()).await;
+        let validated = validate(&narvik, &created.token).await.expect("valid");
         assert_eq!(validated.data, data);
     }
     assert_eq!(rows.len(), 2);
@@ -115,8 +95,8 @@ async fn custom_data_round_trips_through_json_rows() {
 
 #[tokio::test]
 async fn session_derefs_to_its_custom_fields() {
-    let narvik = narvik_over(MemoryStore::new());
-    let mut created = narvik.create_session("123", full()).await.expect("create");
+    let (narvik, _clock) = narvik_over(MemoryStore::new());
+    let mut created = create(&narvik, "123", full()).await;
     assert_eq!(created.session.username, "jöhn \"js\" smith 🦀");
     assert_eq!(created.session.preferences.theme, "dark");
     created.session.visits += 1;
@@ -290,17 +270,10 @@ struct Empty {}
 #[tokio::test]
 async fn data_without_fields_round_trips() {
     let rows = JsonRows::new();
-    let narvik = narvik_over(rows.store::<Empty>());
-    let created = narvik
-        .create_session("123", Empty {})
-        .await
-        .expect("create");
+    let (narvik, _clock) = narvik_over(rows.store::<Empty>());
+    let created = create(&narvik, "123", Empty {}).await;
     assert_eq!(rows.get(&created.session.id).expect("stored").data, "{}");
-    assert!(narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect("validate")
-        .is_some());
+    assert!(validate(&narvik, &created.token).await.is_some());
 }
 
 #[derive(SessionData, Clone, Debug, PartialEq)]
@@ -316,14 +289,7 @@ async fn generic_data_round_trips() {
         value: u64::MAX,
         extra: Some(0),
     };
-    let created = narvik
-        .create_session("123", data.clone())
-        .await
-        .expect("create");
-    let validated = narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect("validate")
-        .expect("valid");
+    let created = create(&narvik, "123", data.clone()).await;
+    let validated = validate(&narvik, &created.token).await.expect("valid");
     assert_eq!(validated.data, data);
 }

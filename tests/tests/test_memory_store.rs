@@ -4,8 +4,11 @@
 use narvik::{
     DeleteExpiredSessions, FetchUserSessions, MemoryStore, Session, SessionId, SessionStore,
 };
-use narvik_tests::{create, narvik_over, sessions_of, stored, validate, START};
-use time::Duration;
+use narvik_tests::{
+    create, create_sessions, delete_expired, delete_sessions_of, invalidate, narvik_over,
+    session_ids_of, sessions_of, stored, validate, START,
+};
+use time::{Duration, OffsetDateTime};
 
 #[tokio::test]
 async fn in_memory_adapter_flow_signs_in_validates_and_signs_out() {
@@ -32,10 +35,7 @@ async fn in_memory_adapter_flow_signs_in_validates_and_signs_out() {
     assert_eq!(listed, std::slice::from_ref(&session));
 
     // Sign-out.
-    narvik
-        .invalidate_session(&session.id)
-        .await
-        .expect("invalidate");
+    invalidate(&narvik, &session.id).await;
     assert!(validate(&narvik, &created.token).await.is_none());
     assert!(store.is_empty());
     assert!(sessions_of(&narvik, "123").await.is_empty());
@@ -44,20 +44,15 @@ async fn in_memory_adapter_flow_signs_in_validates_and_signs_out() {
 #[tokio::test]
 async fn fetch_sessions_for_user_lists_every_session_of_that_user_only() {
     let (narvik, _clock) = narvik_over(MemoryStore::new());
-    let mut mine = Vec::new();
-    for _ in 0..3 {
-        mine.push(create(&narvik, "123", ()).await.session.id);
-    }
+    let mut mine: Vec<SessionId> = create_sessions(&narvik, "123", 3, ())
+        .await
+        .iter()
+        .map(|created| created.session.id)
+        .collect();
     create(&narvik, "456", ()).await;
 
-    let mut listed: Vec<SessionId> = sessions_of(&narvik, "123")
-        .await
-        .into_iter()
-        .map(|session| session.id)
-        .collect();
-    listed.sort();
     mine.sort();
-    assert_eq!(listed, mine);
+    assert_eq!(session_ids_of(&narvik, "123").await, mine);
     assert!(sessions_of(&narvik, "789").await.is_empty());
 }
 
@@ -65,16 +60,10 @@ async fn fetch_sessions_for_user_lists_every_session_of_that_user_only() {
 async fn delete_sessions_for_user_signs_that_user_out_everywhere() {
     let store = MemoryStore::new();
     let (narvik, _clock) = narvik_over(store.clone());
-    let mine = [
-        create(&narvik, "123", ()).await,
-        create(&narvik, "123", ()).await,
-    ];
+    let mine = create_sessions(&narvik, "123", 2, ()).await;
     let theirs = create(&narvik, "456", ()).await;
 
-    narvik
-        .delete_sessions_for_user("123")
-        .await
-        .expect("delete for user");
+    delete_sessions_of(&narvik, "123").await;
     for created in &mine {
         assert!(validate(&narvik, &created.token).await.is_none());
     }
@@ -92,10 +81,7 @@ async fn delete_all_expired_sessions_keeps_live_sessions() {
     let young = create(&narvik, "123", ()).await;
 
     clock.advance(Duration::days(20));
-    narvik
-        .delete_all_expired_sessions()
-        .await
-        .expect("delete expired");
+    delete_expired(&narvik).await;
     assert_eq!(store.len(), 1);
     assert!(stored(&narvik, &old.session.id).await.is_none());
     let listed = sessions_of(&narvik, "123").await;
@@ -103,11 +89,30 @@ async fn delete_all_expired_sessions_keeps_live_sessions() {
     assert_eq!(listed[0].id, young.session.id);
 }
 
+/// A session of user "123" under the id of token "a", saved straight into `store`.
+async fn saved(store: &MemoryStore<()>, expires_at: OffsetDateTime) -> Session<()> {
+    let mut session = Session::new(SessionId::of_token("a"), "123", expires_at, ());
+    let saving = store.save_session(&mut session).await;
+    saving.unwrap_or_else(|error| panic!("save: {error}"));
+    session
+}
+
+/// What `store` keeps under the id of token "a".
+async fn fetched(store: &MemoryStore<()>) -> Option<Session<()>> {
+    let fetched = store.fetch_session(&SessionId::of_token("a")).await;
+    fetched.unwrap_or_else(|error| panic!("fetch: {error}"))
+}
+
+/// The sessions of user "123" in `store`.
+async fn listed(store: &MemoryStore<()>) -> Vec<Session<()>> {
+    let listed = store.fetch_sessions_for_user("123").await;
+    listed.unwrap_or_else(|error| panic!("fetch for user: {error}"))
+}
+
 #[tokio::test]
 async fn delete_all_expired_sessions_uses_the_given_time() {
     let store = MemoryStore::<()>::new();
-    let mut session = Session::new(SessionId::of_token("a"), "123", START, ());
-    store.save_session(&mut session).await.expect("save");
+    saved(&store, START).await;
     store
         .delete_all_expired_sessions(START - Duration::SECOND)
         .await
@@ -118,27 +123,16 @@ async fn delete_all_expired_sessions_uses_the_given_time() {
         .await
         .expect("delete expired");
     assert!(store.is_empty(), "a session at its expiry is expired");
-    assert!(store
-        .fetch_sessions_for_user("123")
-        .await
-        .expect("fetch for user")
-        .is_empty());
+    assert!(listed(&store).await.is_empty());
 }
 
 #[tokio::test]
 async fn store_clones_share_their_sessions() {
     let store = MemoryStore::<()>::new();
     let clone = store.clone();
-    let mut session = Session::new(SessionId::of_token("a"), "123", START, ());
-    clone.save_session(&mut session).await.expect("save");
+    let session = saved(&clone, START).await;
     assert_eq!(store.len(), 1);
-    assert_eq!(
-        store
-            .fetch_session(&SessionId::of_token("a"))
-            .await
-            .expect("fetch"),
-        Some(session)
-    );
+    assert_eq!(fetched(&store).await, Some(session));
     assert!(format!("{store:?}").contains("sessions: 1"));
     assert!(MemoryStore::<()>::default().is_empty());
 }
@@ -146,31 +140,11 @@ async fn store_clones_share_their_sessions() {
 #[tokio::test]
 async fn saving_a_session_again_replaces_it() {
     let store = MemoryStore::<()>::new();
-    let mut first = Session::new(SessionId::of_token("a"), "123", START, ());
-    store.save_session(&mut first).await.expect("save");
-    let mut replacement = Session::new(
-        SessionId::of_token("a"),
-        "123",
-        START + Duration::days(1),
-        (),
-    );
-    store.save_session(&mut replacement).await.expect("save");
+    saved(&store, START).await;
+    let replacement = saved(&store, START + Duration::days(1)).await;
     assert_eq!(store.len(), 1);
-    assert_eq!(
-        store
-            .fetch_session(&SessionId::of_token("a"))
-            .await
-            .expect("fetch"),
-        Some(replacement)
-    );
-    assert_eq!(
-        store
-            .fetch_sessions_for_user("123")
-            .await
-            .expect("fetch for user")
-            .len(),
-        1
-    );
+    assert_eq!(fetched(&store).await, Some(replacement));
+    assert_eq!(listed(&store).await.len(), 1);
 }
 
 #[tokio::test]

@@ -5,8 +5,9 @@ use std::error::Error as _;
 use std::fmt;
 
 use narvik::codec::{decode_data, encode_data};
-use narvik::{CallbackStore, Error, Narvik, Session, SessionId};
-use narvik_tests::{error_chain, narvik_over, JsonRows};
+use narvik::testing::error_chain;
+use narvik::{CallbackStore, Error, Narvik, Session, SessionId, SessionStore};
+use narvik_tests::{create, narvik_over, validate, JsonRows};
 use serde::ser::{Serialize, Serializer};
 use time::Duration;
 
@@ -22,16 +23,28 @@ impl fmt::Display for BackendDown {
 
 impl std::error::Error for BackendDown {}
 
-/// Which of the four required callbacks fail.
-#[derive(Clone, Copy, Default)]
-struct Failing {
-    save: bool,
-    fetch: bool,
-    update: bool,
-    delete: bool,
+/// Which of the four required callbacks fails.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Failing {
+    Nothing,
+    Save,
+    Fetch,
+    Update,
+    Delete,
 }
 
-/// A store over `rows` whose chosen callbacks fail with [`BackendDown`] before
+impl Failing {
+    /// [`BackendDown`] when `callback` is the one failing.
+    fn check(self, callback: Failing) -> narvik::Result<()> {
+        if self == callback {
+            Err(Error::store(BackendDown))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A store over `rows` whose `failing` callback fails with [`BackendDown`] before
 /// touching the rows.
 fn failing_store(rows: &JsonRows, failing: Failing) -> CallbackStore<()> {
     let working = rows.required_store::<()>();
@@ -41,38 +54,30 @@ fn failing_store(rows: &JsonRows, failing: Failing) -> CallbackStore<()> {
         move |mut session: Session<()>| {
             let store = save.clone();
             async move {
-                if failing.save {
-                    return Err(Error::store(BackendDown));
-                }
-                narvik::SessionStore::save_session(&store, &mut session).await?;
+                failing.check(Failing::Save)?;
+                store.save_session(&mut session).await?;
                 Ok(session)
             }
         },
         move |session_id: SessionId| {
             let store = fetch.clone();
             async move {
-                if failing.fetch {
-                    return Err(Error::store(BackendDown));
-                }
-                narvik::SessionStore::fetch_session(&store, &session_id).await
+                failing.check(Failing::Fetch)?;
+                store.fetch_session(&session_id).await
             }
         },
         move |session_id: SessionId, expires_at| {
             let store = update.clone();
             async move {
-                if failing.update {
-                    return Err(Error::store(BackendDown));
-                }
-                narvik::SessionStore::update_session_expiry(&store, &session_id, expires_at).await
+                failing.check(Failing::Update)?;
+                store.update_session_expiry(&session_id, expires_at).await
             }
         },
         move |session_id: SessionId| {
             let store = delete.clone();
             async move {
-                if failing.delete {
-                    return Err(Error::store(BackendDown));
-                }
-                narvik::SessionStore::delete_session(&store, &session_id).await
+                failing.check(Failing::Delete)?;
+                store.delete_session(&session_id).await
             }
         },
     )
@@ -102,67 +107,36 @@ fn assert_backend_down(error: &Error) {
 #[tokio::test]
 async fn failing_fetch_makes_validate_an_error_not_a_sign_out() {
     let rows = JsonRows::new();
-    let (working, _clock) = narvik_over(failing_store(&rows, Failing::default()));
-    let created = working.create_session("123", ()).await.expect("create");
+    let (working, _clock) = narvik_over(failing_store(&rows, Failing::Nothing));
+    let created = create(&working, "123", ()).await;
 
-    let (narvik, _clock) = narvik_over(failing_store(
-        &rows,
-        Failing {
-            fetch: true,
-            ..Failing::default()
-        },
-    ));
-    let error = narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect_err("a failing fetch is an error");
-    assert_backend_down(&error);
+    let (narvik, _clock) = narvik_over(failing_store(&rows, Failing::Fetch));
+    let error = narvik.validate_session(created.token.as_str()).await;
+    assert_backend_down(&error.expect_err("a failing fetch is an error"));
     assert_eq!(rows.len(), 1, "a store failure deleted the session");
 }
 
 #[tokio::test]
 async fn failing_save_makes_create_an_error_and_stores_nothing() {
     let rows = JsonRows::new();
-    let (narvik, _clock) = narvik_over(failing_store(
-        &rows,
-        Failing {
-            save: true,
-            ..Failing::default()
-        },
-    ));
-    let error = narvik
-        .create_session("123", ())
-        .await
-        .expect_err("a failing save is an error");
-    assert_backend_down(&error);
+    let (narvik, _clock) = narvik_over(failing_store(&rows, Failing::Save));
+    let error = narvik.create_session("123", ()).await;
+    assert_backend_down(&error.expect_err("a failing save is an error"));
     assert!(rows.is_empty(), "a failed create left a session behind");
 }
 
 #[tokio::test]
 async fn failing_update_makes_an_extending_validate_an_error() {
     let rows = JsonRows::new();
-    let (narvik, clock) = narvik_over(failing_store(
-        &rows,
-        Failing {
-            update: true,
-            ..Failing::default()
-        },
-    ));
-    let created = narvik.create_session("123", ()).await.expect("create");
+    let (narvik, clock) = narvik_over(failing_store(&rows, Failing::Update));
+    let created = create(&narvik, "123", ()).await;
 
     // No extension due: the update callback is not called.
-    assert!(narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect("validate")
-        .is_some());
+    assert!(validate(&narvik, &created.token).await.is_some());
 
     clock.advance(Duration::days(20));
-    let error = narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect_err("a failing extension is an error");
-    assert_backend_down(&error);
+    let error = narvik.validate_session(created.token.as_str()).await;
+    assert_backend_down(&error.expect_err("a failing extension is an error"));
     let row = rows.get(&created.session.id).expect("still stored");
     assert_eq!(row.expires_at, created.session.expires_at);
 }
@@ -170,38 +144,20 @@ async fn failing_update_makes_an_extending_validate_an_error() {
 #[tokio::test]
 async fn failing_delete_of_an_expired_session_makes_validate_an_error() {
     let rows = JsonRows::new();
-    let (narvik, clock) = narvik_over(failing_store(
-        &rows,
-        Failing {
-            delete: true,
-            ..Failing::default()
-        },
-    ));
-    let created = narvik.create_session("123", ()).await.expect("create");
+    let (narvik, clock) = narvik_over(failing_store(&rows, Failing::Delete));
+    let created = create(&narvik, "123", ()).await;
     clock.advance(Duration::days(31));
-    let error = narvik
-        .validate_session(created.token.as_str())
-        .await
-        .expect_err("a failing delete is an error");
-    assert_backend_down(&error);
+    let error = narvik.validate_session(created.token.as_str()).await;
+    assert_backend_down(&error.expect_err("a failing delete is an error"));
 }
 
 #[tokio::test]
 async fn failing_delete_makes_invalidate_an_error() {
     let rows = JsonRows::new();
-    let (narvik, _clock) = narvik_over(failing_store(
-        &rows,
-        Failing {
-            delete: true,
-            ..Failing::default()
-        },
-    ));
-    let created = narvik.create_session("123", ()).await.expect("create");
-    let error = narvik
-        .invalidate_session(&created.session.id)
-        .await
-        .expect_err("a failing sign-out is an error");
-    assert_backend_down(&error);
+    let (narvik, _clock) = narvik_over(failing_store(&rows, Failing::Delete));
+    let created = create(&narvik, "123", ()).await;
+    let error = narvik.invalidate_session(&created.session.id).await;
+    assert_backend_down(&error.expect_err("a failing sign-out is an error"));
     assert_eq!(rows.len(), 1);
 }
 

@@ -2,7 +2,7 @@
 //! the original's test suite, translated.
 
 use narvik::{MemoryStore, Narvik, Session, SessionToken, DEFAULT_SESSION_EXPIRES_IN};
-use narvik_tests::{create, narvik_over, stored, validate, with_manual_clock, START};
+use narvik_tests::{create, invalidate, narvik_over, stored, validate, with_manual_clock, START};
 use time::Duration;
 
 /// What a new session's token validates to `elapsed` after its creation, with the
@@ -54,27 +54,23 @@ async fn create_session_marks_the_returned_session_new_and_stores_it_without_fla
 }
 
 #[tokio::test]
-async fn validate_does_not_extend_session_with_more_than_half_left() {
-    let validated = validated_after(Duration::days(15) - Duration::SECOND)
-        .await
-        .expect("valid");
-    assert!(!validated.is_extended());
-    assert_eq!(validated.expires_at, START + Duration::days(30));
-}
-
-#[tokio::test]
-async fn validate_extends_session_with_less_than_half_left_by_a_full_length() {
-    let validated = validated_after(Duration::days(20)).await.expect("valid");
-    assert!(validated.is_extended());
-    assert!(!validated.is_new());
-    assert_eq!(validated.expires_at, START + Duration::days(50));
-}
-
-#[tokio::test]
-async fn validate_extends_session_at_exactly_half_left() {
-    let validated = validated_after(Duration::days(15)).await.expect("valid");
-    assert!(validated.is_extended());
-    assert_eq!(validated.expires_at, START + Duration::days(45));
+async fn validate_extends_session_by_a_full_length_only_with_at_most_half_left() {
+    for (elapsed, extended, expires_at) in [
+        // More than half left: not extended.
+        (
+            Duration::days(15) - Duration::SECOND,
+            false,
+            Duration::days(30),
+        ),
+        // Exactly half left, and less: extended to a full length from now.
+        (Duration::days(15), true, Duration::days(45)),
+        (Duration::days(20), true, Duration::days(50)),
+    ] {
+        let validated = validated_after(elapsed).await.expect("valid");
+        assert_eq!(validated.is_extended(), extended, "after {elapsed}");
+        assert!(!validated.is_new());
+        assert_eq!(validated.expires_at, START + expires_at, "after {elapsed}");
+    }
 }
 
 #[tokio::test]
@@ -138,10 +134,7 @@ async fn invalidate_session_ends_the_session() {
     let created = create(&narvik, "123", ()).await;
     let other = create(&narvik, "123", ()).await;
 
-    narvik
-        .invalidate_session(&created.session.id)
-        .await
-        .expect("invalidate");
+    invalidate(&narvik, &created.session.id).await;
     assert!(validate(&narvik, &created.token).await.is_none());
     assert!(validate(&narvik, &other.token).await.is_some());
     assert_eq!(narvik.store().len(), 1);

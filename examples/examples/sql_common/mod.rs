@@ -7,6 +7,7 @@ use std::future::Future;
 use std::process::ExitCode;
 
 use narvik::{Narvik, SessionData};
+use narvik_examples::with_causes;
 use narvik_sqlx::{Backend, SqlStore};
 
 /// What these apps keep in each session beside the user id.
@@ -57,24 +58,6 @@ where
             ExitCode::FAILURE
         }
     }
-}
-
-/// `error` and each of its causes, `: `-separated: narvik's and narvik-sqlx's
-/// errors keep their cause (here sqlx's error) as their source, not in their
-/// message.
-fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        // Some sqlx errors print their own cause too: say it once.
-        if !message.ends_with(&cause_text) {
-            message.push_str(": ");
-            message.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    message
 }
 
 /// Signs user 123 in on two devices, validates, lists the user's sessions, signs

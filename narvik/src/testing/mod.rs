@@ -170,11 +170,8 @@ impl TestData {
 pub async fn run_conformance<S, F, Fut>(mut make_store: F)
 where
     S: SessionStore<Data = TestData>
-        + 'static
         + FetchUserSessions<Data = TestData>
-        + 'static
         + DeleteUserSessions<Data = TestData>
-        + 'static
         + DeleteExpiredSessions<Data = TestData>
         + 'static,
     F: FnMut() -> Fut,
