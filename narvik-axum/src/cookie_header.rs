@@ -1,4 +1,5 @@
-//! [`find_cookie`]: reading one cookie out of a request's `Cookie` headers.
+//! [`find_cookie`] and [`find_cookies`]: reading one cookie out of a request's
+//! `Cookie` headers.
 
 use http::header::{HeaderMap, COOKIE};
 
@@ -6,20 +7,20 @@ use http::header::{HeaderMap, COOKIE};
 /// sent (without one pair of surrounding double quotes), or `None` when the request
 /// has no such cookie.
 ///
-/// It reads the cookies exactly as [`NarvikLayer`](crate::NarvikLayer) does, so an
-/// app that wants to know what the layer saw (did the request bring a session
-/// cookie at all?) gets the same answer: pass
-/// [`Narvik::cookie_name`](narvik::Narvik::cookie_name) as `name`.
-///
 /// - A request may carry several `Cookie` headers (HTTP/2 sends one per cookie),
 ///   each holding several `name=value` pairs separated by `;` and optional
 ///   whitespace; all are searched, in order.
 /// - Names compare exactly (case-sensitive, never as prefixes).
-/// - When a name appears more than once, the first occurrence wins: browsers send
-///   the cookie with the longest matching path first (RFC 6265, section 5.4), the
-///   most specific one.
+/// - When a name appears more than once, the first occurrence is returned: browsers
+///   send the cookie with the longest matching path first (RFC 6265, section 5.4).
+///   That is not always the app's own: a sibling subdomain can set a cookie of the
+///   same name for the parent domain on a longer path. [`find_cookies`] gives every
+///   occurrence, which is what [`NarvikLayer`](crate::NarvikLayer) reads.
 /// - The value is bytes, since a header may carry bytes that are not UTF-8; an
 ///   empty value is `Some(b"")` (the blank cookie leaves one).
+///
+/// To know whether a request brought a session cookie at all, pass
+/// [`Narvik::cookie_name`](narvik::Narvik::cookie_name) as `name`.
 ///
 /// ```
 /// use http::header::{HeaderMap, HeaderValue, COOKIE};
@@ -32,11 +33,31 @@ use http::header::{HeaderMap, COOKIE};
 /// assert_eq!(find_cookie(&headers, "lang"), None);
 /// ```
 pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a [u8]> {
+    find_cookies(headers, name).next()
+}
+
+/// The values of every cookie named `name` in a request's `Cookie` headers, in the
+/// order sent, read as [`find_cookie`] reads the first.
+///
+/// ```
+/// use http::header::{HeaderMap, HeaderValue, COOKIE};
+/// use narvik_axum::find_cookies;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.append(COOKIE, HeaderValue::from_static("narvik_session=tossed; theme=dark"));
+/// headers.append(COOKIE, HeaderValue::from_static("narvik_session=own"));
+/// let values: Vec<&[u8]> = find_cookies(&headers, "narvik_session").collect();
+/// assert_eq!(values, [&b"tossed"[..], &b"own"[..]]);
+/// ```
+pub fn find_cookies<'h, 'n>(
+    headers: &'h HeaderMap,
+    name: &'n str,
+) -> impl Iterator<Item = &'h [u8]> + use<'h, 'n> {
     headers
         .get_all(COOKIE)
         .iter()
         .flat_map(|header| header.as_bytes().split(|&byte| byte == b';'))
-        .find_map(|pair| {
+        .filter_map(move |pair| {
             let (pair_name, value) = split_pair(pair)?;
             (pair_name == name.as_bytes()).then(|| unquote(value))
         })
@@ -75,7 +96,7 @@ fn unquote(value: &[u8]) -> &[u8] {
 mod tests {
     use http::header::{HeaderMap, HeaderValue, COOKIE};
 
-    use super::find_cookie;
+    use super::{find_cookie, find_cookies};
 
     fn headers(values: &[&'static str]) -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -128,6 +149,17 @@ mod tests {
         assert_eq!(found(&values, "narvik_session").as_deref(), Some("first"));
         let values = ["narvik_session=first", "narvik_session=second"];
         assert_eq!(found(&values, "narvik_session").as_deref(), Some("first"));
+    }
+
+    #[test]
+    fn every_duplicate_is_listed_in_order() {
+        let headers = headers(&[
+            "narvik_session=a; lang=en; narvik_session=",
+            "narvik_session=\"c\"",
+        ]);
+        let values: Vec<&[u8]> = find_cookies(&headers, "narvik_session").collect();
+        assert_eq!(values, [&b"a"[..], &b""[..], &b"c"[..]]);
+        assert_eq!(find_cookies(&headers, "theme").count(), 0);
     }
 
     #[test]

@@ -2,9 +2,15 @@
 //!
 //! The session cookie is `SameSite=Lax` by default, which keeps it off most
 //! cross-site requests, but not off those from sibling subdomains (same site,
-//! different origin) nor from browsers that ignore `SameSite`. As the original's
-//! guides recommend, this layer checks that the `Origin` header of every request that
-//! may change state names the host the request was sent to.
+//! different origin), from a plain-HTTP page of the same host (in browsers without
+//! schemeful same-site), nor from browsers that ignore `SameSite`. As the
+//! original's guides recommend, this layer checks that every request that may
+//! change state comes from the site itself: by its `Sec-Fetch-Site` header, or by
+//! its `Origin`, which must name the request's host with the site's scheme.
+
+mod check;
+mod origin;
+mod rejection;
 
 use std::fmt;
 use std::future::Future;
@@ -12,51 +18,89 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::{HeaderMap, HOST, ORIGIN};
-use http::{Method, Request, Response, StatusCode, Uri};
+use http::uri::Scheme;
+use http::{Request, Response};
 use tower::{Layer, Service};
 
-/// A tower layer that refuses, with `403 Forbidden` and an empty body,
-/// state-changing requests whose `Origin` is missing or is not the request's own.
+pub use self::check::ForwardedProto;
+use self::check::Policy;
+pub use self::rejection::{CsrfRejection, DefaultCsrfRejection, RejectCsrf};
+
+/// A tower layer that refuses state-changing requests from other origins, with
+/// `403 Forbidden` ([`CsrfRejection`]).
 ///
-/// - `GET`, `HEAD`, `OPTIONS` and `TRACE` pass unchecked: they must not change state.
-/// - Every other method (`POST`, `PUT`, `PATCH`, `DELETE` and any other) passes only
-///   with exactly one `Origin` header that either names the request's host (the
-///   `Host` header, or the URI's authority without one; compared without regard to
-///   case, with the scheme's default port filled in), or is one of the
-///   [allowed origins](Self::allow_origin).
+/// - `GET`, `HEAD`, `OPTIONS` and `TRACE` pass unchecked: they must not change
+///   state. Except WebSocket handshakes (`GET` with `Connection: upgrade` and
+///   `Upgrade: websocket`): a WebSocket acts with the user's cookie like any form,
+///   so they are checked as state-changing requests by default; see
+///   [`guard_websocket_upgrades`](Self::guard_websocket_upgrades).
+/// - Every other method (`POST`, `PUT`, `PATCH`, `DELETE` and any other) is checked:
+///   1. `Sec-Fetch-Site: same-origin` passes: browsers send it, pages cannot forge
+///      it, and it says the site's own page made the request.
+///   2. `Sec-Fetch-Site: cross-site` is refused, whatever the `Origin`, unless the
+///      `Origin` is an [allowed one](Self::allow_origin).
+///   3. Otherwise (`same-site`, `none`, an unknown or repeated value, or no such
+///      header, as from older browsers and other clients) the request passes only
+///      with exactly one `Origin` header that either is one of the
+///      [allowed origins](Self::allow_origin), or has the
+///      [site's scheme](Self::site_scheme) (`https` unless set) and names the
+///      request's host (the `Host` header, or the URI's authority without one;
+///      compared without regard to case, with the scheme's default port filled in).
+///      So `same-site` (a sibling subdomain) passes only from an allowed origin,
+///      and `none` (a navigation the user started) only with the site's own origin.
 /// - `Origin: null` (sandboxed frames, some redirects) never matches the host.
 ///
-/// Browsers send `Origin` on every `POST`, `PUT`, `PATCH` and `DELETE`; other
-/// clients (scripts, mobile apps) must send it too, or be served by routes without
-/// this layer. Behind a proxy that rewrites `Host`, list the public origin with
-/// [`allow_origin`](Self::allow_origin).
+/// Browsers send `Origin` on every `POST`, `PUT`, `PATCH` and `DELETE`, and on
+/// WebSocket handshakes; other clients (scripts, mobile apps, WebSocket libraries)
+/// must send it too, or be served by routes without this layer.
 ///
 /// ```
-/// use narvik_axum::CsrfLayer;
+/// use http::uri::Scheme;
+/// use narvik_axum::{CsrfLayer, ForwardedProto};
 ///
+/// // An HTTPS site with a front end on another origin.
 /// let csrf = CsrfLayer::new().allow_origin("https://app.example.com");
+/// // Local development over plain HTTP.
+/// let csrf = CsrfLayer::new().site_scheme(Scheme::HTTP);
+/// // Behind a proxy that sets `X-Forwarded-Proto` on every request.
+/// let csrf = CsrfLayer::new().trust_forwarded_proto(ForwardedProto::XForwardedProto);
 /// ```
-#[derive(Debug, Clone, Default)]
-pub struct CsrfLayer {
-    allowed_origins: Arc<Vec<String>>,
+///
+/// `R` is how refusals are answered: [`DefaultCsrfRejection`], or the function given
+/// to [`rejection`](Self::rejection).
+#[derive(Clone)]
+pub struct CsrfLayer<R = DefaultCsrfRejection> {
+    policy: Arc<Policy>,
+    reject: R,
 }
 
 impl CsrfLayer {
-    /// A layer that accepts only requests whose `Origin` names their own host.
+    /// A layer for an `https://` site that accepts state-changing requests only
+    /// from its own origin, and guards WebSocket handshakes.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            policy: Arc::new(Policy::default()),
+            reject: DefaultCsrfRejection,
+        }
     }
+}
 
+impl Default for CsrfLayer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R> CsrfLayer<R> {
     /// Also accepts requests from `origin`, written as browsers send it:
     /// `scheme://host` or `scheme://host:port`, such as
     /// `https://app.example.com` (compared without regard to case; a trailing `/`
-    /// is ignored).
+    /// is ignored). Its scheme need not be the site's.
     #[must_use]
     pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
         let origin: String = origin.into();
         let origin = origin.trim_end_matches('/').to_owned();
-        Arc::make_mut(&mut self.allowed_origins).push(origin);
+        Arc::make_mut(&mut self.policy).allowed_origins.push(origin);
         self
     }
 
@@ -73,41 +117,123 @@ impl CsrfLayer {
 
     /// The allowed origins besides the request's own.
     pub fn allowed_origins(&self) -> &[String] {
-        &self.allowed_origins
+        &self.policy.allowed_origins
+    }
+
+    /// The scheme clients reach the site with, and so the only scheme an `Origin`
+    /// naming the request's host may have: [`Scheme::HTTPS`] unless set. Set
+    /// [`Scheme::HTTP`] for a site served over plain HTTP, such as local
+    /// development on `http://localhost:3000`.
+    ///
+    /// Why it matters: a network attacker can inject a page into any plain-HTTP
+    /// response, and `http://example.com` is the same host as `https://example.com`;
+    /// browsers without schemeful same-site send the `Lax` cookie with its forms.
+    #[must_use]
+    pub fn site_scheme(mut self, scheme: Scheme) -> Self {
+        Arc::make_mut(&mut self.policy).site_scheme = scheme;
+        self
+    }
+
+    /// Reads the site's scheme from `header`, as set by a reverse proxy in front of
+    /// the app, falling back to [`site_scheme`](Self::site_scheme) when the request
+    /// does not carry exactly one scheme there (no header, several, or a list:
+    /// `https, http`).
+    ///
+    /// Trust it only behind a proxy that sets the header on every request,
+    /// replacing what a client sent: otherwise any client chooses the scheme the
+    /// layer accepts.
+    #[must_use]
+    pub fn trust_forwarded_proto(mut self, header: ForwardedProto) -> Self {
+        Arc::make_mut(&mut self.policy).trusted_forwarded_proto = Some(header);
+        self
+    }
+
+    /// Whether WebSocket handshakes (`GET` with `Connection: upgrade` and
+    /// `Upgrade: websocket`) are checked as state-changing requests: **on** by
+    /// default. A page of any site may open a WebSocket to yours, and the browser
+    /// sends your cookie with it (`SameSite=Lax` does not stop it when the sites
+    /// share a registrable domain, and browsers without `SameSite` never do), so
+    /// without the check another site could act through the socket as the user.
+    /// Turn it off only when the socket authenticates otherwise, or checks `Origin`
+    /// itself.
+    #[must_use]
+    pub fn guard_websocket_upgrades(mut self, guard: bool) -> Self {
+        Arc::make_mut(&mut self.policy).guard_websocket_upgrades = guard;
+        self
+    }
+
+    /// Answers refused requests with `reject(rejection)` instead of an empty `403`.
+    /// Its response body must be the inner service's (`axum::body::Body` under an
+    /// axum `Router`, which every `IntoResponse` gives):
+    ///
+    /// ```
+    /// use axum::response::{Html, IntoResponse, Response};
+    /// use narvik_axum::{CsrfLayer, CsrfRejection};
+    ///
+    /// fn refused(rejection: CsrfRejection) -> Response {
+    ///     (rejection.status(), Html("<h1>Request refused</h1><p>Go back and try again.</p>"))
+    ///         .into_response()
+    /// }
+    ///
+    /// let app: axum::Router = axum::Router::new().layer(CsrfLayer::new().rejection(refused));
+    /// ```
+    ///
+    /// To render it further out instead (a page for every bare error status, say),
+    /// keep the default and read the [`CsrfRejection`] in the response's extensions.
+    pub fn rejection<F, ResBody>(self, reject: F) -> CsrfLayer<F>
+    where
+        F: Fn(CsrfRejection) -> Response<ResBody> + Clone,
+    {
+        CsrfLayer {
+            policy: self.policy,
+            reject,
+        }
     }
 }
 
-impl<Inner> Layer<Inner> for CsrfLayer {
-    type Service = CsrfService<Inner>;
+impl<R> fmt::Debug for CsrfLayer<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CsrfLayer")
+            .field("policy", &self.policy)
+            .field("rejection", &std::any::type_name::<R>())
+            .finish()
+    }
+}
+
+impl<Inner, R: Clone> Layer<Inner> for CsrfLayer<R> {
+    type Service = CsrfService<Inner, R>;
 
     fn layer(&self, inner: Inner) -> Self::Service {
         CsrfService {
             inner,
-            allowed_origins: Arc::clone(&self.allowed_origins),
+            policy: Arc::clone(&self.policy),
+            reject: self.reject.clone(),
         }
     }
 }
 
 /// The service of [`CsrfLayer`].
 #[derive(Clone)]
-pub struct CsrfService<Inner> {
+pub struct CsrfService<Inner, R = DefaultCsrfRejection> {
     inner: Inner,
-    allowed_origins: Arc<Vec<String>>,
+    policy: Arc<Policy>,
+    reject: R,
 }
 
-impl<Inner: fmt::Debug> fmt::Debug for CsrfService<Inner> {
+impl<Inner: fmt::Debug, R> fmt::Debug for CsrfService<Inner, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CsrfService")
             .field("inner", &self.inner)
-            .field("allowed_origins", &self.allowed_origins)
+            .field("policy", &self.policy)
+            .field("rejection", &std::any::type_name::<R>())
             .finish()
     }
 }
 
-impl<Inner, ReqBody, ResBody> Service<Request<ReqBody>> for CsrfService<Inner>
+impl<Inner, R, ReqBody, ResBody> Service<Request<ReqBody>> for CsrfService<Inner, R>
 where
     Inner: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: Default,
+    R: RejectCsrf<ResBody>,
 {
     type Response = Response<ResBody>;
     type Error = Inner::Error;
@@ -118,29 +244,27 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let allowed = is_allowed(
-            request.method(),
-            request.headers(),
-            request.uri(),
-            &self.allowed_origins,
-        );
-        if allowed {
-            return CsrfFuture {
+        let checked = self
+            .policy
+            .check(request.method(), request.uri(), request.headers());
+        match checked {
+            Ok(()) => CsrfFuture {
                 kind: Kind::Inner {
                     future: self.inner.call(request),
                 },
-            };
-        }
-        tracing::debug!(
-            method = %request.method(),
-            "refused a state-changing request from another origin"
-        );
-        let mut response = Response::new(ResBody::default());
-        *response.status_mut() = StatusCode::FORBIDDEN;
-        CsrfFuture {
-            kind: Kind::Refused {
-                response: Some(response),
             },
+            Err(rejection) => {
+                tracing::debug!(
+                    method = %request.method(),
+                    reason = %rejection,
+                    "refused a request from another origin"
+                );
+                CsrfFuture {
+                    kind: Kind::Refused {
+                        response: Some(self.reject.reject(rejection)),
+                    },
+                }
+            }
         }
     }
 }
@@ -182,181 +306,5 @@ where
 impl<F, ResBody> fmt::Debug for CsrfFuture<F, ResBody> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CsrfFuture").finish_non_exhaustive()
-    }
-}
-
-/// Whether the request may pass.
-fn is_allowed(method: &Method, headers: &HeaderMap, uri: &Uri, allowed_origins: &[String]) -> bool {
-    if is_safe(method) {
-        return true;
-    }
-    let Some(origin) = single(headers, ORIGIN) else {
-        return false;
-    };
-    if allowed_origins
-        .iter()
-        .any(|allowed| allowed.eq_ignore_ascii_case(origin))
-    {
-        return true;
-    }
-    let host = match headers.get(HOST) {
-        Some(_) => single(headers, HOST),
-        None => uri.authority().map(|authority| authority.as_str()),
-    };
-    match (Origin::parse(origin), host) {
-        (Some(origin), Some(host)) => origin.is_host(host),
-        _ => false,
-    }
-}
-
-/// Methods that must not change state (RFC 9110, section 9.2.1).
-fn is_safe(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    )
-}
-
-/// The value of header `name` when it appears exactly once and is visible ASCII.
-fn single(headers: &HeaderMap, name: http::header::HeaderName) -> Option<&str> {
-    let mut values = headers.get_all(name).iter();
-    match (values.next(), values.next()) {
-        (Some(value), None) => value.to_str().ok(),
-        _ => None,
-    }
-}
-
-/// A serialized origin: `scheme://host[:port]`.
-struct Origin<'a> {
-    scheme: &'a str,
-    host: &'a str,
-    port: Option<u16>,
-}
-
-impl<'a> Origin<'a> {
-    /// `None` for `null` and anything that is not a serialized origin.
-    fn parse(origin: &'a str) -> Option<Self> {
-        let (scheme, authority) = origin.split_once("://")?;
-        if scheme.is_empty()
-            || !scheme
-                .bytes()
-                .all(|byte| byte.is_ascii_alphanumeric() || b"+-.".contains(&byte))
-        {
-            return None;
-        }
-        let (host, port) = split_authority(authority)?;
-        Some(Self { scheme, host, port })
-    }
-
-    /// Whether this origin names `host` (a `Host` header value).
-    fn is_host(&self, host: &str) -> bool {
-        let Some((host, port)) = split_authority(host) else {
-            return false;
-        };
-        let default_port = self.default_port();
-        self.host.eq_ignore_ascii_case(host) && self.port.or(default_port) == port.or(default_port)
-    }
-
-    fn default_port(&self) -> Option<u16> {
-        if self.scheme.eq_ignore_ascii_case("https") {
-            Some(443)
-        } else if self.scheme.eq_ignore_ascii_case("http") {
-            Some(80)
-        } else {
-            None
-        }
-    }
-}
-
-/// `host` and `port` of `host[:port]` (an IPv6 host in brackets); `None` when it has a
-/// path, user information, an empty host or a port that is not a number.
-fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
-    if authority.contains(['/', '?', '#', '@', ' ', '\t']) {
-        return None;
-    }
-    let (host, port) = if authority.starts_with('[') {
-        let end = authority.find(']')? + 1;
-        let (host, rest) = authority.split_at(end);
-        match rest {
-            "" => (host, None),
-            _ => (host, Some(rest.strip_prefix(':')?)),
-        }
-    } else {
-        match authority.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
-    if host.is_empty() {
-        return None;
-    }
-    let port = match port {
-        Some(port) if !port.is_empty() && port.bytes().all(|byte| byte.is_ascii_digit()) => {
-            Some(port.parse().ok()?)
-        }
-        Some(_) => return None,
-        None => None,
-    };
-    Some((host, port))
-}
-
-#[cfg(test)]
-// A failed expectation is how a test reports the failure.
-#[allow(clippy::expect_used)]
-mod tests {
-    use super::{split_authority, Origin};
-
-    #[test]
-    fn authorities_split_into_host_and_port() {
-        assert_eq!(split_authority("example.com"), Some(("example.com", None)));
-        assert_eq!(
-            split_authority("example.com:8080"),
-            Some(("example.com", Some(8080)))
-        );
-        assert_eq!(split_authority("[::1]:3000"), Some(("[::1]", Some(3000))));
-        assert_eq!(split_authority("[::1]"), Some(("[::1]", None)));
-    }
-
-    #[test]
-    fn malformed_authorities_are_refused() {
-        for authority in [
-            "",
-            ":80",
-            "example.com:",
-            "example.com:http",
-            "example.com:99999",
-            "example.com/path",
-            "user@example.com",
-            "[::1",
-            "[::1]x",
-            "a b",
-        ] {
-            assert_eq!(split_authority(authority), None, "{authority:?}");
-        }
-    }
-
-    #[test]
-    fn null_and_malformed_origins_are_refused() {
-        for origin in [
-            "null",
-            "",
-            "example.com",
-            "https://",
-            "https://example.com/",
-            "ht tp://x",
-        ] {
-            assert!(Origin::parse(origin).is_none(), "{origin:?}");
-        }
-    }
-
-    #[test]
-    fn default_ports_match_explicit_ones() {
-        let origin = Origin::parse("https://Example.com").expect("an origin");
-        assert!(origin.is_host("example.com"));
-        assert!(origin.is_host("example.com:443"));
-        assert!(!origin.is_host("example.com:80"));
-        let origin = Origin::parse("http://example.com:80").expect("an origin");
-        assert!(origin.is_host("EXAMPLE.COM"));
-        assert!(!origin.is_host("example.com:8080"));
     }
 }

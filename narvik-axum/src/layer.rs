@@ -7,23 +7,35 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::{HeaderMap, HeaderValue, SET_COOKIE};
+use http::header::{HeaderMap, HeaderValue, CACHE_CONTROL, SET_COOKIE};
 use http::{Request, Response};
 use narvik::{Narvik, SessionStore, SessionToken};
 use tower::{Layer, Service};
 
-use crate::cookie_header::find_cookie;
+use crate::cookie_header::find_cookies;
 use crate::state::{RequestState, ResponseCookie, SessionSlot, Validation};
 use crate::SessionManager;
+
+/// How many of a request's session cookies [`NarvikLayer`] looks up at most: one
+/// store lookup each.
+///
+/// A request normally carries one session cookie. It carries several when another
+/// site on the same registrable domain (a sibling subdomain, say
+/// `evil.example.com` beside `app.example.com`) set a cookie of the same name for
+/// the parent domain ("cookie tossing"): browsers send it beside the app's own,
+/// and first when its path is longer. The layer tries each well-formed one in
+/// order, so a tossed cookie can neither hide the user's session nor have it
+/// cleared; the bound keeps a request that carries many from costing many lookups.
+/// Malformed values, empty ones and repeats of a token already tried cost none.
+pub const MAX_SESSION_COOKIES_TRIED: usize = 3;
 
 /// A tower layer that gives every request its session.
 ///
 /// For each request, [`NarvikService`]:
 ///
-/// 1. reads the cookie named [`Narvik::cookie_name`] from the `Cookie` headers, as
-///    [`find_cookie`] does (the first one when the name repeats; an empty value
-///    counts as no cookie);
-/// 2. validates its token once, with [`Narvik::validate_session`], before the inner
+/// 1. reads the cookies named [`Narvik::cookie_name`] from the `Cookie` headers, as
+///    [`find_cookies`](crate::find_cookies) does;
+/// 2. validates their tokens with [`Narvik::validate_session`] before the inner
 ///    service runs, and puts the outcome and a [`SessionManager`] into the request's
 ///    extensions, where the extractors find them;
 /// 3. on the response, appends a `Set-Cookie` header: the cookie again when the
@@ -34,6 +46,46 @@ use crate::SessionManager;
 /// Requests without the cookie never reach the store, nor do malformed tokens. Put
 /// the layer over the routes that use sessions (static files need not pay for a
 /// store lookup).
+///
+/// # Several cookies of the name
+///
+/// With more than one cookie named [`Narvik::cookie_name`] (in one `Cookie` header
+/// or several), the layer looks up each well-formed token in the order sent, up to
+/// [`MAX_SESSION_COOKIES_TRIED`] lookups, and takes the first that validates; a
+/// store failure stops the search (`503`, as for one cookie). Since it cannot tell
+/// the app's own cookie from one another site tossed, it then writes no cookie of
+/// its own accord: no blank cookie when none validated (it would delete the user's
+/// real cookie, a lasting sign-out), and no cookie when the session found was
+/// extended (it would make a tossed token the host's own, on every path). What the
+/// handler asks for ([`SessionManager::start`], [`SessionManager::end`]) is still
+/// written.
+///
+/// When several validate, the first wins, and it may be a tosser's own valid
+/// session: on that path the user would act in the attacker's account. Only the
+/// `__Host-` cookie-name prefix prevents this: browsers accept a `__Host-` cookie
+/// only without a `Domain` (so only for the host that set it), with `Path=/`, from
+/// a secure page, so no other host can set one for yours. It needs `Secure`
+/// (narvik's default), no domain and the path `/`, which `build()` checks:
+///
+/// ```
+/// use narvik::{MemoryStore, Narvik};
+/// use narvik_axum::NarvikLayer;
+///
+/// let narvik = Narvik::builder(MemoryStore::<()>::new())
+///     .cookie_name("__Host-session")
+///     .build()?;
+/// let layer = NarvikLayer::new(narvik);
+/// # Ok::<(), narvik::Error>(())
+/// ```
+///
+/// # Caching
+///
+/// A response that carries the session's cookie, or the blank cookie, also gets
+/// `Cache-Control: no-store` unless the inner service set a `Cache-Control` header
+/// itself, so a shared cache never hands one user's token, or a sign-out, to
+/// another. Since an extension can add the cookie to any response under the
+/// layer, a `Cache-Control` of your own there should not allow shared caching
+/// (`private` or `no-store`).
 ///
 /// The handlers extract [`CurrentSession<S::Data>`](crate::CurrentSession) and
 /// [`SessionManager<S>`]: the same store type `S` as the layer's.
@@ -140,40 +192,80 @@ where
     }
 }
 
-/// Validates the request's session cookie, once.
+/// Validates the request's session cookies, once; see [`NarvikLayer`] for the rules.
 async fn validate<S: SessionStore>(
     narvik: &Narvik<S>,
     headers: &HeaderMap,
 ) -> RequestState<S::Data> {
-    let (validation, response_cookie) = match find_cookie(headers, narvik.cookie_name()) {
-        // An empty value is what the blank cookie leaves, should a client send it.
-        None | Some(b"") => (Validation::Absent, ResponseCookie::Unchanged),
-        // Not the shape of a token (bytes that are not UTF-8 among them): no session
-        // can have it, so the store is not asked.
-        Some(value) => match parse_token(value) {
-            None => (Validation::Invalid, ResponseCookie::Clear),
-            Some(token) => match narvik.validate_session(token.as_str()).await {
-                Ok(Some(session)) => {
-                    let response_cookie = if session.is_new() || session.is_extended() {
-                        ResponseCookie::Set(token)
-                    } else {
-                        ResponseCookie::Unchanged
-                    };
-                    (Validation::Valid(session), response_cookie)
-                }
-                Ok(None) => (Validation::Invalid, ResponseCookie::Clear),
-                Err(error) => {
-                    let validation = Validation::StoreFailed {
+    let cookies = || find_cookies(headers, narvik.cookie_name());
+    let several = cookies().nth(1).is_some();
+    if several {
+        tracing::debug!(
+            cookie = narvik.cookie_name(),
+            "several session cookies of the same name, possibly tossed by another \
+             site on the domain; the `__Host-` prefix prevents it"
+        );
+    }
+    // The tokens looked up without a session; empty until a second is needed.
+    let mut tried: Vec<SessionToken> = Vec::new();
+    for value in cookies() {
+        // Not the shape of a token (bytes that are not UTF-8 among them, or the
+        // empty value the blank cookie leaves): no session can have it, so the
+        // store is not asked.
+        let Some(token) = parse_token(value) else {
+            continue;
+        };
+        if tried.contains(&token) {
+            continue;
+        }
+        if tried.len() == MAX_SESSION_COOKIES_TRIED {
+            break;
+        }
+        match narvik.validate_session(token.as_str()).await {
+            Ok(Some(session)) => {
+                let renewed = session.is_new() || session.is_extended();
+                // With several, this one may be a tossed cookie: writing it back
+                // would make it the host's own.
+                let response_cookie = if renewed && !several {
+                    ResponseCookie::Set(token)
+                } else {
+                    ResponseCookie::Unchanged
+                };
+                return RequestState {
+                    validation: Validation::Valid(session),
+                    response_cookie,
+                };
+            }
+            Ok(None) => tried.push(token),
+            // The next cookie would most likely fail the same way, after as long.
+            Err(error) => {
+                return RequestState {
+                    validation: Validation::StoreFailed {
                         error: Arc::new(error),
                         session_id: token.session_id(),
-                    };
-                    (validation, ResponseCookie::Unchanged)
-                }
-            },
-        },
+                    },
+                    response_cookie: ResponseCookie::Unchanged,
+                };
+            }
+        }
+    }
+    // An empty value is what the blank cookie leaves, should a client send it.
+    if cookies().all(<[u8]>::is_empty) {
+        return RequestState {
+            validation: Validation::Absent,
+            response_cookie: ResponseCookie::Unchanged,
+        };
+    }
+    // With several, the blank cookie could delete the user's own cookie instead of
+    // the invalid one: which one a `Set-Cookie` replaces depends on its domain and
+    // path, and the request does not say which cookie has which.
+    let response_cookie = if several {
+        ResponseCookie::Unchanged
+    } else {
+        ResponseCookie::Clear
     };
     RequestState {
-        validation,
+        validation: Validation::Invalid,
         response_cookie,
     }
 }
@@ -183,7 +275,8 @@ fn parse_token(value: &[u8]) -> Option<SessionToken> {
     std::str::from_utf8(value).ok()?.parse().ok()
 }
 
-/// Appends the `Set-Cookie` header that `response_cookie` calls for.
+/// Appends the `Set-Cookie` header that `response_cookie` calls for, and
+/// `Cache-Control: no-store` unless the response has a `Cache-Control` already.
 fn set_cookie<S>(narvik: &Narvik<S>, response_cookie: ResponseCookie, headers: &mut HeaderMap) {
     let cookie = match response_cookie {
         ResponseCookie::Unchanged => return,
@@ -193,6 +286,11 @@ fn set_cookie<S>(narvik: &Narvik<S>, response_cookie: ResponseCookie, headers: &
     match HeaderValue::try_from(&cookie) {
         Ok(value) => {
             headers.append(SET_COOKIE, value);
+            // A shared cache must not hand this token (or this sign-out) to
+            // another user; an app that chose its own caching keeps it.
+            if !headers.contains_key(CACHE_CONTROL) {
+                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
         }
         // The builder refuses names, domains and paths with bytes a header cannot
         // carry, and tokens are base32, so this is not expected to happen.

@@ -14,8 +14,9 @@
 //! - [`SessionManager<S>`] starts ([`start`](SessionManager::start)) and ends
 //!   ([`end`](SessionManager::end)) the session from a handler; `S` is the store
 //!   type, as in [`Narvik<S>`](narvik::Narvik).
-//! - [`CsrfLayer`] refuses state-changing requests whose `Origin` is not the
-//!   request's own host.
+//! - [`CsrfLayer`] refuses state-changing requests (and WebSocket handshakes) that
+//!   another site made: by `Sec-Fetch-Site`, or an `Origin` that is not the
+//!   request's own host with the site's scheme (`https` unless set).
 //!
 //! The extractors implement the traits of `axum-core` 0.5, which axum 0.8
 //! re-exports; the layers wrap any tower `Service<http::Request<B>>`.
@@ -112,13 +113,19 @@
 //!
 //! On every request, [`NarvikService`] reads the cookie named
 //! [`Narvik::cookie_name`](narvik::Narvik::cookie_name) from the `Cookie` headers
-//! (several headers, several cookies each; when the name repeats, the first wins, as
-//! browsers send the most specific path first; [`find_cookie`] reads them the same
-//! way for an app's own use), validates it once with
+//! (several headers, several cookies each; [`find_cookie`] and [`find_cookies`] read
+//! them the same way for an app's own use), validates it once with
 //! [`Narvik::validate_session`](narvik::Narvik::validate_session), and stores the
 //! outcome in the request's extensions. However many extractors a handler uses, the
 //! store is asked once. Requests without the cookie, or with a malformed token, never
 //! reach the store.
+//!
+//! When the name repeats (another site on the domain may have set a cookie of the
+//! same name: "cookie tossing"), each well-formed token is tried in order, up to
+//! [`MAX_SESSION_COOKIES_TRIED`] store lookups, the first valid one wins, and the
+//! layer writes no cookie of its own accord; see
+//! [`NarvikLayer`](NarvikLayer#several-cookies-of-the-name), and name the cookie
+//! with the `__Host-` prefix, which browsers keep other sites from setting.
 //!
 //! | the request's cookie | extractors see | the response gets |
 //! | --- | --- | --- |
@@ -130,7 +137,10 @@
 //! | (handler called [`start`](SessionManager::start)) | | the new session's cookie |
 //! | (handler called [`end`](SessionManager::end)) | | the blank cookie |
 //!
-//! The `Set-Cookie` header is appended to those the handler set. The token never
+//! With several cookies of the name, the rows "malformed, unknown, expired" and "a
+//! session just extended" send no cookie. The `Set-Cookie` header is appended to
+//! those the handler set, with `Cache-Control: no-store` unless the handler set a
+//! `Cache-Control` itself, so shared caches never keep a token. The token never
 //! appears in `Debug` output or logs: [`SessionManager`]'s `Debug` shows the state,
 //! and the header value is marked sensitive.
 //!
@@ -224,9 +234,12 @@ mod manager;
 mod rejection;
 mod state;
 
-pub use crate::cookie_header::find_cookie;
-pub use crate::csrf::{CsrfFuture, CsrfLayer, CsrfService};
+pub use crate::cookie_header::{find_cookie, find_cookies};
+pub use crate::csrf::{
+    CsrfFuture, CsrfLayer, CsrfRejection, CsrfService, DefaultCsrfRejection, ForwardedProto,
+    RejectCsrf,
+};
 pub use crate::extract::CurrentSession;
-pub use crate::layer::{NarvikFuture, NarvikLayer, NarvikService};
+pub use crate::layer::{NarvikFuture, NarvikLayer, NarvikService, MAX_SESSION_COOKIES_TRIED};
 pub use crate::manager::SessionManager;
 pub use crate::rejection::SessionRejection;

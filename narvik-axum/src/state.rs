@@ -68,7 +68,7 @@ pub(crate) enum Validation<D> {
     Absent,
     /// A valid session, or the one the handler started.
     Valid(narvik::Session<D>),
-    /// A cookie whose token is malformed, unknown or expired.
+    /// Cookies whose tokens are malformed, unknown or expired.
     Invalid,
     /// The store failed: neither signed in nor signed out.
     StoreFailed {

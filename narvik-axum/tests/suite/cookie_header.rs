@@ -1,5 +1,5 @@
-//! The session cookie is found among others, in any `Cookie` header; the first of
-//! duplicate names wins.
+//! The session cookie is found among others, in any `Cookie` header; duplicates
+//! are each tried (more in `hostile_cookies`).
 
 use axum::http::StatusCode;
 
@@ -50,7 +50,7 @@ async fn a_quoted_token_is_accepted() {
 }
 
 #[tokio::test]
-async fn the_first_of_duplicate_session_cookies_wins() {
+async fn a_valid_session_cookie_is_found_before_or_after_a_malformed_duplicate() {
     let harness = Harness::new();
     let token = harness.sign_in().await;
     let valid = format!("narvik_session={token}");
@@ -62,7 +62,21 @@ async fn the_first_of_duplicate_session_cookies_wins() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(single_set_cookie(&response), None);
 
+    // The malformed one first (as a tossed cookie on a longer path comes): it
+    // neither hides the valid one nor gets the blank cookie, which would delete the
+    // valid one instead.
     let request = with_cookies(get_request("/me"), &["narvik_session=garbage", &valid]);
+    let response = harness.send(request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(single_set_cookie(&response), None);
+    assert_eq!(
+        harness.store.fetches(),
+        2,
+        "malformed tokens cost no lookup"
+    );
+
+    // A single malformed one still gets the blank cookie.
+    let request = with_cookies(get_request("/me"), &["narvik_session=garbage"]);
     let response = harness.send(request).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(single_set_cookie(&response).as_deref(), Some(BLANK_COOKIE));

@@ -1,8 +1,10 @@
-//! `CsrfLayer`: state-changing requests need an `Origin` naming their own host.
+//! `CsrfLayer`: state-changing requests need an `Origin` naming their own host
+//! (more in `csrf_hardening`).
 
 use std::convert::Infallible;
 
 use axum::body::Body;
+use axum::http::uri::Scheme;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::routing::any;
 use axum::Router;
@@ -100,41 +102,63 @@ async fn state_changing_requests_from_another_origin_are_refused() {
 
 #[tokio::test]
 async fn hosts_compare_without_case_and_with_default_ports() {
-    let csrf = CsrfLayer::new();
+    let https = CsrfLayer::new();
+    // The `http://` origins, on a site served over plain HTTP.
+    let http = CsrfLayer::new().site_scheme(Scheme::HTTP);
     let cases = [
-        ("Example.COM", "https://example.com", StatusCode::OK),
-        ("example.com:443", "https://example.com", StatusCode::OK),
-        ("example.com", "http://example.com:80", StatusCode::OK),
-        ("localhost:3000", "http://localhost:3000", StatusCode::OK),
-        ("[::1]:8080", "http://[::1]:8080", StatusCode::OK),
+        (&https, "Example.COM", "https://example.com", StatusCode::OK),
         (
+            &https,
+            "example.com:443",
+            "https://example.com",
+            StatusCode::OK,
+        ),
+        (
+            &http,
+            "example.com",
+            "http://example.com:80",
+            StatusCode::OK,
+        ),
+        (
+            &http,
+            "localhost:3000",
+            "http://localhost:3000",
+            StatusCode::OK,
+        ),
+        (&http, "[::1]:8080", "http://[::1]:8080", StatusCode::OK),
+        (
+            &https,
             "example.com:8443",
             "https://example.com",
             StatusCode::FORBIDDEN,
         ),
         (
+            &http,
             "localhost:3000",
             "http://localhost:4000",
             StatusCode::FORBIDDEN,
         ),
         (
+            &https,
             "example.com",
             "https://sub.example.com",
             StatusCode::FORBIDDEN,
         ),
         (
+            &https,
             "sub.example.com",
             "https://example.com",
             StatusCode::FORBIDDEN,
         ),
         (
+            &https,
             "example.com",
             "https://example.com.evil.example",
             StatusCode::FORBIDDEN,
         ),
     ];
-    for (host, origin, expected) in cases {
-        let actual = status(&csrf, Method::POST, Some(host), Some(origin)).await;
+    for (csrf, host, origin, expected) in cases {
+        let actual = status(csrf, Method::POST, Some(host), Some(origin)).await;
         assert_eq!(actual, expected, "Host: {host}, Origin: {origin}");
     }
 }

@@ -6,9 +6,12 @@
 
 mod common;
 
+mod cache_control;
 mod cookie_header;
 mod csrf;
+mod csrf_hardening;
 mod dyn_store;
+mod hostile_cookies;
 mod plain_tower;
 mod rejection;
 mod session_flow;
