@@ -14,11 +14,16 @@
 //! [`Problem`], or of a bare error response; security headers), [`CsrfLayer`]
 //! (state-changing requests from another origin never get further),
 //! [`NarvikLayer`] (the session), and the form size limit.
+//!
+//! `POST /sign-up` and `POST /sign-in` also pass the [rate limits](crate::RateLimits)
+//! (`429`) and wait for a [password hasher](crate::HashingPool) (`503` when none
+//! frees up in time); see [the handlers](handlers).
 
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::{self, HeaderValue};
+use axum::http::uri::Scheme;
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -27,10 +32,12 @@ use narvik::{Clock, Narvik};
 use narvik_axum::{CsrfLayer, NarvikLayer, SessionManager};
 
 use self::problem::Problem;
+use crate::rate_limit::AttemptLimiter;
 use crate::store::{self, SharedStore};
 use crate::users::Accounts;
 use crate::{Config, Error};
 
+mod client_address;
 mod handlers;
 mod problem;
 
@@ -49,8 +56,10 @@ type Sessions = SessionManager<SharedStore>;
 struct AppState {
     accounts: Accounts,
     clock: Arc<dyn Clock>,
-    /// Where sessions and accounts live, for the footer.
+    /// Where sessions and accounts live, for the footer of the signed-in.
     store_label: Arc<str>,
+    /// Counts password attempts per username and per client address.
+    attempts: Arc<AttemptLimiter>,
 }
 
 /// The demo app for `config`: connects to its store, creates the tables it needs,
@@ -64,20 +73,27 @@ pub async fn app(config: Config) -> Result<Router, Error> {
     let backend = store::connect(&config).await?;
     let narvik = Narvik::builder(backend.sessions)
         .session_expires_in(config.session_length)
+        .cookie_name(config.cookie_name())
         .secure(config.secure_cookies)
         .clock(Arc::clone(&config.clock))
         .build()?;
-    let accounts = Accounts::new(backend.users)
+    let accounts = Accounts::new(backend.users, config.hashing.clone())
         .await
         .map_err(|source| Error::Setup {
             what: "password hasher",
             store: backend.label.clone(),
             source: source.into(),
         })?;
+    let site_scheme = if config.https {
+        Scheme::HTTPS
+    } else {
+        Scheme::HTTP
+    };
     let state = AppState {
         accounts,
         clock: config.clock,
         store_label: backend.label.into(),
+        attempts: Arc::new(AttemptLimiter::new(config.rate_limits)),
     };
     let router = Router::new()
         .route("/", get(handlers::home))
@@ -99,12 +115,10 @@ pub async fn app(config: Config) -> Result<Router, Error> {
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(FORM_LIMIT_BYTES))
         .layer(NarvikLayer::new(narvik))
-        // Outside the session layer: a cross-site form never reaches the store.
-        .layer(CsrfLayer::new())
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state.store_label),
-            explain_and_harden,
-        ))
+        // Outside the session layer: a cross-site form never reaches the store. Its
+        // forms come from `http://` origins unless a TLS proxy fronts it (`https`).
+        .layer(CsrfLayer::new().site_scheme(site_scheme))
+        .layer(middleware::from_fn(explain_and_harden))
         .with_state(state);
     Ok(router)
 }
@@ -114,13 +128,9 @@ pub async fn app(config: Config) -> Result<Router, Error> {
 /// every page wants: no caching (pages show private data), no framing, no scripts,
 /// no sniffing.
 ///
-/// The pages are made here, not by the handlers, because every page names the
-/// store in its footer, and this layer has it.
-async fn explain_and_harden(
-    axum::extract::State(store_label): axum::extract::State<Arc<str>>,
-    request: axum::extract::Request,
-    next: middleware::Next,
-) -> Response {
+/// The pages are made here, not by the handlers, so that a layer's bare refusal
+/// gets the same page as a handler's.
+async fn explain_and_harden(request: axum::extract::Request, next: middleware::Next) -> Response {
     let mut response = next.run(request).await;
     let problem = response.extensions_mut().remove::<Problem>().or_else(|| {
         let status = response.status();
@@ -129,8 +139,9 @@ async fn explain_and_harden(
         bare_error.then(|| Problem::of_status(status))
     });
     if let Some(problem) = problem {
-        let (mut parts, body) = problem.render(&store_label).into_parts();
-        // Keep what the inner layers set: a blank session cookie, axum's `Allow`.
+        let (mut parts, body) = problem.render().into_parts();
+        // Keep what the inner layers set: a blank session cookie, axum's `Allow`,
+        // the problem's `Retry-After`.
         for (name, value) in response.headers() {
             if name != header::CONTENT_LENGTH {
                 parts.headers.append(name, value.clone());

@@ -6,12 +6,23 @@ use std::sync::Arc;
 use narvik::{Clock, SystemClock};
 use time::Duration;
 
+use crate::{HashingPool, RateLimits};
+
 /// The store used when none is given: SQLite in memory, nothing to set up (and
 /// nothing kept after the app stops).
 pub const DEFAULT_STORE_URL: &str = "sqlite::memory:";
 
 /// The namespace used when none is given; see [`Config::namespace`].
 pub const DEFAULT_NAMESPACE: &str = "narvik_demo";
+
+/// The session cookie's name while it is `Secure` (the default): browsers let no
+/// other host (a sibling subdomain) set a `__Host-` cookie, so none can toss its
+/// own session at the demo's users or hide theirs.
+pub const SECURE_COOKIE_NAME: &str = "__Host-narvik_session";
+
+/// The session cookie's name without `Secure` ([`Config::secure_cookies`] off):
+/// browsers refuse a `__Host-` cookie that is not `Secure`.
+pub const INSECURE_COOKIE_NAME: &str = "narvik_session";
 
 /// Everything [`app`](fn@crate::app) needs.
 ///
@@ -35,14 +46,34 @@ pub struct Config {
     /// How long a session lasts without use; narvik extends a session in use once
     /// half of it has passed. Default: 30 days.
     pub session_length: Duration,
-    /// Whether the session cookie carries `Secure` (default: yes, narvik's default).
+    /// Whether the session cookie carries `Secure` (default: yes, narvik's default),
+    /// and with it the `__Host-` prefix ([`SECURE_COOKIE_NAME`]); without it the
+    /// cookie is [`INSECURE_COOKIE_NAME`].
     ///
     /// Chromium treats `http://127.0.0.1` and `http://localhost` as secure contexts
-    /// and keeps a `Secure` cookie they set (the browser tests check it). A browser
-    /// that does not would drop the cookie, and signing in would seem to do nothing;
-    /// turn it off (`--insecure-cookies`) for such a browser, or to reach the demo
-    /// over plain HTTP by another host name.
+    /// and keeps a `Secure`, `__Host-` cookie they set (the browser tests check it).
+    /// A browser that does not would drop the cookie, and signing in would seem to
+    /// do nothing; turn it off (`--insecure-cookies`) for such a browser, or to
+    /// reach the demo over plain HTTP by another host name. Behind HTTPS keep it on.
     pub secure_cookies: bool,
+    /// Whether clients reach the demo over HTTPS, through a proxy in front of it
+    /// that terminates TLS (`--https`). The demo itself serves plain HTTP, so this
+    /// is off by default. It sets the one scheme a form's `Origin` may have
+    /// ([`CsrfLayer::site_scheme`](narvik_axum::CsrfLayer::site_scheme)): on an
+    /// HTTPS site a form from `http://` the same host is an attacker's, injected
+    /// into some plain-HTTP response.
+    pub https: bool,
+    /// How many password hashes run at once, and how long a request waits for its
+    /// turn before it gets `503`. Default: one per core, 5 seconds.
+    pub hashing: HashingPool,
+    /// How many sign-in and sign-up attempts a username and a client address get
+    /// each minute before they get `429`. Default: 5 and 20.
+    ///
+    /// The client address is the TCP peer's, which the app sees only when served
+    /// with `into_make_service_with_connect_info::<SocketAddr>()` (as the binary
+    /// does); without it every client shares one address limit. Behind a reverse
+    /// proxy the peer is the proxy: see the README.
+    pub rate_limits: RateLimits,
     /// Where the app and narvik read the time. Tests pass a
     /// [`ManualClock`](narvik::ManualClock) to expire sessions without waiting.
     pub clock: Arc<dyn Clock>,
@@ -55,6 +86,9 @@ impl Default for Config {
             namespace: DEFAULT_NAMESPACE.to_owned(),
             session_length: narvik::DEFAULT_SESSION_EXPIRES_IN,
             secure_cookies: true,
+            https: false,
+            hashing: HashingPool::default(),
+            rate_limits: RateLimits::default(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -68,7 +102,22 @@ impl fmt::Debug for Config {
             .field("namespace", &self.namespace)
             .field("session_length", &self.session_length)
             .field("secure_cookies", &self.secure_cookies)
+            .field("https", &self.https)
+            .field("hashing", &self.hashing)
+            .field("rate_limits", &self.rate_limits)
             .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// The session cookie's name: [`SECURE_COOKIE_NAME`] while the cookie is
+    /// `Secure`, else [`INSECURE_COOKIE_NAME`].
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure_cookies {
+            SECURE_COOKIE_NAME
+        } else {
+            INSECURE_COOKIE_NAME
+        }
     }
 }
 

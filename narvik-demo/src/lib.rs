@@ -9,12 +9,19 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let router = narvik_demo::app(narvik_demo::Config::default()).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-//! axum::serve(listener, router).await?;
+//! // With the peer's address, which the rate limits count attempts by.
+//! let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+//! axum::serve(listener, service).await?;
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! - [`config`]: what the app is made from (store URL, session length, cookies).
+//! - [`config`]: what the app is made from (store URL, session length, cookies,
+//!   the limits on password hashing and attempts).
+//! - `hashing`: [`HashingPool`], at most so many argon2 hashes at once, a bounded
+//!   wait for the others.
+//! - `rate_limit`: [`RateLimits`] of password attempts per username and per client
+//!   address.
 //! - `store`: turns the store URL into a session store and a user table in the
 //!   same backend (SQLite, PostgreSQL, MySQL/MariaDB or Redis).
 //! - `users`: accounts and their argon2id password hashes.
@@ -25,7 +32,9 @@
 mod app;
 pub mod config;
 mod error;
+mod hashing;
 mod pages;
+mod rate_limit;
 mod store;
 mod users;
 
@@ -35,6 +44,8 @@ use time::OffsetDateTime;
 pub use crate::app::{app, FORM_LIMIT_BYTES, MAX_USER_AGENT_LEN};
 pub use crate::config::Config;
 pub use crate::error::Error;
+pub use crate::hashing::{HashingPool, DEFAULT_HASH_QUEUE_TIMEOUT};
+pub use crate::rate_limit::RateLimits;
 pub use crate::store::DemoStore;
 
 /// The custom data of every session of the demo: who, since when, from where.

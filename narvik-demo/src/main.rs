@@ -1,10 +1,12 @@
 //! `narvik-demo`: serves the demo app; see `--help`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use narvik_demo::config::DEFAULT_NAMESPACE;
-use narvik_demo::Config;
+use narvik_demo::{Config, HashingPool};
 
 const USAGE: &str = "\
 narvik-demo: sign up, sign in, see and end your sessions (server-side sessions by narvik)
@@ -24,8 +26,18 @@ OPTIONS:
                                Instances on one shared store serve the same users.
     --namespace NAME           table names / Redis key prefix (default narvik_demo)
     --session-length-secs N    how long an unused session lasts (default 30 days)
-    --insecure-cookies         leave `Secure` off the session cookie, for browsers that
-                               refuse a Secure cookie from http://127.0.0.1
+    --insecure-cookies         leave `Secure` off the session cookie (and so its
+                               `__Host-` prefix), for browsers that refuse a Secure
+                               cookie from http://127.0.0.1
+    --https                    clients come over HTTPS (a TLS proxy in front): forms
+                               must then come from https:// origins
+    --hash-permits N           password hashes at once (default: one per core)
+    --hash-queue-ms N          how long a sign-in waits for a hasher before `503`
+                               (default 5000)
+    --attempts-per-username N  sign-in and sign-up attempts a minute for one
+                               username, from anywhere (default 5)
+    --attempts-per-address N   attempts a minute from one client address (an IPv6
+                               client's /64), for any usernames (default 20)
     -h, --help                 this help
 ";
 
@@ -43,6 +55,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
     let mut addr = env("NARVIK_DEMO_ADDR");
     let mut port = env("NARVIK_DEMO_PORT");
     let mut config = Config::default();
+    let mut hash_permits = None;
+    let mut hash_queue = None;
     if let Some(store) = env("NARVIK_DEMO_STORE") {
         config.store_url = store;
     }
@@ -75,8 +89,32 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                 config.session_length = time::Duration::seconds(i64::from(secs));
             }
             "--insecure-cookies" => config.secure_cookies = false,
+            "--https" => config.https = true,
+            "--hash-permits" => {
+                hash_permits = Some(positive::<NonZeroUsize>(&flag, &value()?)?);
+            }
+            "--hash-queue-ms" => {
+                let millis: u64 = value()?
+                    .parse()
+                    .map_err(|_| "--hash-queue-ms needs a whole number of milliseconds")?;
+                hash_queue = Some(Duration::from_millis(millis));
+            }
+            "--attempts-per-username" => {
+                config.rate_limits.per_username_per_minute =
+                    positive::<NonZeroU32>(&flag, &value()?)?;
+            }
+            "--attempts-per-address" => {
+                config.rate_limits.per_address_per_minute =
+                    positive::<NonZeroU32>(&flag, &value()?)?;
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
+    }
+    if hash_permits.is_some() || hash_queue.is_some() {
+        let defaults = HashingPool::default();
+        let permits = hash_permits
+            .unwrap_or_else(|| NonZeroUsize::new(defaults.permits()).unwrap_or(NonZeroUsize::MIN));
+        config.hashing = HashingPool::new(permits, hash_queue.unwrap_or(defaults.queue_timeout()));
     }
     if let Some(addr) = addr {
         listen = match addr.parse::<SocketAddr>() {
@@ -98,6 +136,13 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
         config.namespace = DEFAULT_NAMESPACE.to_owned();
     }
     Ok(Some(Args { listen, config }))
+}
+
+/// `value` of `flag` as a whole number above 0.
+fn positive<N: std::str::FromStr>(flag: &str, value: &str) -> Result<N, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag} needs a whole number above 0, not {value:?}"))
 }
 
 #[tokio::main]
@@ -143,7 +188,9 @@ async fn main() -> ExitCode {
         // Without a signal handler the server runs until killed, which is fine too.
         let _ = tokio::signal::ctrl_c().await;
     };
-    match axum::serve(listener, router)
+    // With each connection's peer address: the rate limits count attempts by it.
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    match axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
     {
@@ -157,6 +204,8 @@ async fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::parse_args;
 
     fn parse(args: &[&str]) -> Result<Option<super::Args>, String> {
@@ -180,6 +229,47 @@ mod tests {
         assert_eq!(args.config.store_url, "redis://127.0.0.1:6379");
         assert_eq!(args.config.session_length, time::Duration::seconds(2));
         assert!(!args.config.secure_cookies);
+        assert_eq!(args.config.cookie_name(), "narvik_session");
+        assert!(!args.config.https);
+    }
+
+    #[test]
+    fn flags_set_the_defences() {
+        let Ok(Some(args)) = parse(&[
+            "--https",
+            "--hash-permits",
+            "3",
+            "--hash-queue-ms=250",
+            "--attempts-per-username",
+            "7",
+            "--attempts-per-address",
+            "70",
+        ]) else {
+            panic!("valid flags refused");
+        };
+        let config = &args.config;
+        assert!(config.https);
+        assert_eq!(config.cookie_name(), "__Host-narvik_session");
+        assert_eq!(config.hashing.permits(), 3);
+        assert_eq!(config.hashing.queue_timeout(), Duration::from_millis(250));
+        assert_eq!(config.rate_limits.per_username_per_minute.get(), 7);
+        assert_eq!(config.rate_limits.per_address_per_minute.get(), 70);
+
+        // One of the two hashing flags keeps the other's default.
+        let Ok(Some(args)) = parse(&["--hash-queue-ms", "0"]) else {
+            panic!("a zero queue refused");
+        };
+        let defaults = narvik_demo::HashingPool::default();
+        assert_eq!(args.config.hashing.permits(), defaults.permits());
+        assert_eq!(args.config.hashing.queue_timeout(), Duration::ZERO);
+        let Ok(Some(args)) = parse(&[]) else {
+            panic!("no flags refused");
+        };
+        assert_eq!(args.config.rate_limits, narvik_demo::RateLimits::default());
+        assert_eq!(
+            args.config.hashing.queue_timeout(),
+            narvik_demo::DEFAULT_HASH_QUEUE_TIMEOUT
+        );
     }
 
     #[test]
@@ -200,6 +290,15 @@ mod tests {
         assert!(parse(&["--session-length-secs", "0"]).is_err());
         assert!(parse(&["--store"]).is_err());
         assert!(parse(&["--frobnicate"]).is_err());
+        for flag in [
+            "--hash-permits",
+            "--attempts-per-username",
+            "--attempts-per-address",
+        ] {
+            assert!(parse(&[flag, "0"]).is_err(), "{flag} 0");
+            assert!(parse(&[flag, "-1"]).is_err(), "{flag} -1");
+        }
+        assert!(parse(&["--hash-queue-ms", "soon"]).is_err());
         assert!(matches!(parse(&["--help"]), Ok(None)));
     }
 }

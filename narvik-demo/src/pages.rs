@@ -59,6 +59,23 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
        padding: 1px 6px; border-radius: 4px; }
 footer { text-align: center; color: #8a93a3; font-size: .85rem; margin: 8px 0 30px; }
 .status { color: var(--muted); font-size: .85rem; letter-spacing: .04em; text-transform: uppercase; margin-bottom: 6px; }
+/* Phones: no sideways scrolling. Each session becomes a block: what and when on
+   the left, labelled, its button on the right. */
+@media (max-width: 600px) {
+  header { padding: 12px 16px; }
+  main { margin: 18px auto; padding: 0 10px; }
+  .card { padding: 20px 16px; }
+  dl { grid-template-columns: 1fr; gap: 0; }
+  dd { margin-bottom: 10px; }
+  #sessions thead { display: none; }
+  #sessions table, #sessions tbody { display: block; }
+  #sessions tr.session { display: grid; grid-template-columns: minmax(0, 1fr) auto; column-gap: 12px;
+                         padding: 12px 0; border-top: 1px solid #eceef2; }
+  #sessions td { display: block; grid-column: 1; padding: 0; border: none; }
+  #sessions td.time { white-space: normal; color: var(--muted); font-size: .88rem; }
+  #sessions td.time::before { content: attr(data-label) " "; }
+  #sessions td.action { grid-column: 2; grid-row: 1 / span 3; align-self: center; }
+}
 "#;
 
 /// A page as a response with `status`.
@@ -66,8 +83,16 @@ pub(crate) fn respond(status: StatusCode, page: Markup) -> Response {
     (status, Html(page.into_string())).into_response()
 }
 
-/// The frame of every page: `signed_in_as` shows in the header.
-fn layout(title: &str, signed_in_as: Option<&str>, store_label: &str, body: Markup) -> Markup {
+/// Who is signed in, for the header, and where their sessions live, for the footer.
+struct SignedIn<'a> {
+    username: &'a str,
+    /// The backend, described without credentials; shown only to the signed-in,
+    /// as it tells an attacker which server to aim at.
+    store_label: &'a str,
+}
+
+/// The frame of every page: `signed_in` shows in the header and the footer.
+fn layout(title: &str, signed_in: Option<SignedIn<'_>>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -82,14 +107,18 @@ fn layout(title: &str, signed_in_as: Option<&str>, store_label: &str, body: Mark
             body {
                 header {
                     a href="/" { "narvik demo" }
-                    @if let Some(username) = signed_in_as {
-                        span.who { "signed in as " strong { (username) } }
+                    @if let Some(signed_in) = &signed_in {
+                        span.who { "signed in as " strong { (signed_in.username) } }
                     }
                 }
                 main { (body) }
                 footer {
-                    "Sessions and accounts kept in " (store_label)
-                    " · server-side sessions by narvik"
+                    @if let Some(signed_in) = &signed_in {
+                        span #backend { "Sessions and accounts kept in " (signed_in.store_label) }
+                        " · server-side sessions by narvik"
+                    } @else {
+                        "Server-side sessions by narvik"
+                    }
                 }
             }
         }
@@ -185,7 +214,7 @@ fn prefill(username: &str) -> &str {
 }
 
 /// `GET /sign-in`, and the form again after a refusal.
-pub(crate) fn sign_in(form: &FormState<'_>, store_label: &str) -> Markup {
+pub(crate) fn sign_in(form: &FormState<'_>) -> Markup {
     let body = html! {
         section.card.narrow {
             h1 { "Sign in" }
@@ -204,11 +233,11 @@ pub(crate) fn sign_in(form: &FormState<'_>, store_label: &str) -> Markup {
             }
         }
     };
-    layout("Sign in", None, store_label, body)
+    layout("Sign in", None, body)
 }
 
 /// `GET /sign-up`, and the form again after a refusal.
-pub(crate) fn sign_up(form: &FormState<'_>, store_label: &str) -> Markup {
+pub(crate) fn sign_up(form: &FormState<'_>) -> Markup {
     let body = html! {
         section.card.narrow {
             h1 { "Create an account" }
@@ -231,7 +260,7 @@ pub(crate) fn sign_up(form: &FormState<'_>, store_label: &str) -> Markup {
             }
         }
     };
-    layout("Create an account", None, store_label, body)
+    layout("Create an account", None, body)
 }
 
 /// What the account page shows.
@@ -244,7 +273,8 @@ pub(crate) struct AccountView<'a> {
     pub(crate) notice: Option<Notice>,
 }
 
-/// `GET /account`: the user, this session's data, and every session of the user.
+/// `GET /account`: the user, this session's data, and every session of the user;
+/// the footer names `store_label`.
 pub(crate) fn account(view: &AccountView<'_>, store_label: &str) -> Markup {
     let current = view.current;
     let others = view
@@ -280,8 +310,8 @@ pub(crate) fn account(view: &AccountView<'_>, store_label: &str) -> Markup {
                                 (describe_user_agent(session.user_agent.as_deref()))
                                 @if is_current { br; span.badge { "this device" } }
                             }
-                            td.time { (format_time(session.started_at)) }
-                            td.time { (format_time(session.expires_at)) }
+                            td.time data-label="Signed in" { (format_time(session.started_at)) }
+                            td.time data-label="Expires" { (format_time(session.expires_at)) }
                             td.action {
                                 @if is_current {
                                     form.inline method="post" action="/sign-out" {
@@ -310,11 +340,15 @@ pub(crate) fn account(view: &AccountView<'_>, store_label: &str) -> Markup {
             }
         }
     };
-    layout("Your account", Some(&current.username), store_label, body)
+    let signed_in = SignedIn {
+        username: &current.username,
+        store_label,
+    };
+    layout("Your account", Some(signed_in), body)
 }
 
 /// A refusal or failure, explained: its status, what happened, what to do.
-pub(crate) fn problem(status: StatusCode, title: &str, detail: &str, store_label: &str) -> Markup {
+pub(crate) fn problem(status: StatusCode, title: &str, detail: &str) -> Markup {
     let body = html! {
         section.card.narrow #problem data-status=(status.as_u16()) {
             p.status { "Error " (status.as_u16()) }
@@ -323,7 +357,7 @@ pub(crate) fn problem(status: StatusCode, title: &str, detail: &str, store_label
             p style="margin: 18px 0 0" { a href="/" { "Back to the start" } }
         }
     };
-    layout(title, None, store_label, body)
+    layout(title, None, body)
 }
 
 /// `at` for people, in UTC: `2026-05-01 14:03 UTC`.

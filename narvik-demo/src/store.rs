@@ -13,7 +13,6 @@
 //! ([`from_pool`](SqlStore::from_pool)) and the user table: an in-memory SQLite
 //! database exists only on its one connection, so the two must share it.
 
-use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -162,25 +161,14 @@ async fn connect_sqlite(
 /// in-memory SQLite database exists only on its one connection), with its table
 /// made unless it exists.
 ///
-/// Not an `async fn`: the signature says the future is `Send`, proved here for any
-/// backend. Awaited straight in [`connect`], the future of `SqlStore::migrate`
-/// cannot be proved `Send` (rustc loses lifetimes inside async code,
-/// rust-lang/rust#100013), and then neither can [`app`](crate::app)'s, which
-/// tests spawn on a task.
-#[allow(
-    clippy::manual_async_fn,
-    reason = "an `async fn` cannot say that its future is `Send`"
-)]
-fn sql_store<B: narvik_sqlx::Backend>(
+async fn sql_store<B: narvik_sqlx::Backend>(
     pool: Pool<B::Database>,
     table: &str,
-) -> impl Future<Output = Result<SharedStore, narvik_sqlx::Error>> + Send + '_ {
-    async move {
-        let store = SqlStore::<B, DemoSession>::from_pool(pool).with_table_name(table)?;
-        store.migrate().await?;
-        let store: SharedStore = Arc::new(store);
-        Ok(store)
-    }
+) -> Result<SharedStore, narvik_sqlx::Error> {
+    let store = SqlStore::<B, DemoSession>::from_pool(pool).with_table_name(table)?;
+    store.migrate().await?;
+    let store: SharedStore = Arc::new(store);
+    Ok(store)
 }
 
 /// The scheme of `url`: `sqlite` for `sqlite::memory:` too.
@@ -193,22 +181,39 @@ fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
-/// The store `url` names, for people and logs: its kind and where, never its
-/// credentials or query.
+/// The store `url` names, for people and logs: its kind and where (host, port,
+/// database), never its credentials or query.
+///
+/// The URL is parsed (WHATWG rules, the `url` crate), not cut by hand: a password
+/// holding `@`, `/`, `?` or `#` then cannot spill into the description. A URL
+/// that does not parse is described by its kind alone.
 pub(crate) fn describe_url(url: &str) -> String {
-    let rest = url.split_once(':').map_or("", |(_, rest)| rest);
-    let rest = rest.trim_start_matches("//");
-    // Credentials end at the last `@` of the authority; the query may hold secrets.
-    let rest = rest.split(['?', '#']).next().unwrap_or_default();
-    let location = rest.rsplit_once('@').map_or(rest, |(_, location)| location);
-    match scheme(url) {
-        "sqlite" if is_in_memory(url) => "SQLite (in memory)".to_owned(),
-        "sqlite" => format!("SQLite ({location})"),
-        "postgres" | "postgresql" => format!("PostgreSQL at {location}"),
-        "mysql" | "mariadb" => format!("MySQL at {location}"),
-        "redis" | "rediss" => format!("Redis at {location}"),
-        other => format!("`{other}:`"),
-    }
+    let kind = match scheme(url) {
+        "sqlite" if is_in_memory(url) => return "SQLite (in memory)".to_owned(),
+        "sqlite" => {
+            // A file path, which has no credentials: drop only the query.
+            let path = url.split_once(':').map_or("", |(_, path)| path);
+            let path = path.trim_start_matches("//");
+            let path = path.split(['?', '#']).next().unwrap_or_default();
+            return format!("SQLite ({path})");
+        }
+        "postgres" | "postgresql" => "PostgreSQL",
+        "mysql" | "mariadb" => "MySQL",
+        "redis" | "rediss" => "Redis",
+        other => return format!("`{other}:`"),
+    };
+    let Ok(parsed) = url::Url::parse(url) else {
+        return kind.to_owned();
+    };
+    let Some(host) = parsed.host_str().filter(|host| !host.is_empty()) else {
+        return kind.to_owned();
+    };
+    let port = parsed
+        .port()
+        .map(|port| format!(":{port}"))
+        .unwrap_or_default();
+    let path = parsed.path().trim_end_matches('/');
+    format!("{kind} at {host}{port}{path}")
 }
 
 #[cfg(test)]
@@ -229,5 +234,23 @@ mod tests {
         );
         assert_eq!(describe_url("ftp://user:pw@host"), "`ftp:`");
         assert_eq!(describe_url("nonsense"), "`:`");
+        // Passwords with the characters that end an authority never spill out.
+        for url in [
+            "postgres://user:pa?ss@db.example:5432/app",
+            "postgres://user:pa#ss@db.example:5432/app",
+            "postgres://user:pa/ss@db.example:5432/app",
+            "mysql://user:pa@ss@db.example/app",
+        ] {
+            let described = describe_url(url);
+            assert!(
+                !described.contains("pa") && !described.contains("ss"),
+                "{url}: {described}"
+            );
+            assert!(!described.contains("user"), "{url}: {described}");
+        }
+        assert_eq!(
+            describe_url("mysql://user:p%40ss@db.example:3306/app"),
+            "MySQL at db.example:3306/app"
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! User accounts: the rules for usernames and passwords, argon2id password hashes,
 //! and the table (or Redis keys) that keeps the accounts.
 //!
-//! Hashing and verifying run on Tokio's blocking threads: argon2id with its default
-//! parameters (19 MiB, 2 passes) takes tens of milliseconds of CPU on purpose.
+//! Hashing and verifying run through the [`HashingPool`], a bounded number at once
+//! on Tokio's blocking threads: argon2id with its default parameters (19 MiB, 2
+//! passes) takes tens of milliseconds of CPU on purpose.
 
 use std::sync::Arc;
 
@@ -13,6 +14,8 @@ use narvik_redis::redis::aio::ConnectionManager;
 use narvik_redis::redis::{self, RedisError};
 use narvik_sqlx::sqlx::{self, MySqlPool, PgPool, SqlitePool};
 use serde::{Deserialize, Serialize};
+
+use crate::hashing::{HashingError, HashingPool};
 
 /// The fewest characters a username may have.
 pub(crate) const USERNAME_MIN_CHARS: usize = 3;
@@ -80,26 +83,46 @@ pub(crate) enum AccountsError {
     /// Hashing failed (it does not for the inputs the app accepts).
     #[error("password hashing failed: {0}")]
     Hashing(argon2::password_hash::Error),
-    /// The hashing task was cancelled or panicked.
+    /// Every password hasher stayed busy for the whole queue timeout: the request
+    /// may be tried again shortly.
+    #[error("every password hasher stayed busy for {waited:?}")]
+    HashersBusy {
+        /// How long the request waited for a hasher.
+        waited: std::time::Duration,
+    },
+    /// The hashing task panicked.
     #[error("the password hashing task failed")]
-    Task(#[from] tokio::task::JoinError),
+    Task(#[source] tokio::task::JoinError),
+}
+
+impl From<HashingError> for AccountsError {
+    fn from(error: HashingError) -> Self {
+        match error {
+            HashingError::Busy { waited } => Self::HashersBusy { waited },
+            HashingError::Task(error) => Self::Task(error),
+        }
+    }
 }
 
 /// The accounts, and how passwords are checked.
 #[derive(Clone)]
 pub(crate) struct Accounts {
     table: Arc<UserTable>,
+    /// Where every hash and check runs.
+    hashing: HashingPool,
     /// Verified against when the username is unknown, so that a wrong username
     /// takes as long as a wrong password and does not give away who has an account.
     dummy_hash: Arc<str>,
 }
 
 impl Accounts {
-    /// The accounts kept in `table`.
-    pub(crate) async fn new(table: UserTable) -> Result<Self, AccountsError> {
-        let dummy_hash = hash_password("not anyone's password".to_owned()).await?;
+    /// The accounts kept in `table`, their passwords hashed and checked in
+    /// `hashing`.
+    pub(crate) async fn new(table: UserTable, hashing: HashingPool) -> Result<Self, AccountsError> {
+        let dummy_hash = hash_password(&hashing, "not anyone's password".to_owned()).await?;
         Ok(Self {
             table: Arc::new(table),
+            hashing,
             dummy_hash: dummy_hash.into(),
         })
     }
@@ -114,7 +137,7 @@ impl Accounts {
         let account = Account {
             id: format!("{:032x}", rand::random::<u128>()),
             username,
-            password_hash: hash_password(password).await?,
+            password_hash: hash_password(&self.hashing, password).await?,
         };
         if self.table.insert(&account).await? {
             Ok(account)
@@ -134,7 +157,7 @@ impl Accounts {
             Some(account) => Arc::from(account.password_hash.as_str()),
             None => Arc::clone(&self.dummy_hash),
         };
-        let matches = verify_password(password, password_hash).await?;
+        let matches = verify_password(&self.hashing, password, password_hash).await?;
         match account {
             Some(account) if matches => Ok(account),
             _ => Err(SignInError::WrongCredentials),
@@ -179,28 +202,34 @@ pub(crate) fn check_new_password(password: &str) -> Result<(), String> {
 }
 
 /// An argon2id PHC string of `password` with a fresh random salt.
-async fn hash_password(password: String) -> Result<String, AccountsError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-    })
-    .await?
-    .map_err(AccountsError::Hashing)
+async fn hash_password(hashing: &HashingPool, password: String) -> Result<String, AccountsError> {
+    hashing
+        .run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+        })
+        .await?
+        .map_err(AccountsError::Hashing)
 }
 
 /// Whether `password` matches the PHC string `password_hash`. A hash that does not
 /// parse matches nothing.
-async fn verify_password(password: String, password_hash: Arc<str>) -> Result<bool, AccountsError> {
-    let matches = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&password_hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
+async fn verify_password(
+    hashing: &HashingPool,
+    password: String,
+    password_hash: Arc<str>,
+) -> Result<bool, AccountsError> {
+    let matches = hashing
+        .run(move || {
+            PasswordHash::new(&password_hash).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(matches)
 }
 

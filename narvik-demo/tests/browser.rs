@@ -36,7 +36,8 @@ use support::{
 use time::{Duration, OffsetDateTime};
 
 const PASSWORD: &str = "correct horse battery";
-const COOKIE: &str = "narvik_session";
+/// The session cookie's name: `__Host-`, as the cookie is `Secure` by default.
+const COOKIE: &str = "__Host-narvik_session";
 /// The second device's browser: a phone.
 const PHONE: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
                      (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36";
@@ -78,7 +79,7 @@ async fn session_token(browser: &Browser) -> Option<String> {
         .map(|cookie| cookie.value().to_owned())
 }
 
-/// `GET /account` with `cookie` (`narvik_session=...`) over a plain `TcpStream`
+/// `GET /account` with `cookie` (`__Host-narvik_session=...`) over a plain `TcpStream`
 /// to the demo at `addr`, as a script replaying a stolen cookie would send it.
 async fn replay_account(addr: SocketAddr, cookie: &str) -> RawResponse {
     raw_request(addr, "GET", "/account", &[("Cookie", cookie)], "").await
@@ -245,7 +246,7 @@ async fn sign_out_ends_the_session_and_a_replayed_token_is_refused() {
         assert_session_ended(&replayed);
         let cleared = replayed.header("set-cookie").expect("the blank cookie");
         assert!(
-            cleared.starts_with("narvik_session=; Max-Age=0;"),
+            cleared.starts_with(&format!("{COOKIE}=; Max-Age=0;")),
             "{cleared}"
         );
         // actions refuse it.
@@ -325,6 +326,84 @@ async fn two_devices_sign_each_other_out() {
         reload(&laptop, "#account-username").await;
         assert!(laptop.path().await.starts_with("/account"));
         laptop.close().await;
+        phone.close().await;
+    })
+    .await;
+}
+
+/// A phone's screen, in CSS pixels.
+const PHONE_SCREEN: (u32, u32) = (390, 844);
+
+#[tokio::test]
+async fn the_account_page_fits_a_phone_screen() {
+    with_demo(Config::default(), async |server, driver| {
+        let base = server.origin();
+        // Two other devices, still signed in after their browsers close.
+        for user_agent in [None, Some(PHONE)] {
+            let other = driver.browser(user_agent).await;
+            if user_agent.is_none() {
+                other.sign_up(&base, "ada", PASSWORD).await;
+            } else {
+                other.sign_in(&base, "ada", PASSWORD).await;
+            }
+            other.close().await;
+        }
+        let phone = driver.phone(PHONE, PHONE_SCREEN).await;
+        phone.sign_in(&base, "ada", PASSWORD).await;
+        assert_eq!(session_rows(&phone).await.len(), 3);
+
+        let layout = phone
+            .client
+            .execute(
+                "const card = document.querySelector('#sessions').getBoundingClientRect();
+                 const buttons = [...document.querySelectorAll('#sessions button')]
+                     .map(button => button.getBoundingClientRect())
+                     .map(rect => [rect.left, rect.right]);
+                 return {
+                     innerWidth: window.innerWidth,
+                     scrollWidth: document.documentElement.scrollWidth,
+                     card: [card.left, card.right],
+                     buttons,
+                 };",
+                Vec::new(),
+            )
+            .await
+            .expect("a script runs");
+        let number = |value: &serde_json::Value| value.as_f64().expect("a number");
+        let inner_width = number(&layout["innerWidth"]);
+        // Wider content would make the phone zoom out to a wider viewport.
+        assert_eq!(
+            inner_width,
+            f64::from(PHONE_SCREEN.0),
+            "the page is wider than the phone: {layout}"
+        );
+        assert!(
+            number(&layout["scrollWidth"]) <= inner_width,
+            "the page scrolls sideways: {layout}"
+        );
+        let card = &layout["card"];
+        let (card_left, card_right) = (number(&card[0]), number(&card[1]));
+        assert!(0.0 <= card_left && card_right <= inner_width, "{layout}");
+        let buttons = layout["buttons"].as_array().expect("the buttons");
+        // A "Sign out" on each row, and the two below the table.
+        assert_eq!(buttons.len(), 5, "{layout}");
+        for button in buttons {
+            let (left, right) = (number(&button[0]), number(&button[1]));
+            assert!(
+                card_left <= left && right <= card_right,
+                "a button off the card: {layout}"
+            );
+        }
+        // The picture shows the list of sessions and the buttons below it.
+        phone
+            .client
+            .execute(
+                "document.querySelector('#sessions').scrollIntoView({ block: 'end' });",
+                Vec::new(),
+            )
+            .await
+            .expect("a script runs");
+        phone.screenshot("account-phone").await;
         phone.close().await;
     })
     .await;

@@ -8,123 +8,24 @@
     reason = "a failed expectation is how a test reports the failure"
 )]
 
+#[allow(
+    unreachable_pub,
+    reason = "the shared support module is `pub` for every test binary that includes it"
+)]
+mod support;
+
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::header::{self, HeaderValue};
 use axum::http::{Request, StatusCode};
-use axum::Router;
 use narvik::{ManualClock, SessionToken};
 use narvik_demo::{Config, Error, FORM_LIMIT_BYTES};
+use support::oneshot::{
+    credentials, demo, demo_with, get, post, send, signed_in, signed_up, COOKIE, HOST,
+    INSECURE_COOKIE, ORIGIN, PASSWORD,
+};
 use time::{Duration, OffsetDateTime};
-use tower::ServiceExt;
-
-const HOST: &str = "demo.test";
-const ORIGIN: &str = "http://demo.test";
-const PASSWORD: &str = "correct horse battery";
-
-/// The demo over SQLite in memory.
-async fn demo() -> Router {
-    demo_with(Config::default()).await
-}
-
-async fn demo_with(config: Config) -> Router {
-    narvik_demo::app(config).await.expect("the demo starts")
-}
-
-/// A response's status, headers and body.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    /// The `name=value` of the session cookie the response sets, if it sets one.
-    fn session_cookie(&self) -> Option<String> {
-        let set_cookie = self.set_cookie()?;
-        let pair = set_cookie.split(';').next()?.to_owned();
-        pair.starts_with("narvik_session=").then_some(pair)
-    }
-
-    fn set_cookie(&self) -> Option<&str> {
-        self.headers.get(header::SET_COOKIE)?.to_str().ok()
-    }
-
-    fn location(&self) -> Option<&str> {
-        self.headers.get(header::LOCATION)?.to_str().ok()
-    }
-
-    /// Asserts the answer is an HTML page with `status` and no server error.
-    fn assert_page(&self, status: StatusCode) {
-        assert_eq!(self.status, status, "{}", self.body);
-        let content_type = self.headers.get(header::CONTENT_TYPE).unwrap();
-        assert_eq!(content_type, "text/html; charset=utf-8");
-        assert!(self.body.starts_with("<!DOCTYPE html>"), "{}", self.body);
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(request).await.expect("infallible");
-    let (parts, body) = response.into_parts();
-    let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
-    Answer {
-        status: parts.status,
-        headers: parts.headers,
-        body: String::from_utf8(body.to_vec()).unwrap(),
-    }
-}
-
-/// `GET path` from a browser, with the session cookie `cookie` if given.
-fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut request = Request::get(path).header(header::HOST, HOST);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    request.body(Body::empty()).unwrap()
-}
-
-/// A form `POST` from the demo's own pages.
-fn post(path: &str, form: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut request = Request::post(path)
-        .header(header::HOST, HOST)
-        .header(header::ORIGIN, ORIGIN)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::USER_AGENT, "curl/8.5.0");
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    request.body(Body::from(form.to_owned())).unwrap()
-}
-
-/// Signs `username` up; the session cookie's `name=value`.
-async fn signed_up(app: &Router, username: &str) -> String {
-    let answer = send(
-        app,
-        post("/sign-up", &credentials(username, PASSWORD), None),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    answer.session_cookie().expect("a session cookie")
-}
-
-/// Signs `username` in; the session cookie's `name=value`.
-async fn signed_in(app: &Router, username: &str) -> String {
-    let answer = send(
-        app,
-        post("/sign-in", &credentials(username, PASSWORD), None),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    answer.session_cookie().expect("a session cookie")
-}
-
-fn credentials(username: &str, password: &str) -> String {
-    format!(
-        "username={username}&password={}",
-        password.replace(' ', "+")
-    )
-}
 
 /// The session ids in the account page's sign-out forms (the other sessions).
 fn other_session_ids(account_page: &str) -> Vec<String> {
@@ -321,31 +222,30 @@ async fn a_wrong_password_or_unknown_user_gets_401_alike() {
 #[tokio::test]
 async fn garbage_and_forged_cookies_are_cleared_and_sent_to_sign_in() {
     let app = demo().await;
-    let forged = format!("narvik_session={}", SessionToken::generate().as_str());
-    let long = format!("narvik_session={}", "a".repeat(4_000));
+    let forged = format!("{COOKIE}={}", SessionToken::generate().as_str());
+    let long = format!("{COOKIE}={}", "a".repeat(4_000));
     for cookie in [
-        "narvik_session=garbage",
-        "narvik_session=\"quoted\"",
-        "narvik_session=%00%ff",
-        forged.as_str(),
-        long.as_str(),
+        format!("{COOKIE}=garbage"),
+        format!("{COOKIE}=\"quoted\""),
+        format!("{COOKIE}=%00%ff"),
+        forged.clone(),
+        long,
     ] {
-        let answer = send(&app, get("/account", Some(cookie))).await;
+        let answer = send(&app, get("/account", Some(&cookie))).await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{cookie}");
         assert_eq!(answer.location(), Some("/sign-in?notice=session-ended"));
         let cleared = answer.set_cookie().unwrap();
         assert!(
-            cleared.starts_with("narvik_session=; Max-Age=0;"),
+            cleared.starts_with(&format!("{COOKIE}=; Max-Age=0;")),
             "{cleared}"
         );
     }
     // Bytes that are not UTF-8 at all.
+    let mut not_utf8 = format!("{COOKIE}=").into_bytes();
+    not_utf8.extend_from_slice(b"\xff\xfe");
     let request = Request::get("/account")
         .header(header::HOST, HOST)
-        .header(
-            header::COOKIE,
-            HeaderValue::from_bytes(b"narvik_session=\xff\xfe").unwrap(),
-        )
+        .header(header::COOKIE, HeaderValue::from_bytes(&not_utf8).unwrap())
         .body(Body::empty())
         .unwrap();
     let answer = send(&app, request).await;
@@ -364,7 +264,7 @@ async fn a_replayed_token_after_sign_out_is_refused() {
     assert!(answer
         .set_cookie()
         .unwrap()
-        .starts_with("narvik_session=; Max-Age=0;"));
+        .starts_with(&format!("{COOKIE}=; Max-Age=0;")));
 
     let answer = send(&app, get("/account", Some(&cookie))).await;
     assert_eq!(answer.location(), Some("/sign-in?notice=session-ended"));
@@ -509,7 +409,7 @@ async fn a_session_in_use_is_extended_and_an_unused_one_expires() {
     assert!(answer
         .set_cookie()
         .unwrap()
-        .starts_with("narvik_session=; Max-Age=0;"));
+        .starts_with(&format!("{COOKIE}=; Max-Age=0;")));
 }
 
 #[tokio::test]
@@ -521,10 +421,39 @@ async fn the_session_length_and_secure_flag_come_from_the_config() {
     })
     .await;
     let answer = send(&app, post("/sign-up", &credentials("ada", PASSWORD), None)).await;
-    assert_eq!(
-        answer.set_cookie().unwrap().split_once(';').unwrap().1,
-        " Max-Age=2; Path=/; SameSite=Lax; HttpOnly"
+    let (pair, attributes) = answer.set_cookie().unwrap().split_once(';').unwrap();
+    assert_eq!(attributes, " Max-Age=2; Path=/; SameSite=Lax; HttpOnly");
+    // Browsers refuse a `__Host-` cookie without `Secure`: the plain name then.
+    assert!(pair.starts_with(&format!("{INSECURE_COOKIE}=")), "{pair}");
+    // And that name is the one read back.
+    let cookie = pair.to_owned();
+    let answer = send(&app, get("/account", Some(&cookie))).await;
+    answer.assert_page(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_secure_cookie_has_the_host_prefix_so_no_subdomain_can_set_it() {
+    let app = demo().await;
+    let answer = send(&app, post("/sign-up", &credentials("ada", PASSWORD), None)).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    let set_cookie = answer.set_cookie().unwrap();
+    let (pair, attributes) = set_cookie.split_once(';').unwrap();
+    assert!(pair.starts_with("__Host-narvik_session="), "{set_cookie}");
+    // What a browser requires of a `__Host-` cookie: Secure, Path=/, no Domain.
+    let attributes: Vec<&str> = attributes.split(';').map(str::trim).collect();
+    assert!(attributes.contains(&"Secure"), "{set_cookie}");
+    assert!(attributes.contains(&"Path=/"), "{set_cookie}");
+    assert!(
+        !attributes
+            .iter()
+            .any(|attribute| attribute.to_ascii_lowercase().starts_with("domain")),
+        "{set_cookie}"
     );
+    // The plain name is not read: a cookie a subdomain tossed under it is ignored.
+    let token = pair.split_once('=').unwrap().1;
+    let tossed = format!("{INSECURE_COOKIE}={token}");
+    let answer = send(&app, get("/account", Some(&tossed))).await;
+    assert_eq!(answer.location(), Some("/sign-in"));
 }
 
 #[tokio::test]

@@ -10,6 +10,8 @@
 //! | a form body over [`FORM_LIMIT_BYTES`](super::FORM_LIMIT_BYTES) | `413` |
 //! | a wrong username or password | `401` (the form again) |
 //! | a taken username | `409` (the form again) |
+//! | a sign-in or sign-up over a [rate limit](crate::RateLimits) (per username, per client address) | `429` with `Retry-After` |
+//! | every [password hasher](crate::HashingPool) busy for the whole queue timeout | `503` with `Retry-After` |
 //! | an action without a valid session (none, garbage, expired, signed out) | `401` |
 //! | a page without one | `303` to `/sign-in` (saying the session ended if a cookie came) |
 //! | a session id that is not one of the user's | `404` |
@@ -30,6 +32,7 @@ use narvik::SessionId;
 use narvik_axum::{CurrentSession, SessionRejection};
 use serde::Deserialize;
 
+use super::client_address::ClientAddress;
 use super::problem::Problem;
 use super::{AppState, Sessions, MAX_USER_AGENT_LEN};
 use crate::pages::{self, AccountView, FormState, Notice};
@@ -48,10 +51,10 @@ type SignedIn = Result<CurrentSession<DemoSession>, SessionRejection>;
 type MaybeSignedIn = Result<Option<CurrentSession<DemoSession>>, SessionRejection>;
 
 /// Whether the request brought a session cookie with a value, valid or not, read
-/// as the session layer reads it.
+/// as the session layer reads it (any of several of that name).
 fn brought_session_cookie(sessions: &Sessions, headers: &HeaderMap) -> bool {
-    narvik_axum::find_cookie(headers, sessions.narvik().cookie_name())
-        .is_some_and(|value| !value.is_empty())
+    narvik_axum::find_cookies(headers, sessions.narvik().cookie_name())
+        .any(|value| !value.is_empty())
 }
 
 fn redirect_with(path: &str, notice: Notice) -> Response {
@@ -69,11 +72,7 @@ pub(super) async fn home(session: MaybeSignedIn) -> Result<Redirect, Problem> {
 }
 
 /// `GET /sign-in`.
-pub(super) async fn sign_in_page(
-    State(state): State<AppState>,
-    session: MaybeSignedIn,
-    uri: Uri,
-) -> Result<Response, Problem> {
+pub(super) async fn sign_in_page(session: MaybeSignedIn, uri: Uri) -> Result<Response, Problem> {
     if session?.is_some() {
         return Ok(Redirect::to("/account").into_response());
     }
@@ -81,19 +80,15 @@ pub(super) async fn sign_in_page(
         notice: Notice::from_query(uri.query()),
         ..FormState::default()
     };
-    let page = pages::sign_in(&form, &state.store_label);
-    Ok(pages::respond(StatusCode::OK, page))
+    Ok(pages::respond(StatusCode::OK, pages::sign_in(&form)))
 }
 
 /// `GET /sign-up`.
-pub(super) async fn sign_up_page(
-    State(state): State<AppState>,
-    session: MaybeSignedIn,
-) -> Result<Response, Problem> {
+pub(super) async fn sign_up_page(session: MaybeSignedIn) -> Result<Response, Problem> {
     if session?.is_some() {
         return Ok(Redirect::to("/account").into_response());
     }
-    let page = pages::sign_up(&FormState::default(), &state.store_label);
+    let page = pages::sign_up(&FormState::default());
     Ok(pages::respond(StatusCode::OK, page))
 }
 
@@ -110,14 +105,20 @@ pub(super) struct Credentials {
 pub(super) async fn sign_up(
     State(state): State<AppState>,
     sessions: Sessions,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     form: Result<Form<Credentials>, FormRejection>,
 ) -> Result<Response, Problem> {
     let accounts = &state.accounts;
+    let attempts = &state.attempts;
     let account_of = |username: String, password: String| async move {
         users::check_new_username(&username)
             .and_then(|()| users::check_new_password(&password))
             .map_err(|error| Refusal::Form(StatusCode::UNPROCESSABLE_ENTITY, error))?;
+        // Counted only now: a refused form costs nothing, a hash does.
+        attempts
+            .check(client, &username)
+            .map_err(|refused| Refusal::Problem(Problem::too_many_attempts(refused)))?;
         accounts
             .sign_up(username.clone(), password)
             .await
@@ -137,10 +138,12 @@ pub(super) async fn sign_up(
 pub(super) async fn sign_in(
     State(state): State<AppState>,
     sessions: Sessions,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     form: Result<Form<Credentials>, FormRejection>,
 ) -> Result<Response, Problem> {
     let accounts = &state.accounts;
+    let attempts = &state.attempts;
     let account_of = |username: String, password: String| async move {
         if username.is_empty() || password.is_empty() {
             let error = "Enter your username and your password.".to_owned();
@@ -156,6 +159,10 @@ pub(super) async fn sign_in(
             );
             return Err(Refusal::Form(StatusCode::UNPROCESSABLE_ENTITY, error));
         }
+        // Whether or not the account exists, so the limit tells no one which do.
+        attempts
+            .check(client, &username)
+            .map_err(|refused| Refusal::Problem(Problem::too_many_attempts(refused)))?;
         accounts
             .sign_in(&username, password)
             .await
@@ -188,7 +195,7 @@ async fn sign_in_with_form<Found>(
     sessions: &Sessions,
     headers: &HeaderMap,
     form: Result<Form<Credentials>, FormRejection>,
-    page: fn(&FormState<'_>, &str) -> Markup,
+    page: fn(&FormState<'_>) -> Markup,
     account_of: impl FnOnce(String, String) -> Found,
 ) -> Result<Response, Problem>
 where
@@ -204,7 +211,7 @@ where
                 error: Some(&error),
                 notice: None,
             };
-            return Ok(pages::respond(status, page(&form, &state.store_label)));
+            return Ok(pages::respond(status, page(&form)));
         }
         Err(Refusal::Problem(problem)) => return Err(problem),
     };

@@ -3,11 +3,13 @@
 use std::borrow::Cow;
 
 use axum::extract::rejection::FormRejection;
+use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use narvik_axum::SessionRejection;
 
 use crate::pages;
+use crate::rate_limit::{Exceeded, TooManyAttempts};
 use crate::users::AccountsError;
 
 /// A refusal or failure, answered with a page that says what happened and what to
@@ -16,13 +18,15 @@ use crate::users::AccountsError;
 /// Handlers return `Result<_, Problem>` and use `?`: narvik's errors, session
 /// rejections, form rejections and account failures convert into one. As a
 /// response it is its status, with the problem itself in the response's
-/// extensions; [`explain_and_harden`](super::explain_and_harden), which knows the
-/// store every page names in its footer, renders the page.
+/// extensions (and its `Retry-After`, if it has one, in the headers);
+/// [`explain_and_harden`](super::explain_and_harden) renders the page.
 #[derive(Debug, Clone)]
 pub(super) struct Problem {
     status: StatusCode,
     title: &'static str,
     detail: Cow<'static, str>,
+    /// Whole seconds after which the request may be tried again.
+    retry_after_secs: Option<u64>,
 }
 
 impl Problem {
@@ -35,6 +39,48 @@ impl Problem {
             status,
             title,
             detail: detail.into(),
+            retry_after_secs: None,
+        }
+    }
+
+    /// A password attempt over a rate limit: `429`, saying when to try again.
+    pub(super) fn too_many_attempts(refused: TooManyAttempts) -> Self {
+        let secs = refused.retry_after_secs;
+        let whose = match refused.exceeded {
+            Exceeded::Username => "for this username",
+            Exceeded::Address => "from your network address",
+        };
+        let unit = if secs == 1 { "second" } else { "seconds" };
+        Self {
+            retry_after_secs: Some(secs),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                format!(
+                    "There have been too many sign-in and sign-up attempts {whose}. \
+                     Nothing was checked. Try again in {secs} {unit}."
+                ),
+            )
+        }
+    }
+
+    /// Every password hasher stayed busy for the whole queue timeout: `503`,
+    /// saying to try again shortly.
+    fn hashers_busy(waited: std::time::Duration) -> Self {
+        tracing::warn!(?waited, "every password hasher stayed busy: refused");
+        // As long as this request waited: the line is likely as long by then.
+        let secs = waited.as_secs().clamp(1, 60);
+        let unit = if secs == 1 { "second" } else { "seconds" };
+        Self {
+            retry_after_secs: Some(secs),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy: please try again",
+                format!(
+                    "The demo is checking too many passwords at once right now. \
+                     Nothing was changed; please try again in {secs} {unit}."
+                ),
+            )
         }
     }
 
@@ -86,9 +132,9 @@ impl Problem {
         }
     }
 
-    /// The page, its footer naming `store_label`.
-    pub(super) fn render(&self, store_label: &str) -> Response {
-        let page = pages::problem(self.status, self.title, &self.detail, store_label);
+    /// The page.
+    pub(super) fn render(&self) -> Response {
+        let page = pages::problem(self.status, self.title, &self.detail);
         pages::respond(self.status, page)
     }
 }
@@ -96,6 +142,11 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut response = self.status.into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response.extensions_mut().insert(self);
         response
     }
@@ -118,7 +169,10 @@ impl From<SessionRejection> for Problem {
 
 impl From<AccountsError> for Problem {
     fn from(error: AccountsError) -> Self {
-        Self::unavailable(&error)
+        match error {
+            AccountsError::HashersBusy { waited } => Self::hashers_busy(waited),
+            other => Self::unavailable(&other),
+        }
     }
 }
 

@@ -81,9 +81,21 @@ impl Chromedriver {
         driver
     }
 
-    /// A new browser: its own Chromium and profile. `user_agent` replaces Chromium's
-    /// own, to play another device.
+    /// A new browser: its own Chromium and profile, in a 1024 × 900 window.
+    /// `user_agent` replaces Chromium's own, to play another device.
     pub async fn browser(&self, user_agent: Option<&str>) -> Browser {
+        self.launch(user_agent, None).await
+    }
+
+    /// A new browser as [`browser`](Self::browser) that plays a phone whose screen
+    /// is `(width, height)` CSS pixels (`(390, 844)`): Chromium's mobile emulation,
+    /// which honours the page's `viewport` meta tag as a phone does. A headless
+    /// window cannot be made narrower than 500 pixels.
+    pub async fn phone(&self, user_agent: &str, screen: (u32, u32)) -> Browser {
+        self.launch(Some(user_agent), Some(screen)).await
+    }
+
+    async fn launch(&self, user_agent: Option<&str>, phone_screen: Option<(u32, u32)>) -> Browser {
         let profile = self.profiles.join(unique_name("profile"));
         std::fs::create_dir_all(&profile).expect("a profile directory");
         let mut args = vec![
@@ -103,9 +115,15 @@ impl Chromedriver {
         if let Some(user_agent) = user_agent {
             args.push(format!("--user-agent={user_agent}"));
         }
+        let mut chrome_options = json!({ "binary": CHROMIUM, "args": args });
+        if let Some((width, height)) = phone_screen {
+            chrome_options["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 },
+            });
+        }
         let capabilities = json!({
             "browserName": "chrome",
-            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+            "goog:chromeOptions": chrome_options,
         });
         let serde_json::Value::Object(capabilities) = capabilities else {
             unreachable!("a JSON object literal");

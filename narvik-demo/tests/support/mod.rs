@@ -7,6 +7,7 @@
 
 #![allow(
     dead_code,
+    unused_imports,
     reason = "each test binary uses a different part of the support"
 )]
 #![allow(
@@ -16,6 +17,7 @@
 )]
 
 pub mod browser;
+pub mod oneshot;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -45,13 +47,14 @@ impl DemoServer {
         Self::serve(router).await
     }
 
-    /// Serves `router`.
+    /// Serves `router`, with each connection's peer address as the binary does.
     pub async fn serve(router: Router) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port on 127.0.0.1");
         let addr = listener.local_addr().expect("the listener's address");
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await });
         Self { addr }
     }
 
