@@ -56,6 +56,12 @@ pub trait Backend: sealed::Sealed + Send + Sync + 'static {
     #[doc(hidden)]
     const ONE_WRITER_AT_A_TIME: bool;
 
+    /// Whether the store's connections go over a network to a server (not
+    /// SQLite): then a connection that failed is closed, not given back to the
+    /// pool; see the `conn` module.
+    #[doc(hidden)]
+    const OVER_NETWORK: bool;
+
     /// `at`, already in UTC and cut to whole microseconds, as stored.
     #[doc(hidden)]
     fn expires_at_to_sql(at: OffsetDateTime) -> narvik::Result<Self::ExpiresAt>;

@@ -14,12 +14,23 @@
 //! A kept connection that has died (the server restarted, the network dropped it)
 //! fails its next query, which is then a [`narvik::Error::Store`]; the store drops
 //! it, together with the other kept connections (they most likely died with it), and
-//! the next query opens a fresh one.
+//! the next query opens a fresh one. [`failure`](crate::failure) says which errors
+//! mean that. A query that gets no answer within its time limit counts as one: a
+//! connection to a server gone silent would otherwise wait until TCP gives up,
+//! minutes later.
+//!
+//! Over a network (PostgreSQL, MySQL), the connections dropped that way are
+//! closed, each within sqlx's close timeout: a pool given one back would first
+//! ping it, with no time limit, and keep its place in the pool while that ping
+//! waits on a silent server. SQLite's connections, in the application's process,
+//! go back to the pool, which tests them (and an in-memory database lives only as
+//! long as its connection).
 //!
 //! On SQLite, which lets one writer in at a time, the store's writes also take
 //! turns here rather than in SQLite's sleeping busy handler
 //! ([`Connections::write_turn`]).
 
+use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -30,6 +41,7 @@ use tokio::sync::{
     Mutex as AsyncMutex, MutexGuard as AsyncMutexGuard, Semaphore, SemaphorePermit, TryAcquireError,
 };
 
+use crate::failure;
 use crate::queries::{Queries, QueryOf};
 
 /// A pool, and the connections kept out of it when the pool is the store's own.
@@ -39,6 +51,9 @@ pub(crate) struct Connections<DB: Database> {
     /// Where writers exclude each other (SQLite), the store's writes take turns
     /// here: see [`write_turn`](Self::write_turn).
     write_turns: Option<AsyncMutex<()>>,
+    /// Whether a connection that failed is closed rather than given back to the
+    /// pool (over a network: see the module docs).
+    close_broken: bool,
 }
 
 /// The connections a store keeps between queries.
@@ -73,6 +88,7 @@ impl<DB: Database> Connections<DB> {
             pool,
             kept: Some(kept),
             write_turns: None,
+            close_broken: false,
         }
     }
 
@@ -82,6 +98,7 @@ impl<DB: Database> Connections<DB> {
             pool,
             kept: None,
             write_turns: None,
+            close_broken: false,
         }
     }
 
@@ -91,6 +108,22 @@ impl<DB: Database> Connections<DB> {
             write_turns: one_writer_at_a_time.then(|| AsyncMutex::new(())),
             ..self
         }
+    }
+
+    /// Closes the connections that fail, rather than giving them back to the
+    /// pool, when `over_network` (not SQLite): see the module docs.
+    pub(crate) fn closing_broken(self, over_network: bool) -> Self {
+        Self {
+            close_broken: over_network,
+            ..self
+        }
+    }
+
+    /// Takes the connection the pool opens first into the store's keeping, so
+    /// that no connection waits in the pool where a failure could not clear it.
+    pub(crate) async fn open_first(&self) -> Result<(), sqlx::Error> {
+        let connection = self.acquire().await?;
+        connection.finish(Ok(()))
     }
 
     /// The turn of one statement that writes, held until it has run; `None` where
@@ -124,7 +157,7 @@ impl<DB: Database> Connections<DB> {
     pub(crate) async fn acquire(&self) -> Result<Checkout<'_, DB>, sqlx::Error> {
         let Some(kept) = &self.kept else {
             let connection = self.pool.acquire().await?;
-            return Ok(Checkout::new(connection, Instant::now(), None));
+            return Ok(self.checkout(connection, Instant::now(), None));
         };
         // Unless every connection is busy, a permit is there at once: no timer to
         // set, and the one clock read below serves every check.
@@ -142,7 +175,7 @@ impl<DB: Database> Connections<DB> {
         };
         let now = Instant::now();
         if let Some((connection, taken_at)) = kept.pop_usable(now) {
-            return Ok(Checkout::new(connection, taken_at, Some((kept, permit))));
+            return Ok(self.checkout(connection, taken_at, Some((kept, permit))));
         }
         let waited = waited_since.map_or(Duration::ZERO, |started| {
             now.saturating_duration_since(started)
@@ -151,23 +184,40 @@ impl<DB: Database> Connections<DB> {
         let connection = tokio::time::timeout(remaining, self.pool.acquire())
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)??;
-        Ok(Checkout::new(
+        Ok(self.checkout(connection, Instant::now(), Some((kept, permit))))
+    }
+
+    fn checkout<'a>(
+        &self,
+        connection: PoolConnection<DB>,
+        taken_at: Instant,
+        kept: Option<(&'a Kept<DB>, SemaphorePermit<'a>)>,
+    ) -> Checkout<'a, DB> {
+        Checkout {
             connection,
-            Instant::now(),
-            Some((kept, permit)),
-        ))
+            taken_at,
+            kept,
+            close_broken: self.close_broken,
+        }
     }
 }
 
 /// The queries themselves, on the connections above.
+///
+/// Each waits at most `time_limit` for its answer, once it has a connection
+/// (getting one waits at most the pool's acquire timeout).
 impl<DB: Queries> Connections<DB> {
     /// Runs `query`, a statement that writes, in its [write turn](Self::write_turn).
     /// A failure, of the statement or of getting a connection, is
     /// [`narvik::Error::Store`], as is each failure of the two below.
-    pub(crate) async fn execute(&self, query: QueryOf<'_, DB>) -> narvik::Result<()> {
+    pub(crate) async fn execute(
+        &self,
+        query: QueryOf<'_, DB>,
+        time_limit: Duration,
+    ) -> narvik::Result<()> {
         let _turn = self.write_turn().await.map_err(narvik::Error::store)?;
         let mut connection = self.acquire().await.map_err(narvik::Error::store)?;
-        let result = DB::execute(&mut *connection, query).await;
+        let result = within(time_limit, DB::execute(&mut *connection, query)).await;
         connection.finish(result).map_err(narvik::Error::store)
     }
 
@@ -175,20 +225,26 @@ impl<DB: Queries> Connections<DB> {
     pub(crate) async fn fetch_optional(
         &self,
         query: QueryOf<'_, DB>,
+        time_limit: Duration,
     ) -> narvik::Result<Option<DB::Row>> {
         let mut connection = self.acquire().await.map_err(narvik::Error::store)?;
-        let result = DB::fetch_optional(&mut *connection, query).await;
+        let result = within(time_limit, DB::fetch_optional(&mut *connection, query)).await;
         connection.finish(result).map_err(narvik::Error::store)
     }
 
     /// Every row `query` selects.
-    pub(crate) async fn fetch_all(&self, query: QueryOf<'_, DB>) -> narvik::Result<Vec<DB::Row>> {
+    pub(crate) async fn fetch_all(
+        &self,
+        query: QueryOf<'_, DB>,
+        time_limit: Duration,
+    ) -> narvik::Result<Vec<DB::Row>> {
         let mut connection = self.acquire().await.map_err(narvik::Error::store)?;
-        let result = DB::fetch_all(&mut *connection, query).await;
+        let result = within(time_limit, DB::fetch_all(&mut *connection, query)).await;
         connection.finish(result).map_err(narvik::Error::store)
     }
 
-    /// Runs the migration statements, one after the other, on one connection.
+    /// Runs the migration statements, one after the other, on one connection,
+    /// with no time limit: changing a column of a big table may take a while.
     pub(crate) async fn execute_all(&self, statements: &[String]) -> Result<(), sqlx::Error> {
         let _turn = self.write_turn().await?;
         let mut connection = self.acquire().await?;
@@ -203,6 +259,17 @@ impl<DB: Queries> Connections<DB> {
         }
         connection.finish(result)
     }
+}
+
+/// The answer to `query`, or a timeout error (which ends the connection) if none
+/// came within `time_limit`.
+async fn within<T>(
+    time_limit: Duration,
+    query: impl Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, sqlx::Error> {
+    tokio::time::timeout(time_limit, query)
+        .await
+        .unwrap_or_else(|_| Err(failure::query_timed_out(time_limit)))
 }
 
 impl<DB: Database> Kept<DB> {
@@ -236,13 +303,24 @@ impl<DB: Database> Kept<DB> {
             .push(kept);
     }
 
-    /// Lets every kept connection go back to the pool, which tests and closes the
-    /// dead ones.
-    fn release_all(&self) {
+    /// Lets go of every kept connection: closes it when `close`, else gives it
+    /// back to the pool, which tests and closes the dead ones.
+    fn release_all(&self, close: bool) {
         let released =
             std::mem::take(&mut *self.idle.lock().unwrap_or_else(PoisonError::into_inner));
-        drop(released);
+        for kept in released {
+            let_go(kept.connection, close);
+        }
     }
+}
+
+/// Drops `connection`: closes it (in a task of its own, within sqlx's close
+/// timeout) when `close`, else gives it back to the pool.
+fn let_go<DB: Database>(mut connection: PoolConnection<DB>, close: bool) {
+    if close {
+        connection.close_on_drop();
+    }
+    drop(connection);
 }
 
 impl<DB: Database> Drop for Kept<DB> {
@@ -267,40 +345,29 @@ pub(crate) struct Checkout<'a, DB: Database> {
     connection: PoolConnection<DB>,
     taken_at: Instant,
     kept: Option<(&'a Kept<DB>, SemaphorePermit<'a>)>,
+    close_broken: bool,
 }
 
-impl<'a, DB: Database> Checkout<'a, DB> {
-    fn new(
-        connection: PoolConnection<DB>,
-        taken_at: Instant,
-        kept: Option<(&'a Kept<DB>, SemaphorePermit<'a>)>,
-    ) -> Self {
-        Self {
-            connection,
-            taken_at,
-            kept,
-        }
-    }
-
+impl<DB: Database> Checkout<'_, DB> {
     /// Ends the checkout with the query's `result`: a connection that worked is kept
-    /// for the next query; after a failure of the connection itself, the other kept
-    /// connections go back to the pool as well.
+    /// for the next query; after a failure of the connection itself (see
+    /// [`failure`](crate::failure)), it is let go, and so is every kept connection.
     pub(crate) fn finish<T>(self, result: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
         let Self {
             connection,
             taken_at,
             kept,
+            close_broken,
         } = self;
+        let broken = result.as_ref().is_err_and(failure::ends_connection);
         // The permit drops last, so whoever gets it next finds the kept connection.
-        if let Some((kept, _permit)) = kept {
-            match &result {
-                Ok(_) => kept.keep(connection, taken_at),
-                Err(error) if is_connection_failure(error) => {
-                    drop(connection);
-                    kept.release_all();
-                }
-                Err(_) => drop(connection),
+        match kept {
+            Some((kept, _permit)) if result.is_ok() => kept.keep(connection, taken_at),
+            Some((kept, _permit)) if broken => {
+                let_go(connection, close_broken);
+                kept.release_all(close_broken);
             }
+            Some(_) | None => let_go(connection, broken && close_broken),
         }
         result
     }
@@ -320,18 +387,16 @@ impl<DB: Database> DerefMut for Checkout<'_, DB> {
     }
 }
 
-/// Whether `error` says the connection itself is broken, not the statement.
-fn is_connection_failure(error: &sqlx::Error) -> bool {
-    matches!(
-        error,
-        sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::Protocol(_)
-            | sqlx::Error::WorkerCrashed
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-    )
-}
+/// How long a store waits for the answer to a query unless given another limit
+/// with `with_query_timeout`: 5 seconds.
+///
+/// A query that gets no answer by then fails with [`narvik::Error::Store`] (its
+/// source an I/O error of kind `TimedOut`, "no answer within the query timeout of
+/// 5s"), and the store drops the connection and those it keeps, as after any
+/// failure of a connection: a server that went silent (a network partition, a
+/// host that died) costs a request that limit, not the minutes TCP takes to give
+/// up. A query that timed out may still have taken effect on the server.
+pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The pool settings a store made by `connect` uses; change them and pass them to
 /// `connect_with`.
@@ -343,6 +408,8 @@ fn is_connection_failure(error: &sqlx::Error) -> bool {
 ///   application recovers without a restart.
 /// - `acquire_timeout` of 5 seconds (sqlx: 30): a request waiting for a connection,
 ///   or for an unreachable server, fails within that time instead of hanging.
+///   Connecting is bounded by it too. Once a query is sent, the store's own
+///   [query timeout](DEFAULT_QUERY_TIMEOUT) bounds the wait for its answer.
 ///
 /// Everything else is sqlx's default: at most 10 connections, closed after 10
 /// minutes idle or 30 minutes of age.

@@ -58,8 +58,12 @@
 //! One table, keyed by the session id (the SHA-256 of the token, never the token),
 //! with an index on `user_id` (fetching or deleting a user's sessions) and one on
 //! `expires_at` (deleting expired sessions). The custom data is one JSON object
-//! written by [`narvik::codec`]: `jsonb` on PostgreSQL, `JSON` on MySQL, `TEXT` on
-//! SQLite. `expires_at` keeps microseconds everywhere: `timestamptz` on PostgreSQL,
+//! written by [`narvik::codec`], kept as written: `json` on PostgreSQL (not
+//! `jsonb`, which refuses NUL characters), `JSON` on MySQL, `TEXT` on SQLite; so
+//! every backend keeps the same data, NUL characters included. User ids are at
+//! most [`narvik::MAX_USER_ID_LEN`] bytes: `save_session` refuses a longer one
+//! with [`narvik::Error::UserIdTooLong`], as `create_session` does, rather than
+//! let MySQL without strict mode cut it short. `expires_at` keeps microseconds everywhere: `timestamptz` on PostgreSQL,
 //! `DATETIME(6)` in UTC on MySQL, an integer of unix microseconds on SQLite (which
 //! has no timestamp type). `save_session` cuts `expires_at` to whole microseconds,
 //! so the session `create_session` returns equals the one read back. The modules
@@ -86,9 +90,20 @@
 //! A database that cannot be reached makes every operation fail with
 //! [`narvik::Error::Store`], the sqlx error as its source: validation then never
 //! answers "signed out" for an outage. A connection that died fails the query that
-//! uses it; the store drops it (and the other kept connections) and the next query
+//! uses it; the store drops it and every other kept connection, and the next query
 //! opens a fresh one, so service resumes when the database does, without a
-//! restart.
+//! restart. That includes connections the server ends on purpose (a restart, a
+//! failover, `pg_terminate_backend`, `KILL`), which it reports as an error of the
+//! query (PostgreSQL's `FATAL` errors, SQLSTATE classes `08` and `57`): a restart
+//! costs one failed request per store, not one per kept connection.
+//!
+//! Every wait is bounded. Getting a connection, or opening one, waits at most the
+//! pool's acquire timeout (5 s with [`pool_options`]); a query then waits at most
+//! the store's query timeout for its answer ([`DEFAULT_QUERY_TIMEOUT`], 5 s;
+//! `with_query_timeout` to change it). A query that times out fails with
+//! [`narvik::Error::Store`] (an I/O error of kind `TimedOut`) and counts as a
+//! failure of its connection: a server gone silent (a network partition, a dead
+//! host) costs a request seconds, not the minutes TCP takes to give up.
 //!
 //! A stored session whose data no longer decodes (a required field added since, a
 //! hand-edited row) is [`narvik::Error::Decode`]; validation deletes it and answers
@@ -109,6 +124,7 @@
 mod backend;
 mod conn;
 mod error;
+mod failure;
 mod operations;
 mod queries;
 mod sql;
@@ -123,7 +139,7 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use crate::backend::Backend;
-pub use crate::conn::pool_options;
+pub use crate::conn::{pool_options, DEFAULT_QUERY_TIMEOUT};
 pub use crate::error::{Error, Result};
 #[cfg(feature = "mysql")]
 pub use crate::mysql::{MySql, MySqlStore};

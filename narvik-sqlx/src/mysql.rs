@@ -17,8 +17,10 @@
 //!
 //! Ids are bytes (UTF-8), not text, so they compare exactly as on the other
 //! backends: text columns in MySQL ignore trailing spaces (and often case) when
-//! comparing. User ids are at most 255 bytes. `DATETIME(6)` holds the time in UTC whatever
-//! the server's time zone. On MariaDB `JSON` is `LONGTEXT` with a `JSON_VALID` check.
+//! comparing. User ids are at most 255 bytes ([`narvik::MAX_USER_ID_LEN`]): a
+//! longer one is refused, never cut short, even where the server is not in
+//! strict mode. `DATETIME(6)` holds the time in UTC whatever the server's time
+//! zone. On MariaDB `JSON` is `LONGTEXT` with a `JSON_VALID` check.
 
 use narvik::BoxError;
 use time::OffsetDateTime;
@@ -66,8 +68,10 @@ impl Backend for MySql {
                   expires_at DATETIME(6) NOT NULL, data JSON NOT NULL, PRIMARY KEY (id)",
         table_options: "",
         indexes_in_table: true,
+        upgrade: sql::no_upgrade,
     };
     const ONE_WRITER_AT_A_TIME: bool = false;
+    const OVER_NETWORK: bool = true;
 
     fn expires_at_to_sql(at: OffsetDateTime) -> narvik::Result<OffsetDateTime> {
         Ok(at)

@@ -24,6 +24,14 @@ impl<B: Backend, D: SessionData> SessionStore for SqlStore<B, D> {
     type Data = D;
 
     async fn save_session(&self, session: &mut Session<D>) -> narvik::Result<()> {
+        // `Narvik::create_session` refuses it first; this holds for code that
+        // calls the store directly, where MySQL without strict mode would cut
+        // the id short and hide the session from its user's listing.
+        if session.user_id.len() > narvik::MAX_USER_ID_LEN {
+            return Err(narvik::Error::UserIdTooLong {
+                length: session.user_id.len(),
+            });
+        }
         session.expires_at = to_micros(session.expires_at);
         let data = narvik::codec::encode_data(&session.data)?;
         let expires_at = B::expires_at_to_sql(session.expires_at)?;
@@ -33,12 +41,15 @@ impl<B: Backend, D: SessionData> SessionStore for SqlStore<B, D> {
             .bind_text(&session.user_id)
             .bind(expires_at)
             .bind_text(&data);
-        self.connections.execute(query).await
+        self.connections.execute(query, self.query_timeout).await
     }
 
     async fn fetch_session(&self, session_id: &SessionId) -> narvik::Result<Option<Session<D>>> {
         let query = sqlx::query(&self.statements.select).bind_text(session_id.as_str());
-        let row = self.connections.fetch_optional(query).await?;
+        let row = self
+            .connections
+            .fetch_optional(query, self.query_timeout)
+            .await?;
         row.map(|row| decode_row::<B, D>(&row, Some(*session_id)))
             .transpose()
     }
@@ -52,12 +63,12 @@ impl<B: Backend, D: SessionData> SessionStore for SqlStore<B, D> {
         let query = sqlx::query(&self.statements.update_expiry)
             .bind(expires_at)
             .bind_text(session_id.as_str());
-        self.connections.execute(query).await
+        self.connections.execute(query, self.query_timeout).await
     }
 
     async fn delete_session(&self, session_id: &SessionId) -> narvik::Result<()> {
         let query = sqlx::query(&self.statements.delete).bind_text(session_id.as_str());
-        self.connections.execute(query).await
+        self.connections.execute(query, self.query_timeout).await
     }
 }
 
@@ -65,7 +76,10 @@ impl<B: Backend, D: SessionData> SessionStore for SqlStore<B, D> {
 impl<B: Backend, D: SessionData> FetchUserSessions for SqlStore<B, D> {
     async fn fetch_sessions_for_user(&self, user_id: &str) -> narvik::Result<Vec<Session<D>>> {
         let query = sqlx::query(&self.statements.select_by_user).bind_text(user_id);
-        let rows = self.connections.fetch_all(query).await?;
+        let rows = self
+            .connections
+            .fetch_all(query, self.query_timeout)
+            .await?;
         narvik::codec::decodable_sessions(rows.iter().map(|row| decode_row::<B, D>(row, None)))
     }
 }
@@ -74,7 +88,7 @@ impl<B: Backend, D: SessionData> FetchUserSessions for SqlStore<B, D> {
 impl<B: Backend, D: SessionData> DeleteUserSessions for SqlStore<B, D> {
     async fn delete_sessions_for_user(&self, user_id: &str) -> narvik::Result<()> {
         let query = sqlx::query(&self.statements.delete_by_user).bind_text(user_id);
-        self.connections.execute(query).await
+        self.connections.execute(query, self.query_timeout).await
     }
 }
 
@@ -83,7 +97,7 @@ impl<B: Backend, D: SessionData> DeleteExpiredSessions for SqlStore<B, D> {
     async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> narvik::Result<()> {
         let now = B::expires_at_to_sql(to_micros(now))?;
         let query = sqlx::query(&self.statements.delete_expired).bind(now);
-        self.connections.execute(query).await
+        self.connections.execute(query, self.query_timeout).await
     }
 }
 

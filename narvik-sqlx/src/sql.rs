@@ -28,6 +28,10 @@ pub struct Dialect {
     /// Whether the indexes are declared in `CREATE TABLE` (MySQL, which has no
     /// `CREATE INDEX IF NOT EXISTS`) rather than created after it.
     pub(crate) indexes_in_table: bool,
+    /// The statement that brings a table of the given (checked, unquoted) name,
+    /// made by an earlier version of the crate, to the current schema, if the
+    /// schema changed since; it must do nothing on a current table.
+    pub(crate) upgrade: fn(&str) -> Option<String>,
 }
 
 impl Dialect {
@@ -50,19 +54,27 @@ fn migrate(table: &TableName, dialect: &Dialect) -> Vec<String> {
             .iter()
             .map(|(index, column)| format!(", KEY {index} ({column})"))
             .collect();
-        return vec![format!(
-            "CREATE TABLE IF NOT EXISTS {name} ({columns}{keys}){options}"
-        )];
+        let create = format!("CREATE TABLE IF NOT EXISTS {name} ({columns}{keys}){options}");
+        return std::iter::once(create)
+            .chain((dialect.upgrade)(table.as_str()))
+            .collect();
     }
     let mut statements = vec![format!(
         "CREATE TABLE IF NOT EXISTS {name} ({columns}){options}"
     )];
+    statements.extend((dialect.upgrade)(table.as_str()));
     statements.extend(
         indexes.iter().map(|(index, column)| {
             format!("CREATE INDEX IF NOT EXISTS {index} ON {name} ({column})")
         }),
     );
     statements
+}
+
+/// No upgrade: the schema has not changed (SQLite, MySQL).
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
+pub(crate) fn no_upgrade(_table: &str) -> Option<String> {
+    None
 }
 
 /// `?` for every parameter (SQLite, MySQL).

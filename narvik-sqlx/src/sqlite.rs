@@ -77,8 +77,10 @@ impl Backend for Sqlite {
                   expires_at INTEGER NOT NULL, data TEXT NOT NULL",
         table_options: " WITHOUT ROWID",
         indexes_in_table: false,
+        upgrade: sql::no_upgrade,
     };
     const ONE_WRITER_AT_A_TIME: bool = true;
+    const OVER_NETWORK: bool = false;
 
     /// Unix microseconds.
     fn expires_at_to_sql(at: OffsetDateTime) -> narvik::Result<i64> {

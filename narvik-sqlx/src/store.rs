@@ -7,6 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::time::Duration;
 
 use narvik::SessionData;
 use sqlx::pool::PoolOptions;
@@ -55,6 +56,8 @@ use crate::{Error, Result};
 pub struct SqlStore<B: Backend, D> {
     pub(crate) connections: Arc<Connections<B::Database>>,
     pub(crate) statements: Arc<Statements>,
+    /// How long each query waits for its answer.
+    pub(crate) query_timeout: Duration,
     data: PhantomData<fn() -> D>,
 }
 
@@ -63,6 +66,7 @@ impl<B: Backend, D> Clone for SqlStore<B, D> {
         Self {
             connections: Arc::clone(&self.connections),
             statements: Arc::clone(&self.statements),
+            query_timeout: self.query_timeout,
             data: PhantomData,
         }
     }
@@ -73,6 +77,7 @@ impl<B: Backend, D> fmt::Debug for SqlStore<B, D> {
         f.debug_struct("SqlStore")
             .field("backend", &B::NAME)
             .field("table_name", &self.table_name())
+            .field("query_timeout", &self.query_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -95,7 +100,8 @@ impl<B: Backend, D: SessionData> SqlStore<B, D> {
     /// # Errors
     ///
     /// [`Error::Connect`] when the URL is malformed, the SQLite file cannot be
-    /// opened, or the server cannot be reached within the acquire timeout.
+    /// opened, or the server cannot be reached: within twice the acquire timeout
+    /// (the pool's attempts, then one more to learn why they failed).
     pub async fn connect(url: &str) -> Result<Self> {
         let (connect_options, pool_options) =
             B::connect_options(url).map_err(|source| Error::Connect { source })?;
@@ -119,8 +125,13 @@ impl<B: Backend, D: SessionData> SqlStore<B, D> {
         pool_options: PoolOptions<B::Database>,
     ) -> Result<Self> {
         let acquire_timeout = pool_options.get_acquire_timeout();
-        match pool_options.connect_with(connect_options.clone()).await {
-            Ok(pool) => Ok(Self::over(Connections::owned(pool))),
+        // The store opens the first connection itself, and keeps it: one that
+        // the pool opened would wait in the pool, out of the store's reach when a
+        // failure clears the connections it keeps.
+        let pool = pool_options.connect_lazy_with(connect_options.clone());
+        let store = Self::over(Connections::owned(pool));
+        match store.connections.open_first().await {
+            Ok(()) => Ok(store),
             Err(sqlx::Error::PoolTimedOut) => {
                 // The pool retried until its timeout and kept only "timed out"; one
                 // direct attempt says why (refused, unknown host, password).
@@ -146,14 +157,24 @@ impl<B: Backend, D: SessionData> SqlStore<B, D> {
     /// round trip after each answer (and one before it too, unless the pool has
     /// `test_before_acquire(false)`). A store made by `connect` keeps its
     /// connections and skips both. Call [`migrate`](Self::migrate) once.
+    ///
+    /// Queries are bounded by the [query timeout](Self::with_query_timeout) here
+    /// too, and a connection that failed or timed out is closed rather than given
+    /// back. But sqlx's ping of a connection given back has no time limit: if the
+    /// network goes silent during one, that connection keeps its place in the
+    /// pool until TCP gives up.
     pub fn from_pool(pool: Pool<B::Database>) -> Self {
         Self::over(Connections::shared(pool))
     }
 
     fn over(connections: Connections<B::Database>) -> Self {
+        let connections = connections
+            .with_write_turns(B::ONE_WRITER_AT_A_TIME)
+            .closing_broken(B::OVER_NETWORK);
         Self {
-            connections: Arc::new(connections.with_write_turns(B::ONE_WRITER_AT_A_TIME)),
+            connections: Arc::new(connections),
             statements: Arc::new(Statements::new(TableName::default_name(), &B::DIALECT)),
+            query_timeout: crate::DEFAULT_QUERY_TIMEOUT,
             data: PhantomData,
         }
     }
@@ -172,6 +193,26 @@ impl<B: Backend, D: SessionData> SqlStore<B, D> {
             statements: Arc::new(Statements::new(table, &B::DIALECT)),
             ..self
         })
+    }
+
+    /// Waits at most `query_timeout` for the answer to each query, instead of
+    /// [`DEFAULT_QUERY_TIMEOUT`](crate::DEFAULT_QUERY_TIMEOUT) (5 seconds).
+    ///
+    /// A query that gets no answer in time fails with [`narvik::Error::Store`],
+    /// and the store drops its connections, as when one breaks: a server gone
+    /// silent (a network partition, a dead host) then costs a request this long,
+    /// not the minutes TCP takes to give up; validation answers an error, never
+    /// "signed out". Make it longer than your slowest query: deleting expired
+    /// sessions of a big table may take the longest. Getting a connection is
+    /// bounded apart, by the pool's acquire timeout; [`migrate`](Self::migrate)
+    /// has no limit. On SQLite, in the application's process, a timed-out query's
+    /// connection goes back to the pool rather than being closed.
+    #[must_use]
+    pub fn with_query_timeout(self, query_timeout: Duration) -> Self {
+        Self {
+            query_timeout,
+            ..self
+        }
     }
 
     /// Creates the session table and its indexes unless they exist: safe to run at
@@ -206,6 +247,12 @@ impl<B: Backend, D> SqlStore<B, D> {
     /// The table the sessions are kept in.
     pub fn table_name(&self) -> &str {
         self.statements.table.as_str()
+    }
+
+    /// How long each query waits for its answer: see
+    /// [`with_query_timeout`](Self::with_query_timeout).
+    pub fn query_timeout(&self) -> Duration {
+        self.query_timeout
     }
 }
 

@@ -1,14 +1,28 @@
-//! A loopback TCP proxy that counts round trips on the wire and can simulate an
-//! outage: what the store tests use to prove "one round trip per validation" and
-//! "a store that cannot be reached is an error, and a connection that comes back is
-//! used again".
+//! A loopback TCP proxy that counts round trips on the wire and can simulate two
+//! outages: what the store tests use to prove "one round trip per validation", "a
+//! store that cannot be reached is an error, and a connection that comes back is
+//! used again", and "a server that stops answering is an error within the time
+//! limit".
+//!
+//! - [`cut`](CountingProxy::cut): every connection is closed and new ones are
+//!   refused, as when the server is down: the client learns it at once.
+//! - [`blackhole`](CountingProxy::blackhole): nothing is closed, but nothing gets
+//!   through any more, on the open connections or on new ones (accepted, then
+//!   silent), as in a network partition or with a host that died: the client learns
+//!   nothing and only its own time limits end the wait.
+//!
+//! [`restore`](CountingProxy::restore) forwards new connections again. Connections
+//! silenced by a blackhole stay silent (the server behind them is gone, as after a
+//! failover) until the client closes them, which the server then sees, or the
+//! proxy is dropped.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
 /// A proxy in front of one server, listening on a free loopback port.
@@ -21,7 +35,13 @@ pub struct CountingProxy {
 #[derive(Default)]
 struct Shared {
     round_trips: AtomicU64,
+    /// Refusing connections ([`CountingProxy::cut`]).
     down: AtomicBool,
+    /// Holding new connections without forwarding ([`CountingProxy::blackhole`]).
+    silent: AtomicBool,
+    /// Counts the blackholes so far: a connection forwards only while the count is
+    /// the one it started under.
+    blackholes: AtomicU64,
     connections: Mutex<Vec<AbortHandle>>,
 }
 
@@ -50,7 +70,9 @@ impl CountingProxy {
                 let connection_shared = Arc::clone(&accept_shared);
                 let upstream = upstream.clone();
                 let task = tokio::spawn(async move {
-                    if let Ok(server) = TcpStream::connect(&upstream).await {
+                    if connection_shared.silent.load(Ordering::SeqCst) {
+                        hold(client).await;
+                    } else if let Ok(server) = TcpStream::connect(&upstream).await {
                         forward(client, server, &connection_shared).await;
                     }
                 });
@@ -100,9 +122,20 @@ impl CountingProxy {
         }
     }
 
-    /// Accepts connections again.
+    /// Stops forwarding without closing anything: the open connections go silent
+    /// both ways (what the client sends is read and dropped, what the server sends
+    /// never arrives), and new connections are accepted and held silent, until
+    /// [`restore`](Self::restore).
+    pub fn blackhole(&self) {
+        self.shared.silent.store(true, Ordering::SeqCst);
+        self.shared.blackholes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Accepts and forwards new connections again, after a [`cut`](Self::cut) or a
+    /// [`blackhole`](Self::blackhole).
     pub fn restore(&self) {
         self.shared.down.store(false, Ordering::SeqCst);
+        self.shared.silent.store(false, Ordering::SeqCst);
     }
 }
 
@@ -113,13 +146,27 @@ impl Drop for CountingProxy {
     }
 }
 
+/// Reads and drops what `client` sends, never answering, until it closes.
+async fn hold(mut client: TcpStream) {
+    drain(&mut client).await;
+}
+
+async fn drain(reader: &mut (impl AsyncRead + Unpin)) {
+    let mut buffer = vec![0u8; 16 * 1024];
+    while let Ok(1..) = reader.read(&mut buffer).await {}
+}
+
 async fn forward(client: TcpStream, server: TcpStream, shared: &Shared) {
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
+    let blackholes_at_start = shared.blackholes.load(Ordering::SeqCst);
+    let silenced = || shared.blackholes.load(Ordering::SeqCst) != blackholes_at_start;
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     // Set while the client has spoken and the server has not answered yet.
     let awaiting_reply = AtomicBool::new(false);
+    // A client that closes a silenced connection ends it here, server side too.
+    let silenced_client_gone = Notify::new();
     let upstream = async {
         let mut buffer = vec![0u8; 16 * 1024];
         loop {
@@ -127,6 +174,12 @@ async fn forward(client: TcpStream, server: TcpStream, shared: &Shared) {
                 Ok(0) | Err(_) => break,
                 Ok(read) => read,
             };
+            if silenced() {
+                // Lost on the way, and so is the client's close, when it comes.
+                drain(&mut client_read).await;
+                silenced_client_gone.notify_one();
+                return;
+            }
             if !awaiting_reply.swap(true, Ordering::SeqCst) {
                 shared.round_trips.fetch_add(1, Ordering::SeqCst);
             }
@@ -143,6 +196,10 @@ async fn forward(client: TcpStream, server: TcpStream, shared: &Shared) {
                 Ok(0) | Err(_) => break,
                 Ok(read) => read,
             };
+            if silenced() {
+                drain(&mut server_read).await;
+                return;
+            }
             awaiting_reply.store(false, Ordering::SeqCst);
             if client_write.write_all(&buffer[..read]).await.is_err() {
                 break;
@@ -150,5 +207,8 @@ async fn forward(client: TcpStream, server: TcpStream, shared: &Shared) {
         }
         let _ = client_write.shutdown().await;
     };
-    tokio::join!(upstream, downstream);
+    tokio::select! {
+        _ = async { tokio::join!(upstream, downstream) } => {}
+        () = silenced_client_gone.notified() => {}
+    }
 }

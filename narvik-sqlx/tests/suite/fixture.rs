@@ -70,6 +70,64 @@ pub(crate) async fn url_of_server(name: &str, env_var: &str, default: &str) -> O
     require_server(name, &host_port(&url)).await.then_some(url)
 }
 
+/// The acquire timeout of a store made by [`SqlDb::store_via`]: an outage fails
+/// within it.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The server-side ids of a store's connections, as each was opened.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) type ConnectionIds = std::sync::Arc<Mutex<Vec<u64>>>;
+
+/// What the checks of a database on the network need beyond [`SqlFixture`]: to
+/// know the store's connections on the server, and to end them there.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) trait ServerFixture: SqlFixture {
+    /// [`narvik_sqlx::pool_options`] whose every new connection adds its
+    /// server-side id to `ids`.
+    fn recording_connection_ids(
+        ids: ConnectionIds,
+    ) -> sqlx::pool::PoolOptions<<Self::Backend as Backend>::Database>;
+
+    /// Ends the server-side connections `ids` as a restart, a failover or an
+    /// operator does, and waits until the server has let them go.
+    async fn end_connections(pool: &Pool<Self>, ids: &[u64]);
+
+    /// Locks `table` on `connection` so that no other connection can read it,
+    /// until [`unlock_table`](Self::unlock_table).
+    async fn lock_table(connection: &mut PoolConnection<Self>, table: &str);
+
+    /// Lets the other connections at the table again.
+    async fn unlock_table(connection: &mut PoolConnection<Self>);
+
+    /// Waits until one of the connections `ids` waits for a table lock.
+    async fn wait_for_lock_waiter(pool: &Pool<Self>, ids: &[u64]);
+}
+
+/// A connection of fixture `F`'s database, for the test's own SQL.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) type PoolConnection<F> =
+    sqlx::pool::PoolConnection<<<F as SqlFixture>::Backend as Backend>::Database>;
+
+/// Calls `condition` every 20 ms until it holds, for at most 5 s.
+///
+/// # Panics
+///
+/// When it does not hold by then; the message says what was awaited.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) async fn wait_until<Fut: std::future::Future<Output = bool>>(
+    awaited: &str,
+    mut condition: impl FnMut() -> Fut,
+) {
+    for _ in 0..250 {
+        if condition().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("waited 5 s for {awaited}");
+}
+
 /// A row for [`SqlFixture::plant`].
 pub(crate) struct Row<'a> {
     /// The id column: any text, a session id or not.
@@ -162,10 +220,20 @@ impl<F: SqlFixture> SqlDb<F> {
     /// server, with an acquire timeout short enough for an outage to fail fast.
     #[cfg(any(feature = "postgres", feature = "mysql"))]
     pub(crate) async fn store_via(&self, host_port: &str) -> narvik_sqlx::Result<Store<F>> {
+        let pool_options = narvik_sqlx::pool_options().acquire_timeout(ACQUIRE_TIMEOUT);
+        self.store_with(host_port, pool_options).await
+    }
+
+    /// A new store over the fixture's table, connecting to `host_port` (the server's
+    /// or a proxy's) on a pool made from `pool_options`.
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    pub(crate) async fn store_with(
+        &self,
+        host_port: &str,
+        pool_options: sqlx::pool::PoolOptions<<F::Backend as Backend>::Database>,
+    ) -> narvik_sqlx::Result<Store<F>> {
         let url = self.url.replacen(&self.upstream(), host_port, 1);
         let connect_options = url.parse().expect("a valid URL");
-        let pool_options =
-            narvik_sqlx::pool_options().acquire_timeout(std::time::Duration::from_secs(1));
         Store::<F>::connect_with(connect_options, pool_options)
             .await?
             .with_table_name(&self.table)
@@ -198,6 +266,7 @@ macro_rules! sql_store_tests {
             undecodable::fetch_sessions_for_user_leaves_out_row_whose_id_is_no_session_id,
             stored_values::expires_at_keeps_microseconds,
             stored_values::user_ids_are_compared_exactly,
+            stored_values::data_with_nul_characters_is_kept_whole,
             instances::sessions_outlive_the_store_that_wrote_them,
             instances::session_created_on_one_instance_validates_on_another,
             instances::invalidation_on_one_instance_applies_on_another_at_once,
@@ -212,6 +281,12 @@ macro_rules! sql_store_tests {
             round_trips::create_and_invalidate_are_one_round_trip_each,
             outage::unreachable_database_is_store_error_and_service_resumes_without_restart,
             outage::connecting_to_unreachable_server_is_connect_error,
+            outage::silent_database_is_store_error_within_time_limit_and_service_resumes,
+            outage::connecting_to_silent_server_is_connect_error_within_time_limit,
+            outage::query_timeout_names_the_limit,
+            outage::silent_database_on_a_shared_pool_is_store_error_within_time_limit,
+            server_ended::server_ending_idle_connections_fails_at_most_one_request,
+            server_ended::server_ending_connections_under_a_query_fails_only_that_query,
         );
     };
     (@checks $fixture:ty: $($module:ident::$check:ident),* $(,)?) => {

@@ -31,6 +31,8 @@ mod undecodable;
 mod outage;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod round_trips;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod server_ended;
 
 #[cfg(feature = "mysql")]
 mod mysql;

@@ -4,8 +4,9 @@
 
 use narvik_sqlx::sqlx;
 use narvik_sqlx::sqlx::mysql::MySqlPool;
+use narvik_sqlx::sqlx::pool::PoolOptions;
 
-use crate::fixture::{self, Row, SqlDb, SqlFixture};
+use crate::fixture::{self, ConnectionIds, PoolConnection, Row, ServerFixture, SqlDb, SqlFixture};
 
 /// MySQL or MariaDB, for the checks.
 struct MySql;
@@ -69,6 +70,93 @@ async fn statistics(pool: &MySqlPool, table: &str, select: &str, condition: &str
         .expect("read the indexes")
 }
 
+impl ServerFixture for MySql {
+    fn recording_connection_ids(ids: ConnectionIds) -> PoolOptions<sqlx::MySql> {
+        narvik_sqlx::pool_options().after_connect(move |connection, _| {
+            let ids = ConnectionIds::clone(&ids);
+            Box::pin(async move {
+                let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()")
+                    .fetch_one(connection)
+                    .await?;
+                ids.lock().expect("not poisoned").push(id);
+                Ok(())
+            })
+        })
+    }
+
+    async fn end_connections(pool: &MySqlPool, ids: &[u64]) {
+        for id in ids {
+            // KILL takes no placeholder; `id` is a number.
+            let killed = sqlx::query(&format!("KILL CONNECTION {id}"))
+                .execute(pool)
+                .await;
+            match killed {
+                Ok(_) => {}
+                // Gone already: the store closed it, on the failure of one
+                // killed before.
+                Err(sqlx::Error::Database(error))
+                    if error
+                        .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                        .is_some_and(|error| error.number() == UNKNOWN_THREAD) => {}
+                Err(error) => panic!("kill one of the store's connections: {error:?}"),
+            }
+        }
+        let count = format!(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID IN ({})",
+            listed(ids)
+        );
+        let count = &count;
+        fixture::wait_until("MySQL to end the connections", || async move {
+            sqlx::query_scalar::<_, i64>(count)
+                .fetch_one(pool)
+                .await
+                .expect("count the store's connections")
+                == 0
+        })
+        .await;
+    }
+
+    async fn lock_table(connection: &mut PoolConnection<Self>, table: &str) {
+        sqlx::query(&format!("LOCK TABLES `{table}` WRITE"))
+            .execute(&mut **connection)
+            .await
+            .expect("lock the table");
+    }
+
+    async fn unlock_table(connection: &mut PoolConnection<Self>) {
+        sqlx::query("UNLOCK TABLES")
+            .execute(&mut **connection)
+            .await
+            .expect("unlock the table");
+    }
+
+    async fn wait_for_lock_waiter(pool: &MySqlPool, ids: &[u64]) {
+        let waiting = format!(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+             WHERE ID IN ({}) AND STATE LIKE 'Waiting for table%lock'",
+            listed(ids)
+        );
+        let waiting = &waiting;
+        fixture::wait_until("a query to wait for the lock", || async move {
+            sqlx::query_scalar::<_, i64>(waiting)
+                .fetch_one(pool)
+                .await
+                .expect("look for a waiting query")
+                > 0
+        })
+        .await;
+    }
+}
+
+/// ER_NO_SUCH_THREAD: `KILL` of a connection that is not there.
+const UNKNOWN_THREAD: u16 = 1094;
+
+/// `ids` as SQL text: `1, 2, 3`.
+fn listed(ids: &[u64]) -> String {
+    let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
+    ids.join(", ")
+}
+
 fixture::sql_store_tests!(MySql, on_a_server);
 
 /// Ids are bytes, `expires_at` a `DATETIME(6)`, the data JSON (`longtext` with a
@@ -105,5 +193,69 @@ async fn columns_are_bytes_datetime_and_json() {
         "data is {}",
         columns[3].1
     );
+    db.close().await;
+}
+
+/// On a server that is not in strict mode, where MySQL cuts a value too long for
+/// its column without a word, a user id of the longest length (multi-byte
+/// characters included) is kept whole, listing and signing out everywhere find
+/// it, and a longer one is refused, not cut: by narvik, and by the store itself
+/// for code that calls it directly.
+#[tokio::test]
+async fn user_ids_are_never_cut_on_a_server_without_strict_mode() {
+    use narvik::testing::TestData;
+    use narvik::{Session, SessionStore, SessionToken, MAX_USER_ID_LEN};
+    use narvik_tests::{create, delete_sessions_of, narvik_over, sessions_of, validate, START};
+
+    let Some(db) = SqlDb::<MySql>::open().await else {
+        return;
+    };
+    let not_strict = narvik_sqlx::pool_options().after_connect(|connection, _| {
+        Box::pin(async move {
+            sqlx::query("SET SESSION sql_mode = ''")
+                .execute(connection)
+                .await
+                .map(|_| ())
+        })
+    });
+    let store = db
+        .store_with(&db.upstream(), not_strict)
+        .await
+        .expect("connect");
+    let (narvik, _clock) = narvik_over(store);
+
+    let longest = format!("{}{}", "ü".repeat(100), "u".repeat(MAX_USER_ID_LEN - 200));
+    assert_eq!(longest.len(), MAX_USER_ID_LEN);
+    let created = create(&narvik, &longest, TestData::named("ada")).await;
+    let session = validate(&narvik, &created.token).await.expect("valid");
+    assert_eq!(session.user_id, longest);
+    let listed = sessions_of(&narvik, &longest).await;
+    assert_eq!(listed.len(), 1, "listing finds the session");
+    assert_eq!(listed[0].user_id, longest);
+
+    let too_long = format!("{longest}ü");
+    match narvik
+        .create_session(too_long.as_str(), TestData::named("bob"))
+        .await
+    {
+        Err(narvik::Error::UserIdTooLong { length }) => {
+            assert_eq!(length, MAX_USER_ID_LEN + 2);
+        }
+        other => panic!("a longer user id must be refused, got {other:?}"),
+    }
+    let session_id = SessionToken::generate().session_id();
+    let mut direct = Session::new(session_id, too_long, START, TestData::named("bob"));
+    match narvik.store().save_session(&mut direct).await {
+        Err(narvik::Error::UserIdTooLong { length }) => {
+            assert_eq!(length, MAX_USER_ID_LEN + 2);
+        }
+        other => panic!("the store must refuse a longer user id, got {other:?}"),
+    }
+    let cut = sessions_of(&narvik, &longest).await;
+    assert_eq!(cut.len(), 1, "nothing was stored under the id cut short");
+
+    delete_sessions_of(&narvik, &longest).await;
+    assert!(validate(&narvik, &created.token).await.is_none());
+    assert!(sessions_of(&narvik, &longest).await.is_empty());
     db.close().await;
 }

@@ -3,9 +3,10 @@
 //! trips on the wire and outages, and the columns of its table.
 
 use narvik_sqlx::sqlx;
+use narvik_sqlx::sqlx::pool::PoolOptions;
 use narvik_sqlx::sqlx::postgres::PgPool;
 
-use crate::fixture::{self, Row, SqlDb, SqlFixture};
+use crate::fixture::{self, ConnectionIds, PoolConnection, Row, ServerFixture, SqlDb, SqlFixture};
 
 /// PostgreSQL, for the checks.
 struct Postgres;
@@ -26,7 +27,7 @@ impl SqlFixture for Postgres {
 
     async fn plant(pool: &PgPool, table: &str, row: Row<'_>) {
         let statement = format!(
-            "INSERT INTO \"{table}\" (id, user_id, expires_at, data) VALUES ($1, $2, $3, $4::jsonb)"
+            "INSERT INTO \"{table}\" (id, user_id, expires_at, data) VALUES ($1, $2, $3, $4::json)"
         );
         sqlx::query(&statement)
             .bind(row.session_id)
@@ -70,22 +71,94 @@ impl SqlFixture for Postgres {
     }
 }
 
+impl ServerFixture for Postgres {
+    fn recording_connection_ids(ids: ConnectionIds) -> PoolOptions<sqlx::Postgres> {
+        narvik_sqlx::pool_options().after_connect(move |connection, _| {
+            let ids = ConnectionIds::clone(&ids);
+            Box::pin(async move {
+                let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                    .fetch_one(connection)
+                    .await?;
+                let pid = u64::try_from(pid).expect("a process id is positive");
+                ids.lock().expect("not poisoned").push(pid);
+                Ok(())
+            })
+        })
+    }
+
+    async fn end_connections(pool: &PgPool, ids: &[u64]) {
+        let pids: Vec<i32> = ids
+            .iter()
+            .map(|&id| i32::try_from(id).expect("a process id"))
+            .collect();
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid")
+            .bind(&pids)
+            .execute(pool)
+            .await
+            .expect("terminate the store's connections");
+        let pids = &pids;
+        fixture::wait_until("PostgreSQL to end the connections", || async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)",
+            )
+            .bind(pids)
+            .fetch_one(pool)
+            .await
+            .expect("count the store's connections")
+                == 0
+        })
+        .await;
+    }
+
+    async fn lock_table(connection: &mut PoolConnection<Self>, table: &str) {
+        sqlx::query("BEGIN")
+            .execute(&mut **connection)
+            .await
+            .expect("begin");
+        sqlx::query(&format!("LOCK TABLE \"{table}\" IN ACCESS EXCLUSIVE MODE"))
+            .execute(&mut **connection)
+            .await
+            .expect("lock the table");
+    }
+
+    async fn unlock_table(connection: &mut PoolConnection<Self>) {
+        sqlx::query("ROLLBACK")
+            .execute(&mut **connection)
+            .await
+            .expect("unlock the table");
+    }
+
+    async fn wait_for_lock_waiter(pool: &PgPool, ids: &[u64]) {
+        let pids: Vec<i32> = ids
+            .iter()
+            .map(|&id| i32::try_from(id).expect("a process id"))
+            .collect();
+        let pids = &pids;
+        fixture::wait_until("a query to wait for the lock", || async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE pid = ANY($1) AND wait_event_type = 'Lock'",
+            )
+            .bind(pids)
+            .fetch_one(pool)
+            .await
+            .expect("look for a waiting query")
+                > 0
+        })
+        .await;
+    }
+}
+
 fixture::sql_store_tests!(Postgres, on_a_server);
 
-/// The data column is `jsonb` and `expires_at` a `timestamptz`.
+/// The data column is `json` (kept as written: `jsonb` would refuse NUL
+/// characters) and `expires_at` a `timestamptz`.
 #[tokio::test]
-async fn columns_are_jsonb_and_timestamptz() {
+async fn columns_are_json_and_timestamptz() {
     let Some(db) = SqlDb::<Postgres>::open().await else {
         return;
     };
-    let columns: Vec<(String, String)> = sqlx::query_as(
-        "SELECT column_name::text, data_type::text FROM information_schema.columns \
-         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-    )
-    .bind(&db.table)
-    .fetch_all(&db.admin)
-    .await
-    .expect("read the columns");
+    let columns = columns(&db.admin, &db.table).await;
     let columns: Vec<(&str, &str)> = columns
         .iter()
         .map(|(name, kind)| (name.as_str(), kind.as_str()))
@@ -96,8 +169,92 @@ async fn columns_are_jsonb_and_timestamptz() {
             ("id", "text"),
             ("user_id", "text"),
             ("expires_at", "timestamp with time zone"),
-            ("data", "jsonb"),
+            ("data", "json"),
         ]
     );
     db.close().await;
+}
+
+/// `migrate` changes the `jsonb` data column of a table made by narvik-sqlx 0.1.0
+/// to `json`, once, keeping its sessions; the table then keeps NUL characters.
+#[tokio::test]
+async fn migrate_changes_a_jsonb_data_column_to_json() {
+    use narvik::testing::TestData;
+    use narvik::SessionToken;
+    use narvik_tests::{create, narvik_over, validate, START};
+
+    let Some(db) = SqlDb::<Postgres>::open().await else {
+        return;
+    };
+    let table = narvik_tests::servers::unique_name("narvik_pg_v010");
+    // The table exactly as narvik-sqlx 0.1.0 made it.
+    for statement in [
+        format!(
+            "CREATE TABLE \"{table}\" (id TEXT NOT NULL PRIMARY KEY, user_id TEXT NOT NULL, \
+             expires_at TIMESTAMPTZ NOT NULL, data JSONB NOT NULL)"
+        ),
+        format!("CREATE INDEX \"{table}_user_id_idx\" ON \"{table}\" (user_id)"),
+        format!("CREATE INDEX \"{table}_expires_at_idx\" ON \"{table}\" (expires_at)"),
+    ] {
+        sqlx::query(&statement)
+            .execute(&db.admin)
+            .await
+            .expect("create the table of 0.1.0");
+    }
+    let old_token = SessionToken::generate();
+    let old_data = r#"{"username":"ada","display":null,"created_at":null,"visits":3,"profile":{"locale":"nb","tags":[],"theme":null}}"#;
+    sqlx::query(&format!(
+        "INSERT INTO \"{table}\" (id, user_id, expires_at, data) VALUES ($1, $2, $3, $4::jsonb)"
+    ))
+    .bind(old_token.session_id().as_str())
+    .bind("user-1")
+    .bind(START + fixture::SESSION_LENGTH)
+    .bind(old_data)
+    .execute(&db.admin)
+    .await
+    .expect("a session stored by 0.1.0");
+
+    let store = narvik_sqlx::PostgresStore::<TestData>::connect(&db.url)
+        .await
+        .expect("connect")
+        .with_table_name(&table)
+        .expect("a valid table name");
+    store.migrate().await.expect("migrate a table of 0.1.0");
+    store.migrate().await.expect("migrate again: nothing to do");
+    let data_type = columns(&db.admin, &table)
+        .await
+        .into_iter()
+        .find(|(name, _)| name == "data")
+        .map(|(_, kind)| kind);
+    assert_eq!(data_type.as_deref(), Some("json"));
+
+    let (narvik, _clock) = narvik_over(store);
+    let old = validate(&narvik, &old_token)
+        .await
+        .expect("the old session");
+    assert_eq!(old.user_id, "user-1");
+    assert_eq!(old.data.username, "ada");
+    assert_eq!(old.data.visits, 3);
+    let with_nul = TestData::named("a\u{0}b");
+    let created = create(&narvik, "user-2", with_nul.clone()).await;
+    let session = validate(&narvik, &created.token).await.expect("valid");
+    assert_eq!(session.data, with_nul);
+
+    sqlx::query(&format!("DROP TABLE \"{table}\""))
+        .execute(&db.admin)
+        .await
+        .expect("drop the table of 0.1.0");
+    db.close().await;
+}
+
+/// The columns of `table` and their types, in order.
+async fn columns(pool: &PgPool, table: &str) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT column_name::text, data_type::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+    )
+    .bind(table)
+    .fetch_all(pool)
+    .await
+    .expect("read the columns")
 }

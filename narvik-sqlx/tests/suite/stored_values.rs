@@ -1,8 +1,8 @@
 //! What the columns keep exactly: `expires_at` to the microsecond, user ids byte
-//! for byte.
+//! for byte, data whatever characters it holds.
 
 use narvik::testing::TestData;
-use narvik_tests::{create, narvik_over, stored, validate, START};
+use narvik_tests::{create, narvik_over, sessions_of, stored, validate, START};
 use time::Duration;
 
 use crate::fixture::{SqlDb, SqlFixture, SESSION_LENGTH};
@@ -57,4 +57,23 @@ pub(crate) async fn user_ids_are_compared_exactly<F: SqlFixture>(db: &SqlDb<F>) 
             .expect("fetch_sessions_for_user");
         assert_eq!(sessions.len(), left, "sessions left for {user_id:?}");
     }
+}
+
+/// Data with NUL characters (`\u0000` in its JSON) is kept whole, as every other
+/// store keeps it: PostgreSQL's `jsonb` would refuse it.
+pub(crate) async fn data_with_nul_characters_is_kept_whole<F: SqlFixture>(db: &SqlDb<F>) {
+    let (narvik, _clock) = narvik_over(db.store().await);
+    let mut data = TestData::named("nul \u{0} inside");
+    data.display = Some("\u{0}".to_owned());
+    data.profile.tags = vec!["\u{0}\u{0}".to_owned(), "\\u0000 is not NUL".to_owned()];
+    let created = narvik
+        .create_session("user-1", data.clone())
+        .await
+        .expect("create_session keeps data with NUL characters");
+    assert_eq!(created.session.data, data);
+    let session = validate(&narvik, &created.token).await.expect("valid");
+    assert_eq!(session.data, data);
+    let listed = sessions_of(&narvik, "user-1").await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].data, data);
 }
