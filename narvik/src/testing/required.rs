@@ -104,7 +104,8 @@ pub async fn store_returns_saved_session_unchanged<S: SessionStore<Data = TestDa
 }
 
 /// Custom data comes back exactly as given: `None` and `Some`, empty strings,
-/// unicode and escapes, numbers at their limits, timestamps, nested structs.
+/// unicode, escapes and control characters (NUL too), numbers at their limits,
+/// timestamps, nested structs.
 pub async fn custom_data_round_trips<S: SessionStore<Data = TestData> + 'static>(store: S) {
     let (narvik, _clock) = narvik_over(store);
     let cases = [
@@ -132,6 +133,13 @@ pub async fn custom_data_round_trips<S: SessionStore<Data = TestData> + 'static>
                 tags: vec!["𝔘𝔫𝔦𝔠𝔬𝔡𝔢".to_owned(); 3],
                 theme: Some("\u{1F600}".to_owned()),
             },
+        },
+        // Control characters, NUL among them: every store keeps them (PostgreSQL's
+        // `jsonb` would refuse NUL).
+        TestData {
+            username: "nul \u{0} inside".to_owned(),
+            display: Some("\u{1}\u{1f}\u{7f}\u{0}".to_owned()),
+            ..TestData::named("")
         },
     ];
     for data in cases {
