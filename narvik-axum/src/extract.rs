@@ -64,33 +64,26 @@ impl<D> From<CurrentSession<D>> for narvik::Session<D> {
     }
 }
 
-/// The request's session as the layer left it, `None` when there is none.
-fn current_session<D: SessionData + Clone>(
-    parts: &Parts,
-) -> Result<Option<CurrentSession<D>>, SessionRejection> {
-    let slot = parts
-        .extensions
-        .get::<SessionSlot<D>>()
-        .ok_or_else(SessionRejection::missing_layer::<narvik::Session<D>>)?;
-    let session = slot.lock().validation.current_session()?;
-    Ok(session.map(CurrentSession))
-}
-
+/// The required extractor: the optional one's session, or
+/// [`SessionRejection::Unauthenticated`] without one.
 impl<D, AppState> FromRequestParts<AppState> for CurrentSession<D>
 where
-    D: SessionData + Clone,
     AppState: Send + Sync,
+    Self: OptionalFromRequestParts<AppState, Rejection = SessionRejection>,
 {
     type Rejection = SessionRejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        _state: &AppState,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        current_session(parts)?.ok_or(SessionRejection::Unauthenticated)
+        let session =
+            <Self as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state);
+        session.await?.ok_or(SessionRejection::Unauthenticated)
     }
 }
 
+/// The request's session as the layer left it, `None` when there is none.
 impl<D, AppState> OptionalFromRequestParts<AppState> for CurrentSession<D>
 where
     D: SessionData + Clone,
@@ -102,7 +95,12 @@ where
         parts: &mut Parts,
         _state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
-        current_session(parts)
+        let slot = parts
+            .extensions
+            .get::<SessionSlot<D>>()
+            .ok_or_else(SessionRejection::missing_layer::<narvik::Session<D>>)?;
+        let session = slot.lock().validation.current_session()?;
+        Ok(session.map(CurrentSession))
     }
 }
 

@@ -14,13 +14,9 @@
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
-    reason = "a failed expectation is how a test reports the failure"
+    reason = "a test fails by panicking"
 )]
 
-#[allow(
-    unreachable_pub,
-    reason = "the shared support module is `pub` for every test binary that includes it"
-)]
 mod support;
 
 use std::future::Future;

@@ -6,13 +6,9 @@
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
-    reason = "a failed expectation is how a test reports the failure"
+    reason = "a test fails by panicking"
 )]
 
-#[allow(
-    unreachable_pub,
-    reason = "the shared support module is `pub` for every test binary that includes it"
-)]
 mod support;
 
 use std::num::{NonZeroU32, NonZeroUsize};
@@ -22,7 +18,8 @@ use axum::http::StatusCode;
 use axum::Router;
 use narvik_demo::{Config, HashingPool, RateLimits};
 use support::oneshot::{
-    credentials, demo, demo_with, from_client, get, post, send, signed_up, Answer, PASSWORD,
+    credentials, demo, demo_with, from_client, get, post, send, signed_in, signed_up, Answer,
+    PASSWORD,
 };
 use support::{drop_namespace, host_port, require_server, server_url, unique_name};
 
@@ -123,26 +120,24 @@ fn rate_limits(per_username: u32, per_address: u32) -> RateLimits {
     }
 }
 
+/// The demo with [`rate_limits`] of `per_username` and `per_address`.
+async fn demo_with_limits(per_username: u32, per_address: u32) -> Router {
+    demo_with(Config {
+        rate_limits: rate_limits(per_username, per_address),
+        ..Config::default()
+    })
+    .await
+}
+
 /// `POST path` of `username` and the right password, from `client` (`IP:PORT`).
 async fn attempt(app: &Router, path: &str, username: &str, client: &str) -> Answer {
     let form = credentials(username, PASSWORD);
     send(app, from_client(post(path, &form, None), client)).await
 }
 
-/// `count` sign-ins of `username` sent at once; their answers.
-async fn concurrent_sign_ins(app: &Router, username: &str, count: usize) -> Vec<Answer> {
-    let mut attempts = tokio::task::JoinSet::new();
-    for _ in 0..count {
-        let app = app.clone();
-        let form = credentials(username, PASSWORD);
-        attempts.spawn(async move { send(&app, post("/sign-in", &form, None)).await });
-    }
-    attempts.join_all().await
-}
-
-#[tokio::test]
-async fn no_more_hashes_run_at_once_than_the_pool_has_permits() {
-    let hashing = HashingPool::new(NonZeroUsize::new(2).unwrap(), Duration::from_secs(60));
+/// The demo hashing on `hashing`, with `ada` signed up; the answers to `count`
+/// sign-ins of hers sent at once.
+async fn burst_of_sign_ins(hashing: &HashingPool, count: usize) -> (Router, Vec<Answer>) {
     let app = demo_with(Config {
         hashing: hashing.clone(),
         rate_limits: rate_limits(100, 100),
@@ -150,7 +145,19 @@ async fn no_more_hashes_run_at_once_than_the_pool_has_permits() {
     })
     .await;
     signed_up(&app, "ada").await;
-    let answers = concurrent_sign_ins(&app, "ada", 8).await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..count {
+        let app = app.clone();
+        let form = credentials("ada", PASSWORD);
+        attempts.spawn(async move { send(&app, post("/sign-in", &form, None)).await });
+    }
+    (app, attempts.join_all().await)
+}
+
+#[tokio::test]
+async fn no_more_hashes_run_at_once_than_the_pool_has_permits() {
+    let hashing = HashingPool::new(NonZeroUsize::new(2).unwrap(), Duration::from_secs(60));
+    let (_, answers) = burst_of_sign_ins(&hashing, 8).await;
     for answer in &answers {
         // Each waited for its turn, well within the queue's time.
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
@@ -163,15 +170,8 @@ async fn no_more_hashes_run_at_once_than_the_pool_has_permits() {
 #[tokio::test]
 async fn hashes_past_the_queue_timeout_get_503_with_retry_after() {
     let hashing = HashingPool::new(NonZeroUsize::new(1).unwrap(), Duration::from_millis(1));
-    let app = demo_with(Config {
-        hashing: hashing.clone(),
-        rate_limits: rate_limits(100, 100),
-        ..Config::default()
-    })
-    .await;
-    signed_up(&app, "ada").await;
-    let answers = concurrent_sign_ins(&app, "ada", 6).await;
-    let signed_in = answers
+    let (app, answers) = burst_of_sign_ins(&hashing, 6).await;
+    let succeeded = answers
         .iter()
         .filter(|answer| answer.status == StatusCode::SEE_OTHER)
         .count();
@@ -179,9 +179,9 @@ async fn hashes_past_the_queue_timeout_get_503_with_retry_after() {
         .iter()
         .filter(|answer| answer.status == StatusCode::SERVICE_UNAVAILABLE)
         .collect();
-    assert!(signed_in >= 1, "the permitted sign-in succeeds");
+    assert!(succeeded >= 1, "the permitted sign-in succeeds");
     assert!(!busy.is_empty(), "the queue is a millisecond long");
-    assert_eq!(signed_in + busy.len(), answers.len());
+    assert_eq!(succeeded + busy.len(), answers.len());
     for answer in busy {
         answer.assert_page(StatusCode::SERVICE_UNAVAILABLE);
         assert!(answer.retry_after_secs() >= 1);
@@ -190,17 +190,7 @@ async fn hashes_past_the_queue_timeout_get_503_with_retry_after() {
     }
     assert_eq!(hashing.peak_in_flight(), 1);
     // Once the burst is over, signing in works again.
-    signed_in_now(&app, "ada").await;
-}
-
-/// Signs `username` in and checks it worked.
-async fn signed_in_now(app: &Router, username: &str) {
-    let answer = send(
-        app,
-        post("/sign-in", &credentials(username, PASSWORD), None),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    signed_in(&app, "ada").await;
 }
 
 /// Checks `answer` is the `429` page, its `Retry-After` at most `max_secs` and the
@@ -220,11 +210,7 @@ fn assert_too_many(answer: &Answer, max_secs: u64) {
 
 #[tokio::test]
 async fn the_attempt_past_a_usernames_limit_gets_429_from_any_address() {
-    let app = demo_with(Config {
-        rate_limits: rate_limits(2, 100),
-        ..Config::default()
-    })
-    .await;
+    let app = demo_with_limits(2, 100).await;
     let first = attempt(&app, "/sign-up", "ada", "192.0.2.1:1000").await;
     assert_eq!(first.status, StatusCode::SEE_OTHER);
     let wrong = credentials("ada", "not the password");
@@ -251,11 +237,7 @@ async fn the_attempt_past_a_usernames_limit_gets_429_from_any_address() {
 
 #[tokio::test]
 async fn the_attempt_past_an_addresss_limit_gets_429_whatever_the_username() {
-    let app = demo_with(Config {
-        rate_limits: rate_limits(100, 3),
-        ..Config::default()
-    })
-    .await;
+    let app = demo_with_limits(100, 3).await;
     for username in ["ada", "bob", "cyd"] {
         let answer = attempt(&app, "/sign-up", username, "192.0.2.1:1000").await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
@@ -284,11 +266,7 @@ async fn the_attempt_past_an_addresss_limit_gets_429_whatever_the_username() {
 
 #[tokio::test]
 async fn refused_forms_cost_no_attempt() {
-    let app = demo_with(Config {
-        rate_limits: rate_limits(1, 2),
-        ..Config::default()
-    })
-    .await;
+    let app = demo_with_limits(1, 2).await;
     // Nothing to hash: refused before the limits are consulted.
     for form in ["", "username=ada", "username=ada&password=short"] {
         let answer = send(

@@ -5,13 +5,9 @@
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
-    reason = "a failed expectation is how a test reports the failure"
+    reason = "a test fails by panicking"
 )]
 
-#[allow(
-    unreachable_pub,
-    reason = "the shared support module is `pub` for every test binary that includes it"
-)]
 mod support;
 
 use std::sync::Arc;
@@ -22,8 +18,8 @@ use axum::http::{Request, StatusCode};
 use narvik::{ManualClock, SessionToken};
 use narvik_demo::{Config, Error, FORM_LIMIT_BYTES};
 use support::oneshot::{
-    credentials, demo, demo_with, get, post, send, signed_in, signed_up, COOKIE, HOST,
-    INSECURE_COOKIE, ORIGIN, PASSWORD,
+    credentials, demo, demo_with, get, post, post_credentials, send, signed_in, signed_up, COOKIE,
+    HOST, INSECURE_COOKIE, ORIGIN, PASSWORD,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -39,7 +35,7 @@ fn other_session_ids(account_page: &str) -> Vec<String> {
 #[tokio::test]
 async fn sign_up_sets_the_session_cookie_with_narviks_defaults() {
     let app = demo().await;
-    let answer = send(&app, post("/sign-up", &credentials("ada", PASSWORD), None)).await;
+    let answer = post_credentials(&app, "/sign-up", "ada", PASSWORD).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
     assert_eq!(answer.location(), Some("/account"));
     let set_cookie = answer.set_cookie().unwrap();
@@ -118,11 +114,7 @@ async fn invalid_usernames_and_passwords_get_422() {
         ("ada", "short"),
         ("ada", &"x".repeat(129)),
     ] {
-        let answer = send(
-            &app,
-            post("/sign-up", &credentials(username, password), None),
-        )
-        .await;
+        let answer = post_credentials(&app, "/sign-up", username, password).await;
         answer.assert_page(StatusCode::UNPROCESSABLE_ENTITY);
         assert!(!answer.body.contains("<script>"), "typed text is escaped");
     }
@@ -133,7 +125,7 @@ async fn an_overlong_field_gets_422_and_is_not_echoed_whole() {
     let app = demo().await;
     let long = "a".repeat(2_000);
     for path in ["/sign-up", "/sign-in"] {
-        let answer = send(&app, post(path, &credentials(&long, PASSWORD), None)).await;
+        let answer = post_credentials(&app, path, &long, PASSWORD).await;
         answer.assert_page(StatusCode::UNPROCESSABLE_ENTITY);
         assert!(!answer.body.contains(&long), "{path}");
     }
@@ -190,11 +182,7 @@ async fn a_taken_username_gets_409() {
     let app = demo().await;
     signed_up(&app, "ada").await;
     // Usernames are compared as stored: trimmed and lower-cased.
-    let answer = send(
-        &app,
-        post("/sign-up", &credentials("+ADA+", "another password"), None),
-    )
-    .await;
+    let answer = post_credentials(&app, "/sign-up", "+ADA+", "another password").await;
     answer.assert_page(StatusCode::CONFLICT);
     assert!(answer.body.contains("is taken"));
     assert!(answer.session_cookie().is_none());
@@ -204,13 +192,9 @@ async fn a_taken_username_gets_409() {
 async fn a_wrong_password_or_unknown_user_gets_401_alike() {
     let app = demo().await;
     signed_up(&app, "ada").await;
-    let wrong_password = send(
-        &app,
-        post("/sign-in", &credentials("ada", "not it at all"), None),
-    )
-    .await;
+    let wrong_password = post_credentials(&app, "/sign-in", "ada", "not it at all").await;
     wrong_password.assert_page(StatusCode::UNAUTHORIZED);
-    let unknown_user = send(&app, post("/sign-in", &credentials("bob", PASSWORD), None)).await;
+    let unknown_user = post_credentials(&app, "/sign-in", "bob", PASSWORD).await;
     unknown_user.assert_page(StatusCode::UNAUTHORIZED);
     assert!(wrong_password.body.contains("Wrong username or password."));
     assert!(unknown_user.body.contains("Wrong username or password."));
@@ -420,7 +404,7 @@ async fn the_session_length_and_secure_flag_come_from_the_config() {
         ..Config::default()
     })
     .await;
-    let answer = send(&app, post("/sign-up", &credentials("ada", PASSWORD), None)).await;
+    let answer = post_credentials(&app, "/sign-up", "ada", PASSWORD).await;
     let (pair, attributes) = answer.set_cookie().unwrap().split_once(';').unwrap();
     assert_eq!(attributes, " Max-Age=2; Path=/; SameSite=Lax; HttpOnly");
     // Browsers refuse a `__Host-` cookie without `Secure`: the plain name then.
@@ -434,7 +418,7 @@ async fn the_session_length_and_secure_flag_come_from_the_config() {
 #[tokio::test]
 async fn a_secure_cookie_has_the_host_prefix_so_no_subdomain_can_set_it() {
     let app = demo().await;
-    let answer = send(&app, post("/sign-up", &credentials("ada", PASSWORD), None)).await;
+    let answer = post_credentials(&app, "/sign-up", "ada", PASSWORD).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
     let set_cookie = answer.set_cookie().unwrap();
     let (pair, attributes) = set_cookie.split_once(';').unwrap();

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use time::Duration;
 
 use crate::common::{
-    get_request, post_request, single_set_cookie, with_token, AppData, Harness, Sessions,
+    get_request, post_request, single_set_cookie, start_second_user, with_token, Harness, Sessions,
     BLANK_COOKIE,
 };
 
@@ -89,23 +89,13 @@ async fn responses_without_the_cookie_are_left_alone() {
 #[tokio::test]
 async fn the_apps_own_cache_control_is_kept() {
     async fn sign_in(sessions: Sessions) -> impl IntoResponse {
-        let data = AppData {
-            username: "jane".into(),
-        };
-        sessions
-            .start("user-2", data)
-            .await
-            .expect("the store works");
+        start_second_user(&sessions).await;
         ([(CACHE_CONTROL, "private, max-age=60")], "signed in")
     }
 
     let harness = Harness::new();
-    let app = axum::Router::new()
-        .route("/sign-in", axum::routing::post(sign_in))
-        .layer(narvik_axum::NarvikLayer::new(harness.narvik.clone()));
-    let response = tower::ServiceExt::oneshot(app, post_request("/sign-in"))
-        .await
-        .expect("infallible");
+    let routes = axum::Router::new().route("/sign-in", axum::routing::post(sign_in));
+    let response = harness.send_to(routes, post_request("/sign-in")).await;
     assert!(response.headers().contains_key(SET_COOKIE));
     assert_eq!(cache_control(response.headers()), ["private, max-age=60"]);
 }

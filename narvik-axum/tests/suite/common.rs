@@ -1,16 +1,17 @@
-//! The app under test, a store that counts and fails on demand, and request helpers.
+//! The app under test, a store that counts and fails on demand, request helpers,
+//! and the route the CSRF tests guard.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, Response, StatusCode};
-use axum::routing::{get, post};
+use axum::http::{header, HeaderMap, Method, Request, Response, StatusCode};
+use axum::routing::{any, get, post};
 use axum::Router;
 use narvik::{
     async_trait, Error, ManualClock, MemoryStore, Narvik, SessionData, SessionId, SessionStore,
 };
-use narvik_axum::{CurrentSession, NarvikLayer, SessionManager, SessionRejection};
+use narvik_axum::{CsrfLayer, CurrentSession, NarvikLayer, SessionManager, SessionRejection};
 use time::macros::datetime;
 use time::OffsetDateTime;
 use tower::ServiceExt;
@@ -120,6 +121,12 @@ impl Harness {
         self.app.clone().oneshot(request).await.expect("infallible")
     }
 
+    /// `routes` of the test's own behind this harness's session layer, sent `request`.
+    pub(crate) async fn send_to(&self, routes: Router, request: Request<Body>) -> Response<Body> {
+        let app = routes.layer(NarvikLayer::new(self.narvik.clone()));
+        app.oneshot(request).await.expect("infallible")
+    }
+
     /// Signs in through the app; the token from the response's cookie.
     pub(crate) async fn sign_in(&self) -> String {
         let response = self.send(post_request("/sign-in")).await;
@@ -196,6 +203,18 @@ async fn custom(
     }
 }
 
+/// Starts a session of a second user, `user-2` (`jane`), for a handler of a test's
+/// own.
+pub(crate) async fn start_second_user(sessions: &Sessions) {
+    let data = AppData {
+        username: "jane".into(),
+    };
+    sessions
+        .start("user-2", data)
+        .await
+        .expect("the store works");
+}
+
 /// `error` and each of its sources, joined by `: `, as a chain printer writes them.
 pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
@@ -209,15 +228,31 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 pub(crate) fn get_request(uri: &str) -> Request<Body> {
-    Request::get(uri)
-        .body(Body::empty())
-        .expect("a valid request")
+    request_with(Method::GET, uri, &[])
 }
 
 pub(crate) fn post_request(uri: &str) -> Request<Body> {
-    Request::post(uri)
-        .body(Body::empty())
-        .expect("a valid request")
+    request_with(Method::POST, uri, &[])
+}
+
+/// `method uri` with these headers, in order (a name may come again), and no body.
+pub(crate) fn request_with(method: Method, uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut request = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(Body::empty()).expect("a valid request")
+}
+
+/// One route, `/`, that says `done` to any method: what the CSRF tests guard.
+pub(crate) fn done_route() -> Router {
+    Router::new().route("/", any(|| async { "done" }))
+}
+
+/// `request` answered by [`done_route`] behind `csrf`.
+pub(crate) async fn through_csrf(csrf: &CsrfLayer, request: Request<Body>) -> Response<Body> {
+    let app = done_route().layer(csrf.clone());
+    app.oneshot(request).await.expect("infallible")
 }
 
 /// `request` with one `Cookie` header per value.

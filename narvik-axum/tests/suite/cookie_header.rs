@@ -6,47 +6,32 @@ use axum::http::StatusCode;
 use crate::common::{body, get_request, single_set_cookie, with_cookies, Harness, BLANK_COOKIE};
 
 #[tokio::test]
-async fn the_session_cookie_is_found_among_other_cookies() {
+async fn the_session_cookie_is_found_wherever_the_cookie_headers_carry_it() {
     let harness = Harness::new();
     let token = harness.sign_in().await;
-    let cookie = format!("theme=dark; narvik_session={token}; lang=en");
-    let response = harness
-        .send(with_cookies(get_request("/me"), &[&cookie]))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(body(response).await, "user-1 johnsmith");
-}
-
-#[tokio::test]
-async fn the_session_cookie_is_found_in_a_later_cookie_header() {
-    let harness = Harness::new();
-    let token = harness.sign_in().await;
-    let cookie = format!("narvik_session={token}");
-    let request = with_cookies(get_request("/me"), &["theme=dark; lang=en", &cookie]);
-    let response = harness.send(request).await;
-    assert_eq!(response.status(), StatusCode::OK);
-}
-
-#[tokio::test]
-async fn spaces_tabs_and_missing_spaces_between_cookies_are_accepted() {
-    let harness = Harness::new();
-    let token = harness.sign_in().await;
-    let cookie = format!("theme=dark;narvik_session=\t{token} ;lang=en");
-    let response = harness
-        .send(with_cookies(get_request("/me"), &[&cookie]))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-}
-
-#[tokio::test]
-async fn a_quoted_token_is_accepted() {
-    let harness = Harness::new();
-    let token = harness.sign_in().await;
-    let cookie = format!("narvik_session=\"{token}\"");
-    let response = harness
-        .send(with_cookies(get_request("/me"), &[&cookie]))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    let session = format!("narvik_session={token}");
+    for (case, cookies) in [
+        (
+            "among other cookies",
+            vec![format!("theme=dark; {session}; lang=en")],
+        ),
+        (
+            "in a later Cookie header",
+            vec!["theme=dark; lang=en".to_owned(), session.clone()],
+        ),
+        (
+            "with spaces, tabs and missing spaces between cookies",
+            vec![format!("theme=dark;narvik_session=\t{token} ;lang=en")],
+        ),
+        ("quoted", vec![format!("narvik_session=\"{token}\"")]),
+    ] {
+        let cookies: Vec<&str> = cookies.iter().map(String::as_str).collect();
+        let response = harness
+            .send(with_cookies(get_request("/me"), &cookies))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{case}");
+        assert_eq!(body(response).await, "user-1 johnsmith", "{case}");
+    }
 }
 
 #[tokio::test]

@@ -3,19 +3,12 @@
 
 use std::convert::Infallible;
 
-use axum::body::Body;
 use axum::http::uri::Scheme;
 use axum::http::{header, Method, Request, StatusCode};
-use axum::routing::any;
-use axum::Router;
 use narvik_axum::CsrfLayer;
 use tower::{service_fn, Layer, ServiceExt};
 
-fn app(csrf: CsrfLayer) -> Router {
-    Router::new()
-        .route("/", any(|| async { "done" }))
-        .layer(csrf)
-}
+use crate::common::{request_with, through_csrf};
 
 /// The status `csrf` answers to `method` with these headers (`None` leaves one out).
 async fn status(
@@ -24,19 +17,12 @@ async fn status(
     host: Option<&str>,
     origin: Option<&str>,
 ) -> StatusCode {
-    let mut request = Request::builder().method(method).uri("/");
-    if let Some(host) = host {
-        request = request.header(header::HOST, host);
-    }
-    if let Some(origin) = origin {
-        request = request.header(header::ORIGIN, origin);
-    }
-    let request = request.body(Body::empty()).expect("a valid request");
-    app(csrf.clone())
-        .oneshot(request)
-        .await
-        .expect("infallible")
-        .status()
+    let headers: Vec<(&str, &str)> = [("host", host), ("origin", origin)]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect();
+    let request = request_with(method, "/", &headers);
+    through_csrf(csrf, request).await.status()
 }
 
 const STATE_CHANGING: [Method; 4] = [Method::POST, Method::PUT, Method::PATCH, Method::DELETE];
@@ -185,37 +171,29 @@ async fn a_missing_host_is_refused_unless_the_uri_names_it() {
     assert_eq!(actual, StatusCode::FORBIDDEN);
 
     // HTTP/2 carries the host in the URI's authority instead.
-    let request = Request::post("https://example.com/")
-        .header(header::ORIGIN, "https://example.com")
-        .body(Body::empty())
-        .expect("a valid request");
-    let response = app(csrf).oneshot(request).await.expect("infallible");
-    assert_eq!(response.status(), StatusCode::OK);
+    let origin = [("origin", "https://example.com")];
+    let request = request_with(Method::POST, "https://example.com/", &origin);
+    assert_eq!(through_csrf(&csrf, request).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn repeated_origin_or_host_headers_are_refused() {
     let csrf = CsrfLayer::new();
-    let request = Request::post("/")
-        .header(header::HOST, "example.com")
-        .header(header::ORIGIN, "https://example.com")
-        .header(header::ORIGIN, "https://example.com")
-        .body(Body::empty())
-        .expect("a valid request");
-    let response = app(csrf.clone())
-        .oneshot(request)
-        .await
-        .expect("infallible");
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
-
-    let request = Request::post("/")
-        .header(header::HOST, "example.com")
-        .header(header::HOST, "evil.example")
-        .header(header::ORIGIN, "https://example.com")
-        .body(Body::empty())
-        .expect("a valid request");
-    let response = app(csrf).oneshot(request).await.expect("infallible");
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    for headers in [
+        [
+            ("host", "example.com"),
+            ("origin", "https://example.com"),
+            ("origin", "https://example.com"),
+        ],
+        [
+            ("host", "example.com"),
+            ("host", "evil.example"),
+            ("origin", "https://example.com"),
+        ],
+    ] {
+        let response = through_csrf(&csrf, request_with(Method::POST, "/", &headers)).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{headers:?}");
+    }
 }
 
 #[tokio::test]
@@ -227,31 +205,20 @@ async fn allowed_origins_pass() {
         csrf.allowed_origins(),
         ["https://app.example.com", "http://localhost:5173"]
     );
+    let from = |origin| status(&csrf, Method::POST, Some("api.example.com"), Some(origin));
     for origin in [
         "https://app.example.com",
         "HTTPS://APP.EXAMPLE.COM",
         "http://localhost:5173",
     ] {
-        let actual = status(&csrf, Method::POST, Some("api.example.com"), Some(origin)).await;
-        assert_eq!(actual, StatusCode::OK, "Origin: {origin}");
+        assert_eq!(from(origin).await, StatusCode::OK, "Origin: {origin}");
     }
-    let actual = status(
-        &csrf,
-        Method::POST,
-        Some("api.example.com"),
-        Some("https://other.example.com"),
-    )
-    .await;
-    assert_eq!(actual, StatusCode::FORBIDDEN);
+    assert_eq!(
+        from("https://other.example.com").await,
+        StatusCode::FORBIDDEN
+    );
     // The request's own host still passes.
-    let actual = status(
-        &csrf,
-        Method::POST,
-        Some("api.example.com"),
-        Some("https://api.example.com"),
-    )
-    .await;
-    assert_eq!(actual, StatusCode::OK);
+    assert_eq!(from("https://api.example.com").await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -279,12 +246,13 @@ async fn the_guard_runs_before_the_session_layer() {
     let app = crate::common::app()
         .layer(narvik_axum::NarvikLayer::new(harness.narvik.clone()))
         .layer(CsrfLayer::new());
-    let request = Request::post("/sign-out")
-        .header(header::HOST, "example.com")
-        .header(header::ORIGIN, "https://evil.example")
-        .header(header::COOKIE, format!("narvik_session={token}"))
-        .body(Body::empty())
-        .expect("a valid request");
+    let cookie = format!("narvik_session={token}");
+    let headers = [
+        ("host", "example.com"),
+        ("origin", "https://evil.example"),
+        ("cookie", &cookie),
+    ];
+    let request = request_with(Method::POST, "/sign-out", &headers);
     let before = harness.store.fetches();
     let response = app.oneshot(request).await.expect("infallible");
     assert_eq!(response.status(), StatusCode::FORBIDDEN);

@@ -26,12 +26,29 @@ fn cookie(value: &str) -> String {
 
 /// What the handler saw, how many store lookups the request cost, and the
 /// response's `Set-Cookie` headers.
+#[derive(Debug, PartialEq)]
 struct Seen {
     status: StatusCode,
     body: String,
     fetches: usize,
     set_cookies: Vec<String>,
 }
+
+impl Seen {
+    /// `GET /me` answered with the session of `user` (`user-id username`) after
+    /// `fetches` lookups, and no cookie sent.
+    fn page_of(user: &str, fetches: usize) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: user.to_owned(),
+            fetches,
+            set_cookies: Vec::new(),
+        }
+    }
+}
+
+/// The victim's session, as [`Harness::sign_in`] starts it.
+const VICTIM: &str = "user-1 johnsmith";
 
 async fn send(harness: &Harness, request: Request<Body>) -> Seen {
     let before = harness.store.fetches();
@@ -85,10 +102,11 @@ async fn the_victims_cookie_before_a_tossed_one_is_used() {
         me_in_one_header(&harness, &[&victim, UNKNOWN[0]]).await,
         me_in_several_headers(&harness, &[&victim, "garbage"]).await,
     ] {
-        assert_eq!(seen.status, StatusCode::OK);
-        assert_eq!(seen.body, "user-1 johnsmith");
-        assert_eq!(seen.fetches, 1, "the first candidate validated");
-        assert_eq!(seen.set_cookies, Vec::<String>::new());
+        assert_eq!(
+            seen,
+            Seen::page_of(VICTIM, 1),
+            "the first candidate validated"
+        );
     }
 }
 
@@ -106,10 +124,7 @@ async fn a_tossed_cookie_before_the_victims_neither_hides_nor_clears_it() {
         (me_in_one_header(&harness, &["garbage", &victim]).await, 1),
         (me_in_several_headers(&harness, &["x y", &victim]).await, 1),
     ] {
-        assert_eq!(seen.status, StatusCode::OK);
-        assert_eq!(seen.body, "user-1 johnsmith");
-        assert_eq!(seen.fetches, fetches);
-        assert_eq!(seen.set_cookies, Vec::<String>::new(), "no blank cookie");
+        assert_eq!(seen, Seen::page_of(VICTIM, fetches), "no blank cookie");
     }
     assert_eq!(harness.store.len(), 1, "the victim's session lives");
 }
@@ -125,10 +140,7 @@ async fn an_empty_cookie_hides_no_later_one() {
         me_in_several_headers(&harness, &[&victim, ""]).await,
         me_in_one_header(&harness, &["\"\"", "", &victim]).await,
     ] {
-        assert_eq!(seen.status, StatusCode::OK);
-        assert_eq!(seen.body, "user-1 johnsmith");
-        assert_eq!(seen.fetches, 1);
-        assert_eq!(seen.set_cookies, Vec::<String>::new());
+        assert_eq!(seen, Seen::page_of(VICTIM, 1));
     }
 }
 
@@ -143,13 +155,10 @@ async fn the_first_valid_session_wins_even_the_attackers() {
         me_in_one_header(&harness, &[&attacker, &victim]).await,
         me_in_several_headers(&harness, &[&attacker, &victim]).await,
     ] {
-        assert_eq!(seen.status, StatusCode::OK);
-        assert_eq!(seen.body, "attacker mallory");
-        assert_eq!(seen.fetches, 1);
-        assert_eq!(seen.set_cookies, Vec::<String>::new());
+        assert_eq!(seen, Seen::page_of("attacker mallory", 1));
     }
     let seen = me_in_one_header(&harness, &[&victim, &attacker]).await;
-    assert_eq!(seen.body, "user-1 johnsmith");
+    assert_eq!(seen.body, VICTIM);
 }
 
 #[tokio::test]
@@ -170,7 +179,7 @@ async fn an_extended_session_among_several_cookies_is_not_written_back() {
     harness.clock.advance(Duration::days(16));
     let seen = me_in_several_headers(&harness, &[UNKNOWN[0], &victim]).await;
     assert_eq!(seen.status, StatusCode::OK);
-    assert_eq!(seen.body, "user-1 johnsmith");
+    assert_eq!(seen.body, VICTIM);
     assert_eq!(seen.set_cookies, Vec::<String>::new());
     let seen = me_in_several_headers(&harness, &[&victim]).await;
     assert_eq!(seen.set_cookies, Vec::<String>::new(), "already extended");
@@ -218,10 +227,11 @@ async fn malformed_cookies_do_not_count_against_the_bound() {
         me_in_one_header(&harness, &values).await,
         me_in_several_headers(&harness, &values).await,
     ] {
-        assert_eq!(seen.status, StatusCode::OK);
-        assert_eq!(seen.body, "user-1 johnsmith");
-        assert_eq!(seen.fetches, 3, "one lookup per well-formed cookie");
-        assert_eq!(seen.set_cookies, Vec::<String>::new());
+        assert_eq!(
+            seen,
+            Seen::page_of(VICTIM, 3),
+            "one lookup per well-formed cookie"
+        );
     }
 }
 
@@ -247,7 +257,7 @@ async fn a_repeated_token_is_looked_up_once() {
     let seen =
         me_in_several_headers(&harness, &[UNKNOWN[0], UNKNOWN[0], UNKNOWN[0], &victim]).await;
     assert_eq!(seen.status, StatusCode::OK);
-    assert_eq!(seen.body, "user-1 johnsmith");
+    assert_eq!(seen.body, VICTIM);
     assert_eq!(seen.fetches, 2);
     let seen = me_in_one_header(&harness, &[&victim, &victim]).await;
     assert_eq!(seen.status, StatusCode::OK);

@@ -197,28 +197,17 @@ async fn signing_in_again_leaves_the_old_session_and_sets_the_new_cookie() {
 async fn the_layer_appends_to_the_handlers_own_set_cookie() {
     use axum::http::header::SET_COOKIE;
     use axum::response::AppendHeaders;
-    use narvik_axum::NarvikLayer;
 
-    use crate::common::{set_cookies, AppData, Sessions};
+    use crate::common::{set_cookies, start_second_user, Sessions};
 
     async fn sign_in(sessions: Sessions) -> impl axum::response::IntoResponse {
-        let data = AppData {
-            username: "jane".into(),
-        };
-        sessions
-            .start("user-2", data)
-            .await
-            .expect("the store works");
+        start_second_user(&sessions).await;
         AppendHeaders([(SET_COOKIE, "theme=dark")])
     }
 
     let harness = Harness::new();
-    let app = axum::Router::new()
-        .route("/sign-in", axum::routing::post(sign_in))
-        .layer(NarvikLayer::new(harness.narvik.clone()));
-    let response = tower::ServiceExt::oneshot(app, post_request("/sign-in"))
-        .await
-        .expect("infallible");
+    let routes = axum::Router::new().route("/sign-in", axum::routing::post(sign_in));
+    let response = harness.send_to(routes, post_request("/sign-in")).await;
     let set_cookies = set_cookies(response.headers());
     assert_eq!(set_cookies.len(), 2, "{set_cookies:?}");
     assert_eq!(set_cookies[0], "theme=dark");

@@ -61,27 +61,22 @@ async fn a_failed_sign_out_is_a_503_and_keeps_the_cookie() {
 #[tokio::test]
 async fn sign_out_still_deletes_the_session_when_validation_failed() {
     // The store fails validating, then recovers before the handler ends the session.
-    use narvik_axum::NarvikLayer;
-
     use crate::common::{Sessions, TestStore};
 
     let harness = Harness::new();
     let token = harness.sign_in().await;
     let store: TestStore = harness.store.clone();
-    let app = axum::Router::new()
-        .route(
-            "/sign-out",
-            axum::routing::post(move |sessions: Sessions| async move {
-                assert!(sessions.session().is_err());
-                store.fail(false);
-                sessions.end().await.expect("the store is back");
-            }),
-        )
-        .layer(NarvikLayer::new(harness.narvik.clone()));
+    let routes = axum::Router::new().route(
+        "/sign-out",
+        axum::routing::post(move |sessions: Sessions| async move {
+            assert!(sessions.session().is_err());
+            store.fail(false);
+            sessions.end().await.expect("the store is back");
+        }),
+    );
     harness.store.fail(true);
-    let response = tower::ServiceExt::oneshot(app, with_token(post_request("/sign-out"), &token))
-        .await
-        .expect("infallible");
+    let request = with_token(post_request("/sign-out"), &token);
+    let response = harness.send_to(routes, request).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(harness.store.len(), 0);
     assert!(

@@ -19,8 +19,6 @@
 //! | an unknown path; a known one with another method | `404`; `405` (axum's, given a page by [`explain_and_harden`](super::explain_and_harden)) |
 //! | the store failing | `503` |
 
-use std::future::Future;
-
 use axum::extract::rejection::FormRejection;
 use axum::extract::State;
 use axum::http::header::{self, HeaderMap};
@@ -37,7 +35,7 @@ use super::problem::Problem;
 use super::{AppState, Sessions, MAX_USER_AGENT_LEN};
 use crate::pages::{self, AccountView, FormState, Notice};
 use crate::users::{
-    self, Account, SignInError, SignUpError, PASSWORD_MAX_CHARS, USERNAME_MAX_CHARS,
+    self, Account, Accounts, SignInError, SignUpError, PASSWORD_MAX_CHARS, USERNAME_MAX_CHARS,
 };
 use crate::DemoSession;
 
@@ -101,81 +99,91 @@ pub(super) struct Credentials {
     password: String,
 }
 
+/// What `POST /sign-up` and `POST /sign-in` read of the request besides the state:
+/// the sessions, the client's address (attempts are counted by it), the headers
+/// (the session keeps the user agent) and the form.
+type CredentialsPost = (
+    Sessions,
+    ClientAddress,
+    HeaderMap,
+    Result<Form<Credentials>, FormRejection>,
+);
+
 /// `POST /sign-up`: creates the account and signs in.
 pub(super) async fn sign_up(
     State(state): State<AppState>,
-    sessions: Sessions,
-    ClientAddress(client): ClientAddress,
-    headers: HeaderMap,
-    form: Result<Form<Credentials>, FormRejection>,
+    post: CredentialsPost,
 ) -> Result<Response, Problem> {
-    let accounts = &state.accounts;
-    let attempts = &state.attempts;
-    let account_of = |username: String, password: String| async move {
-        users::check_new_username(&username)
-            .and_then(|()| users::check_new_password(&password))
-            .map_err(|error| Refusal::Form(StatusCode::UNPROCESSABLE_ENTITY, error))?;
-        // Counted only now: a refused form costs nothing, a hash does.
-        attempts
-            .check(client, &username)
-            .map_err(|refused| Refusal::Problem(Problem::too_many_attempts(refused)))?;
-        accounts
-            .sign_up(username.clone(), password)
-            .await
-            .map_err(|error| match error {
-                SignUpError::UsernameTaken => Refusal::Form(
-                    StatusCode::CONFLICT,
-                    format!("The username “{username}” is taken. Choose another one."),
-                ),
-                SignUpError::Failed(error) => Refusal::Problem(error.into()),
-            })
-    };
-    let page = pages::sign_up;
-    sign_in_with_form(&state, &sessions, &headers, form, page, account_of).await
+    sign_in_with_form(&state, post, pages::sign_up, check_new_account, new_account).await
 }
 
 /// `POST /sign-in`: checks the password and signs in.
 pub(super) async fn sign_in(
     State(state): State<AppState>,
-    sessions: Sessions,
-    ClientAddress(client): ClientAddress,
-    headers: HeaderMap,
-    form: Result<Form<Credentials>, FormRejection>,
+    post: CredentialsPost,
 ) -> Result<Response, Problem> {
-    let accounts = &state.accounts;
-    let attempts = &state.attempts;
-    let account_of = |username: String, password: String| async move {
-        if username.is_empty() || password.is_empty() {
-            let error = "Enter your username and your password.".to_owned();
-            return Err(Refusal::Form(StatusCode::UNPROCESSABLE_ENTITY, error));
-        }
-        // No account has such a name or password: refuse before hashing anything.
-        if username.chars().count() > USERNAME_MAX_CHARS
-            || password.chars().count() > PASSWORD_MAX_CHARS
-        {
-            let error = format!(
-                "A username has at most {USERNAME_MAX_CHARS} characters, \
-                 a password at most {PASSWORD_MAX_CHARS}."
-            );
-            return Err(Refusal::Form(StatusCode::UNPROCESSABLE_ENTITY, error));
-        }
-        // Whether or not the account exists, so the limit tells no one which do.
-        attempts
-            .check(client, &username)
-            .map_err(|refused| Refusal::Problem(Problem::too_many_attempts(refused)))?;
-        accounts
-            .sign_in(&username, password)
-            .await
-            .map_err(|error| match error {
-                SignInError::WrongCredentials => Refusal::Form(
-                    StatusCode::UNAUTHORIZED,
-                    "Wrong username or password.".to_owned(),
-                ),
-                SignInError::Failed(error) => Refusal::Problem(error.into()),
-            })
-    };
-    let page = pages::sign_in;
-    sign_in_with_form(&state, &sessions, &headers, form, page, account_of).await
+    sign_in_with_form(
+        &state,
+        post,
+        pages::sign_in,
+        check_sign_in,
+        existing_account,
+    )
+    .await
+}
+
+/// Refuses sign-up fields that make no valid account: the error to show.
+fn check_new_account(username: &str, password: &str) -> Result<(), String> {
+    users::check_new_username(username).and_then(|()| users::check_new_password(password))
+}
+
+/// Refuses sign-in fields that no account can have: the error to show.
+fn check_sign_in(username: &str, password: &str) -> Result<(), String> {
+    if username.is_empty() || password.is_empty() {
+        return Err("Enter your username and your password.".to_owned());
+    }
+    // No account has such a name or password: refuse before hashing anything.
+    if username.chars().count() > USERNAME_MAX_CHARS
+        || password.chars().count() > PASSWORD_MAX_CHARS
+    {
+        return Err(format!(
+            "A username has at most {USERNAME_MAX_CHARS} characters, \
+             a password at most {PASSWORD_MAX_CHARS}."
+        ));
+    }
+    Ok(())
+}
+
+/// Creates the account of `username`; a taken one shows the form again.
+async fn new_account(
+    accounts: &Accounts,
+    username: String,
+    password: String,
+) -> Result<Account, Refusal> {
+    let created = accounts.sign_up(username.clone(), password).await;
+    created.map_err(|error| match error {
+        SignUpError::UsernameTaken => Refusal::Form(
+            StatusCode::CONFLICT,
+            format!("The username “{username}” is taken. Choose another one."),
+        ),
+        SignUpError::Failed(error) => Refusal::Problem(error.into()),
+    })
+}
+
+/// The account `username` and `password` open; a wrong pair shows the form again.
+async fn existing_account(
+    accounts: &Accounts,
+    username: String,
+    password: String,
+) -> Result<Account, Refusal> {
+    let found = accounts.sign_in(&username, password).await;
+    found.map_err(|error| match error {
+        SignInError::WrongCredentials => Refusal::Form(
+            StatusCode::UNAUTHORIZED,
+            "Wrong username or password.".to_owned(),
+        ),
+        SignInError::Failed(error) => Refusal::Problem(error.into()),
+    })
 }
 
 /// Why a sign-up or sign-in form signs no one in.
@@ -186,24 +194,33 @@ enum Refusal {
     Problem(Problem),
 }
 
-/// What `POST /sign-up` and `POST /sign-in` share: reads the form, has
+/// What `POST /sign-up` and `POST /sign-in` share: reads the form, has `check`
+/// refuse fields that cannot be tried (`422`), counts the attempt, has
 /// `account_of` make or find the account of the normalized username and the
 /// password, and signs it in. A [`Refusal::Form`] shows the form of `page` again,
 /// with the username as typed (never the password) and the error.
-async fn sign_in_with_form<Found>(
+async fn sign_in_with_form(
     state: &AppState,
-    sessions: &Sessions,
-    headers: &HeaderMap,
-    form: Result<Form<Credentials>, FormRejection>,
+    (sessions, ClientAddress(client), headers, form): CredentialsPost,
     page: fn(&FormState<'_>) -> Markup,
-    account_of: impl FnOnce(String, String) -> Found,
-) -> Result<Response, Problem>
-where
-    Found: Future<Output = Result<Account, Refusal>>,
-{
+    check: fn(&str, &str) -> Result<(), String>,
+    account_of: impl AsyncFnOnce(&Accounts, String, String) -> Result<Account, Refusal>,
+) -> Result<Response, Problem> {
     let Form(form) = form?;
     let username = users::normalize_username(&form.username);
-    let account = match account_of(username, form.password).await {
+    let password = form.password;
+    let account = async {
+        check(&username, &password)
+            .map_err(|error| Refusal::Form(StatusCode::UNPROCESSABLE_ENTITY, error))?;
+        // Counted only now, a refused form costing nothing and a hash something;
+        // and whether or not the account exists, so the limit tells no one which do.
+        state
+            .attempts
+            .check(client, &username)
+            .map_err(|refused| Refusal::Problem(Problem::too_many_attempts(refused)))?;
+        account_of(&state.accounts, username, password).await
+    };
+    let account = match account.await {
         Ok(account) => account,
         Err(Refusal::Form(status, error)) => {
             let form = FormState {
@@ -215,7 +232,7 @@ where
         }
         Err(Refusal::Problem(problem)) => return Err(problem),
     };
-    start_session(state, sessions, headers, &account).await?;
+    start_session(state, &sessions, &headers, &account).await?;
     Ok(Redirect::to("/account").into_response())
 }
 

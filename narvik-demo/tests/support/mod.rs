@@ -8,7 +8,8 @@
 #![allow(
     dead_code,
     unused_imports,
-    reason = "each test binary uses a different part of the support"
+    unreachable_pub,
+    reason = "each test binary uses a different part of the support, all of it `pub` for them"
 )]
 #![allow(
     clippy::expect_used,
@@ -159,26 +160,8 @@ pub async fn drop_namespace(url: &str, namespace: &str) {
     ];
     let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
     match scheme {
-        "postgres" | "postgresql" => {
-            if let Ok(pool) = sqlx::PgPool::connect(url).await {
-                for table in &tables {
-                    let _ = sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
-                        .execute(&pool)
-                        .await;
-                }
-                pool.close().await;
-            }
-        }
-        "mysql" | "mariadb" => {
-            if let Ok(pool) = sqlx::MySqlPool::connect(url).await {
-                for table in &tables {
-                    let _ = sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
-                        .execute(&pool)
-                        .await;
-                }
-                pool.close().await;
-            }
-        }
+        "postgres" | "postgresql" => drop_tables::<sqlx::Postgres>(url, &tables).await,
+        "mysql" | "mariadb" => drop_tables::<sqlx::MySql>(url, &tables).await,
         "redis" | "rediss" => {
             let Ok(client) = redis::Client::open(url) else {
                 return;
@@ -200,4 +183,24 @@ pub async fn drop_namespace(url: &str, namespace: &str) {
         }
         _ => {}
     }
+}
+
+/// Drops `tables` in the SQL database at `url`, if it can be reached.
+async fn drop_tables<DB>(url: &str, tables: &[String])
+where
+    DB: narvik_sqlx::sqlx::Database,
+    for<'c> &'c mut DB::Connection: narvik_sqlx::sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: narvik_sqlx::sqlx::IntoArguments<'q, DB>,
+{
+    use narvik_sqlx::sqlx;
+
+    let Ok(pool) = sqlx::Pool::<DB>::connect(url).await else {
+        return;
+    };
+    for table in tables {
+        let _ = sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
+            .execute(&pool)
+            .await;
+    }
+    pool.close().await;
 }

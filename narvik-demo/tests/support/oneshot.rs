@@ -131,24 +131,26 @@ pub fn credentials(username: &str, password: &str) -> String {
     )
 }
 
+/// The answer to the form of `path` (`/sign-up` or `/sign-in`) with `username` and
+/// `password`, sent without a cookie.
+pub async fn post_credentials(app: &Router, path: &str, username: &str, password: &str) -> Answer {
+    send(app, post(path, &credentials(username, password), None)).await
+}
+
 /// Signs `username` up; the session cookie's `name=value`.
 pub async fn signed_up(app: &Router, username: &str) -> String {
-    let answer = send(
-        app,
-        post("/sign-up", &credentials(username, PASSWORD), None),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    answer.session_cookie().expect("a session cookie")
+    session_cookie_from(app, "/sign-up", username).await
 }
 
 /// Signs `username` in; the session cookie's `name=value`.
 pub async fn signed_in(app: &Router, username: &str) -> String {
-    let answer = send(
-        app,
-        post("/sign-in", &credentials(username, PASSWORD), None),
-    )
-    .await;
+    session_cookie_from(app, "/sign-in", username).await
+}
+
+/// Posts the form of `path` with `username` and [`PASSWORD`], checks it went to
+/// the account page, and returns the session cookie's `name=value`.
+async fn session_cookie_from(app: &Router, path: &str, username: &str) -> String {
+    let answer = post_credentials(app, path, username, PASSWORD).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     answer.session_cookie().expect("a session cookie")
 }

@@ -101,17 +101,13 @@ impl ServerFixture for MySql {
                 Err(error) => panic!("kill one of the store's connections: {error:?}"),
             }
         }
-        let count = format!(
+        let open = format!(
             "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID IN ({})",
             listed(ids)
         );
-        let count = &count;
+        let open = &open;
         fixture::wait_until("MySQL to end the connections", || async move {
-            sqlx::query_scalar::<_, i64>(count)
-                .fetch_one(pool)
-                .await
-                .expect("count the store's connections")
-                == 0
+            count(pool, open).await == 0
         })
         .await;
     }
@@ -138,11 +134,7 @@ impl ServerFixture for MySql {
         );
         let waiting = &waiting;
         fixture::wait_until("a query to wait for the lock", || async move {
-            sqlx::query_scalar::<_, i64>(waiting)
-                .fetch_one(pool)
-                .await
-                .expect("look for a waiting query")
-                > 0
+            count(pool, waiting).await > 0
         })
         .await;
     }
@@ -150,6 +142,14 @@ impl ServerFixture for MySql {
 
 /// ER_NO_SUCH_THREAD: `KILL` of a connection that is not there.
 const UNKNOWN_THREAD: u16 = 1094;
+
+/// What `statement`, a `SELECT COUNT(*)`, counts.
+async fn count(pool: &MySqlPool, statement: &str) -> i64 {
+    sqlx::query_scalar(statement)
+        .fetch_one(pool)
+        .await
+        .unwrap_or_else(|error| panic!("{statement}: {error}"))
+}
 
 /// `ids` as SQL text: `1, 2, 3`.
 fn listed(ids: &[u64]) -> String {

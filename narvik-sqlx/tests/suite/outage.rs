@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use narvik::testing::TestData;
-use narvik::Error;
+use narvik::{CreatedSession, Error, Narvik, Session, SessionStore, SessionToken};
 use narvik_tests::proxy::CountingProxy;
 use narvik_tests::{create, narvik_over, validate};
 
@@ -30,17 +30,38 @@ pub(crate) async fn unreachable_database_is_store_error_and_service_resumes_with
         "on the dead connection",
         "while no connection can be opened",
     ] {
-        match narvik.validate_session(created.token.as_str()).await {
-            Err(Error::Store { source }) => assert!(
-                source.is::<narvik_sqlx::sqlx::Error>(),
-                "the source is the sqlx error, got {source:?}"
-            ),
-            other => panic!("validation {attempt} must be Err(Store), got {other:?}"),
-        }
+        let validation = narvik.validate_session(created.token.as_str()).await;
+        assert_store_error_from_sqlx(validation, attempt);
     }
 
+    assert_service_resumes(&proxy, &narvik, &created).await;
+}
+
+/// Checks that validation `attempt` failed with `Error::Store`, the sqlx error its
+/// source.
+#[track_caller]
+fn assert_store_error_from_sqlx(
+    validation: narvik::Result<Option<Session<TestData>>>,
+    attempt: &str,
+) {
+    match validation {
+        Err(Error::Store { source }) => assert!(
+            source.is::<narvik_sqlx::sqlx::Error>(),
+            "the source is the sqlx error, got {source:?}"
+        ),
+        other => panic!("validation {attempt} must be Err(Store), got {other:?}"),
+    }
+}
+
+/// Lets packets through `proxy` again and checks that the same `narvik` validates
+/// `created`, which the outage did not end.
+async fn assert_service_resumes<S: SessionStore<Data = TestData>>(
+    proxy: &CountingProxy,
+    narvik: &Narvik<S>,
+    created: &CreatedSession<TestData>,
+) {
     proxy.restore();
-    let session = validate(&narvik, &created.token)
+    let session = validate(narvik, &created.token)
         .await
         .expect("the session is still there");
     assert_eq!(session, created.session);
@@ -70,6 +91,30 @@ const SETTLE: Duration = Duration::from_millis(200);
 /// What a failure may take beyond its time limit on a busy test machine.
 const MARGIN: Duration = Duration::from_millis(1500);
 
+/// A store of `db` through a new proxy, with [`QUERY_TIMEOUT`].
+async fn store_behind_proxy<F: SqlFixture>(db: &SqlDb<F>) -> (CountingProxy, Store<F>) {
+    let proxy = CountingProxy::start(&db.upstream()).await;
+    let store = db
+        .store_via(&proxy.host_port())
+        .await
+        .expect("connect through the proxy")
+        .with_query_timeout(QUERY_TIMEOUT);
+    (proxy, store)
+}
+
+/// Validates `token`, waiting for at most `limit` and the margin: the outcome
+/// (`None` when it still waits by then) and the time it took.
+async fn validate_within<S: SessionStore<Data = TestData>>(
+    narvik: &Narvik<S>,
+    token: &SessionToken,
+    limit: Duration,
+) -> (Option<narvik::Result<Option<Session<TestData>>>>, Duration) {
+    let started = Instant::now();
+    let validation = tokio::time::timeout(limit + MARGIN, narvik.validate_session(token.as_str()));
+    let outcome = validation.await.ok();
+    (outcome, started.elapsed())
+}
+
 /// While the database is silent (a partition, a dead host: nothing is closed,
 /// nothing answers), validation is `Err(Error::Store)` within the time limits,
 /// on the kept connection (the query timeout) and on a new one (the acquire
@@ -80,12 +125,7 @@ pub(crate) async fn silent_database_is_store_error_within_time_limit_and_service
 >(
     db: &SqlDb<F>,
 ) {
-    let proxy = CountingProxy::start(&db.upstream()).await;
-    let store = db
-        .store_via(&proxy.host_port())
-        .await
-        .expect("connect through the proxy")
-        .with_query_timeout(QUERY_TIMEOUT);
+    let (proxy, store) = store_behind_proxy(db).await;
     assert_eq!(store.query_timeout(), QUERY_TIMEOUT);
     let (narvik, _clock) = narvik_over(store);
     let created = create(&narvik, "user-1", TestData::named("ada")).await;
@@ -96,34 +136,18 @@ pub(crate) async fn silent_database_is_store_error_within_time_limit_and_service
         ("on the kept connection", QUERY_TIMEOUT),
         ("on a new connection", ACQUIRE_TIMEOUT),
     ] {
-        let started = Instant::now();
-        let validation = tokio::time::timeout(
-            limit + MARGIN,
-            narvik.validate_session(created.token.as_str()),
-        )
-        .await;
-        let elapsed = started.elapsed();
-        let Ok(result) = validation else {
+        let (outcome, elapsed) = validate_within(&narvik, &created.token, limit).await;
+        let Some(validation) = outcome else {
             panic!("validation {attempt} still waits after {elapsed:?}, its limit is {limit:?}");
         };
-        match result {
-            Err(Error::Store { source }) => assert!(
-                source.is::<narvik_sqlx::sqlx::Error>(),
-                "the source is the sqlx error, got {source:?}"
-            ),
-            other => panic!("validation {attempt} must be Err(Store), got {other:?}"),
-        }
+        assert_store_error_from_sqlx(validation, attempt);
         assert!(
             elapsed < limit + MARGIN,
             "validation {attempt} took {elapsed:?}, its limit is {limit:?}"
         );
     }
 
-    proxy.restore();
-    let session = validate(&narvik, &created.token)
-        .await
-        .expect("the session is still there");
-    assert_eq!(session, created.session);
+    assert_service_resumes(&proxy, &narvik, &created).await;
 }
 
 /// A store over a pool the application shares also bounds its queries: with the
@@ -156,15 +180,9 @@ pub(crate) async fn silent_database_on_a_shared_pool_is_store_error_within_time_
     tokio::time::sleep(SETTLE).await;
 
     proxy.blackhole();
-    let started = Instant::now();
-    let validation = tokio::time::timeout(
-        QUERY_TIMEOUT + MARGIN,
-        narvik.validate_session(created.token.as_str()),
-    )
-    .await;
-    let elapsed = started.elapsed();
-    match validation {
-        Ok(Err(Error::Store { source })) => assert!(
+    let (outcome, elapsed) = validate_within(&narvik, &created.token, QUERY_TIMEOUT).await;
+    match outcome {
+        Some(Err(Error::Store { source })) => assert!(
             matches!(
                 source.downcast_ref::<narvik_sqlx::sqlx::Error>(),
                 Some(narvik_sqlx::sqlx::Error::Io(cause))
@@ -172,26 +190,17 @@ pub(crate) async fn silent_database_on_a_shared_pool_is_store_error_within_time_
             ),
             "the query timed out, got {source:?}"
         ),
-        Ok(other) => panic!("validation must be Err(Store), got {other:?}"),
-        Err(_) => panic!("validation still waits after {elapsed:?}"),
+        Some(other) => panic!("validation must be Err(Store), got {other:?}"),
+        None => panic!("validation still waits after {elapsed:?}"),
     }
 
-    proxy.restore();
-    let session = validate(&narvik, &created.token)
-        .await
-        .expect("the session is still there");
-    assert_eq!(session, created.session);
+    assert_service_resumes(&proxy, &narvik, &created).await;
 }
 
 /// A query that times out says so: its cause is an I/O error of kind `TimedOut`
 /// that names the limit.
 pub(crate) async fn query_timeout_names_the_limit<F: SqlFixture>(db: &SqlDb<F>) {
-    let proxy = CountingProxy::start(&db.upstream()).await;
-    let store = db
-        .store_via(&proxy.host_port())
-        .await
-        .expect("connect through the proxy")
-        .with_query_timeout(QUERY_TIMEOUT);
+    let (proxy, store) = store_behind_proxy(db).await;
     let (narvik, _clock) = narvik_over(store);
     let created = create(&narvik, "user-1", TestData::named("ada")).await;
     proxy.blackhole();

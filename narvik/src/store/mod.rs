@@ -79,7 +79,7 @@ use crate::{Result, Session, SessionData};
 pub mod callbacks;
 pub mod memory;
 
-/// The future of a store operation, as [`async_trait`] boxes it; what
+/// The future of a store operation, as [`async_trait`](macro@async_trait) boxes it; what
 /// [`Narvik`](crate::Narvik)'s optional operations return.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 

@@ -2,8 +2,8 @@
 //!
 //! One suite, written once, that every store runs: the built-in ones, the stores of
 //! other crates, and yours. Each check is an `async fn` named by the behaviour it
-//! pins; it takes a fresh store, drives it through [`Narvik`] (with a
-//! [`ManualClock`], so nothing sleeps) and panics with a message saying what went
+//! pins; it takes a fresh store, drives it through [`Narvik`](crate::Narvik) (with a
+//! [`ManualClock`](crate::ManualClock), so nothing sleeps) and panics with a message saying what went
 //! wrong. The `run_*` functions call the checks in turn, each with a new store from
 //! the factory you give them.
 //!
