@@ -13,7 +13,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use data_encoding::BASE32_NOPAD;
-use rand::{RngCore, TryRngCore};
 use sha2::{Digest, Sha256};
 
 /// Bytes of randomness in a token.
@@ -49,14 +48,15 @@ impl SessionToken {
     /// A fresh token of 20 bytes from the operating system's CSPRNG.
     ///
     /// From the OS, not a user-space generator seeded once: a user-space state
-    /// copied by `fork` would hand the parent's next tokens to the child too. In
-    /// the unheard-of case that the OS refuses, the thread-local CSPRNG (ChaCha,
-    /// seeded by the OS) draws them instead of a panic.
+    /// copied by `fork` would hand the parent's next tokens to the child too. The
+    /// OS is asked for several tokens' bytes at a time (a system call costs more
+    /// than the rest of `create_session` together), each byte is handed out once,
+    /// and a process that finds its buffer filled by another process id (a child
+    /// after `fork`) draws afresh. In the unheard-of case that the OS refuses, the
+    /// thread-local CSPRNG (ChaCha, seeded by the OS) draws them instead of a
+    /// panic.
     pub fn generate() -> Self {
-        let mut bytes = [0u8; TOKEN_BYTES];
-        if rand::rngs::OsRng.try_fill_bytes(&mut bytes).is_err() {
-            rand::rng().fill_bytes(&mut bytes);
-        }
+        let bytes = os_random::token_bytes();
         let mut encoded = [0u8; TOKEN_LEN];
         BASE32_NOPAD.encode_mut(&bytes, &mut encoded);
         encoded.make_ascii_lowercase();
@@ -231,6 +231,112 @@ pub fn is_well_formed(token: &str) -> bool {
 #[inline]
 fn is_base32_digit(byte: u8) -> bool {
     (byte.wrapping_sub(b'a') < 26) | (byte.wrapping_sub(b'2') < 6)
+}
+
+/// Token bytes from the operating system, drawn several tokens at a time.
+mod os_random {
+    use std::cell::RefCell;
+
+    use rand::{RngCore, TryRngCore};
+
+    use super::TOKEN_BYTES;
+
+    /// Tokens one draw from the OS serves.
+    const TOKENS_PER_DRAW: usize = 32;
+
+    /// Bytes from the OS, each handed out once, and the process that drew them.
+    struct Drawn {
+        process_id: u32,
+        bytes: [u8; TOKEN_BYTES * TOKENS_PER_DRAW],
+        /// Where the bytes not yet handed out start; `bytes.len()` when none is left.
+        next: usize,
+    }
+
+    thread_local! {
+        static DRAWN: RefCell<Drawn> = const {
+            RefCell::new(Drawn {
+                process_id: 0,
+                bytes: [0; TOKEN_BYTES * TOKENS_PER_DRAW],
+                next: TOKEN_BYTES * TOKENS_PER_DRAW,
+            })
+        };
+    }
+
+    /// The bytes of one token.
+    pub(super) fn token_bytes() -> [u8; TOKEN_BYTES] {
+        let mut token = [0u8; TOKEN_BYTES];
+        let served = DRAWN
+            .try_with(|drawn| match drawn.try_borrow_mut() {
+                Ok(mut drawn) => drawn.serve(&mut token),
+                Err(_) => false,
+            })
+            .unwrap_or(false);
+        // No buffer (the thread is ending) or the OS refused to fill it: one
+        // direct draw, else the thread-local CSPRNG.
+        if !served && rand::rngs::OsRng.try_fill_bytes(&mut token).is_err() {
+            rand::rng().fill_bytes(&mut token);
+        }
+        token
+    }
+
+    impl Drawn {
+        /// Fills `token` from the buffer, drawing it anew when it is used up or
+        /// was drawn by another process (this one is a child of a `fork`);
+        /// `false` when the OS refused.
+        fn serve(&mut self, token: &mut [u8; TOKEN_BYTES]) -> bool {
+            let process_id = std::process::id();
+            if self.process_id != process_id || self.next == self.bytes.len() {
+                if rand::rngs::OsRng.try_fill_bytes(&mut self.bytes).is_err() {
+                    return false;
+                }
+                self.process_id = process_id;
+                self.next = 0;
+            }
+            let end = self.next + TOKEN_BYTES;
+            token.copy_from_slice(&self.bytes[self.next..end]);
+            // Handed out once: not left behind in memory either.
+            self.bytes[self.next..end].fill(0);
+            self.next = end;
+            true
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_buffer_drawn_by_another_process_is_drawn_again() {
+            let mut drawn = Drawn {
+                process_id: std::process::id().wrapping_add(1),
+                bytes: [7; TOKEN_BYTES * TOKENS_PER_DRAW],
+                next: 0,
+            };
+            let mut token = [0u8; TOKEN_BYTES];
+            assert!(drawn.serve(&mut token));
+            assert_eq!(drawn.process_id, std::process::id());
+            assert_ne!(
+                token, [7; TOKEN_BYTES],
+                "the parent's bytes were handed out"
+            );
+        }
+
+        #[test]
+        fn each_byte_is_handed_out_once_then_the_buffer_is_drawn_again() {
+            let mut drawn = Drawn {
+                process_id: 0,
+                bytes: [0; TOKEN_BYTES * TOKENS_PER_DRAW],
+                next: TOKEN_BYTES * TOKENS_PER_DRAW,
+            };
+            let mut tokens = std::collections::HashSet::new();
+            for _ in 0..TOKENS_PER_DRAW * 3 {
+                let mut token = [0u8; TOKEN_BYTES];
+                assert!(drawn.serve(&mut token));
+                assert!(tokens.insert(token), "a token's bytes came twice");
+                assert!(drawn.bytes[..drawn.next].iter().all(|&byte| byte == 0));
+            }
+        }
+    }
 }
 
 /// The text of an array that only ever holds ASCII (checked or encoded so on the
