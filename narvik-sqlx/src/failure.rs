@@ -49,13 +49,11 @@ fn server_ended_connection(error: &dyn sqlx::error::DatabaseError) -> bool {
 }
 
 /// MySQL and MariaDB errors sent as the server ends the connection, which their
-/// SQLSTATE (`70100`, `HY000`) does not tell apart from those of one statement.
+/// SQLSTATE (`70100`, `HY000`) does not tell apart from those of one statement:
+/// `ER_CONNECTION_KILLED` (MariaDB: `KILL CONNECTION` of a busy connection) and
+/// `ER_CLIENT_INTERACTION_TIMEOUT` (MySQL 8.0.24+: idle beyond `wait_timeout`).
 #[cfg(feature = "mysql")]
-const MYSQL_ENDED_CONNECTION: [u16; 2] = [
-    // ER_CONNECTION_KILLED (MariaDB): `KILL CONNECTION` of a busy connection.
-    1927, // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8.0.24+): idle beyond `wait_timeout`.
-    4031,
-];
+const MYSQL_ENDED_CONNECTION: [u16; 2] = [1927, 4031];
 
 /// SQLSTATE class `08` (connection exception, on every database), and class `57`
 /// (operator intervention: PostgreSQL's shutdowns, terminated backends, dropped
