@@ -22,17 +22,27 @@ pub enum DecodeError {
     },
 
     /// `expires_at` is not a Unix time in milliseconds within `time`'s range.
-    #[error("the stored session's expires_at is not a Unix time in milliseconds: `{value}`")]
+    ///
+    /// Like every variant, it says where the value is wrong, never what it holds:
+    /// a value of another layout (a bare JSON object, say) would put session data
+    /// into logs.
+    #[error(
+        "the stored session's expires_at is not a Unix time in milliseconds \
+         ({length} bytes before the first `:`)"
+    )]
     InvalidExpiresAt {
-        /// The stored text (its first 32 bytes at most).
-        value: String,
+        /// How many bytes stand where the expiry should.
+        length: usize,
     },
 
     /// The user id length is not a decimal number of bytes.
-    #[error("the stored session's user id length is not a number of bytes: `{value}`")]
+    #[error(
+        "the stored session's user id length is not a number of bytes \
+         ({length} bytes before the second `:`)"
+    )]
     InvalidUserIdLength {
-        /// The stored text (its first 32 bytes at most).
-        value: String,
+        /// How many bytes stand where the length should.
+        length: usize,
     },
 
     /// The user id length runs past the end of the value.

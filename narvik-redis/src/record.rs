@@ -54,7 +54,7 @@ pub(crate) fn decode_listed<D: SessionData>(
 fn from_unix_ms(millis: i64) -> Result<OffsetDateTime, DecodeError> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).map_err(|_| {
         DecodeError::InvalidExpiresAt {
-            value: millis.to_string(),
+            length: millis.to_string().len(),
         }
     })
 }
@@ -122,7 +122,7 @@ mod tests {
         let error = decode::<()>(&id(), b"tomorrow:2:u1{}").err();
         assert!(
             matches!(&error, Some(narvik::Error::Decode { session_id, source })
-                if session_id == id().as_str() && source.to_string().contains("`tomorrow`")),
+                if session_id == id().as_str() && source.to_string().contains("(8 bytes before")),
             "{error:?}"
         );
     }
@@ -132,7 +132,7 @@ mod tests {
         let error = decode::<()>(&id(), format!("{}:2:u1{{}}", i64::MAX).as_bytes()).err();
         assert!(
             matches!(&error, Some(narvik::Error::Decode { source, .. })
-                if source.to_string().contains(&format!("`{}`", i64::MAX))),
+                if source.to_string().contains("not a Unix time in milliseconds (19 bytes")),
             "{error:?}"
         );
     }

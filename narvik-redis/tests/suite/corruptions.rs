@@ -47,7 +47,7 @@ const UNREADABLE: [(&str, &[u8], &str); 6] = [
     (
         "an expiry that is no number",
         br#"soon:6:user-1{"username":"alice"}"#,
-        "`soon`",
+        "not a Unix time in milliseconds (4 bytes",
     ),
     (
         "no separator after the user id length",
@@ -57,7 +57,7 @@ const UNREADABLE: [(&str, &[u8], &str); 6] = [
     (
         "a user id length that is no number",
         br#"{exp}:six:user-1{"username":"alice"}"#,
-        "`six`",
+        "not a number of bytes (3 bytes",
     ),
     (
         "a user id length past the end",

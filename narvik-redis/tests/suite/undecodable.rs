@@ -89,7 +89,7 @@ pub(crate) async fn an_expiry_out_of_range_does_not_decode_yet_the_session_stays
     let spoiled = create(&narvik, "user-1").await;
     let spoiled_key = store.session_key(&spoiled.session.id);
     server.replace_value(&spoiled_key, &value).await;
-    let mentioned = "`99999999999999999999`";
+    let mentioned = "not a Unix time in milliseconds (20 bytes";
     let what = "an expiry beyond i64";
     assert_fetch_does_not_decode(&narvik, &spoiled.session.id, mentioned, what).await;
     assert!(validates_to_none(&narvik, &spoiled).await);
