@@ -21,6 +21,8 @@ const TOKEN_BYTES: usize = 20;
 pub(crate) const TOKEN_LEN: usize = 32;
 /// Characters in a session id: SHA-256 as hex.
 pub(crate) const SESSION_ID_LEN: usize = 64;
+/// Bytes of a SHA-256 digest.
+pub(crate) const DIGEST_LEN: usize = 32;
 /// Characters of a session id that its `Debug` shows.
 const SESSION_ID_DEBUG_LEN: usize = 8;
 
@@ -128,16 +130,31 @@ impl SessionId {
     /// The id of the session that `token` opens, for any string: the SHA-256 of
     /// its bytes as hex.
     pub fn of_token(token: &str) -> Self {
-        let digest = Sha256::digest(token.as_bytes());
+        Self::of_digest(&Sha256::digest(token.as_bytes()).into())
+    }
+
+    /// The id of a SHA-256 digest: its hex.
+    pub(crate) fn of_digest(digest: &[u8; DIGEST_LEN]) -> Self {
         let mut hex = [0u8; SESSION_ID_LEN];
         // `const-hex` rather than `data_encoding` here: it encodes with vector
         // instructions, about 15 ns less on every validation. 32 bytes are exactly
         // 64 hex digits, so the one error it has (a buffer of the wrong size)
         // cannot happen; it is mapped all the same, not asserted.
         if const_hex::encode_to_slice(digest, &mut hex).is_err() {
-            data_encoding::HEXLOWER.encode_mut(&digest, &mut hex);
+            data_encoding::HEXLOWER.encode_mut(digest, &mut hex);
         }
         Self(hex)
+    }
+
+    /// The SHA-256 digest the id is the hex of: half the bytes, for a map's key.
+    pub(crate) fn digest(&self) -> [u8; DIGEST_LEN] {
+        let mut digest = [0u8; DIGEST_LEN];
+        // Lower-case hex by construction, so decoding cannot fail; should it, the
+        // digest of the id's text is as unique a key.
+        if const_hex::decode_to_slice(self.0, &mut digest).is_err() {
+            digest = Sha256::digest(self.0).into();
+        }
+        digest
     }
 
     /// The id's 64 characters.
@@ -360,6 +377,16 @@ mod tests {
         assert_eq!(SessionId::of_token(TOKEN).as_str(), ID);
         let token: SessionToken = TOKEN.parse().unwrap();
         assert_eq!(token.session_id().to_string(), ID);
+    }
+
+    #[test]
+    fn an_id_and_its_digest_convert_both_ways() {
+        let session_id = SessionId::of_token(TOKEN);
+        assert_eq!(SessionId::of_digest(&session_id.digest()), session_id);
+        assert_eq!(
+            session_id.digest(),
+            <[u8; DIGEST_LEN]>::from(Sha256::digest(TOKEN.as_bytes()))
+        );
     }
 
     #[test]
