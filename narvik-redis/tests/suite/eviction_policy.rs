@@ -29,12 +29,7 @@ pub(crate) async fn connect_refuses_an_allkeys_policy_naming_it_and_starts_with_
     let refused = store.check_eviction_policy().await.map(|()| store);
     assert_may_evict_indexes(refused, "allkeys-lru", "check_eviction_policy");
 
-    let store = RedisStore::<AppData>::builder(&server.url)
-        .skip_eviction_policy_check()
-        .connect()
-        .await
-        .expect("the switch skips the check");
-    signing_out_everywhere_ends_every_session(store).await;
+    starts_with_the_switch(&server).await;
 }
 
 /// `volatile-lru` evicts only keys with a TTL, and an index has none: accepted.
@@ -80,6 +75,12 @@ pub(crate) async fn connect_without_config_points_at_the_switch_and_starts_with_
         "Redis's own reply is the error's source: {reply:?}"
     );
 
+    starts_with_the_switch(&server).await;
+}
+
+/// The store connects with the check skipped, and signing out everywhere ends
+/// every session.
+async fn starts_with_the_switch(server: &OwnServer) {
     let store = RedisStore::<AppData>::builder(&server.url)
         .skip_eviction_policy_check()
         .connect()
