@@ -374,7 +374,11 @@ where
         let extending = Narvik::builder(store.clone())
             .clock(clock.clone())
             .build()?;
-        let narvik = Narvik::new(store);
+        // With the absolute lifetime on, as an application meeting OWASP ASVS
+        // V7.3.2 runs it: validation then also checks the sign-in deadline.
+        let narvik = Narvik::builder(store)
+            .absolute_lifetime(narvik::time::Duration::hours(12))
+            .build()?;
         let tower = Arc::new(tower);
         let data = AppData {
             username: "user0000042".to_owned(),

@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("   is new:              {}", created.session.is_new());
     println!("   sessions in store:   {}", store.len());
 
-    let cookie = narvik.create_cookie(&token);
+    let cookie = narvik.create_cookie(&token, &created.session);
     println!("2. send the cookie: Set-Cookie: {cookie}");
 
     println!("3. a request arrives with the cookie: validate its token");
@@ -73,7 +73,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let presented: SessionToken = from_request.parse()?;
         println!(
             "   so send the cookie again: Set-Cookie: {}",
-            narvik.create_cookie(&presented)
+            narvik.create_cookie(&presented, &session)
         );
     }
 

@@ -39,9 +39,11 @@ pub const MAX_SESSION_COOKIES_TRIED: usize = 3;
 ///    service runs, and puts the outcome and a [`SessionManager`] into the request's
 ///    extensions, where the extractors find them;
 /// 3. on the response, appends a `Set-Cookie` header: the cookie again when the
-///    session is new or was extended, the blank cookie when the token was invalid
-///    (malformed, unknown or expired) or the handler ended the session. When the
-///    store failed, it sends no cookie: an outage is not a sign-out.
+///    session is new, rotated or was extended, the blank cookie when the token was
+///    invalid (malformed, unknown or expired) or the handler ended the session.
+///    When the store failed, it sends no cookie: an outage is not a sign-out. The
+///    cookie's `Max-Age` never outlives the session's absolute deadline
+///    ([`Narvik::create_cookie`]).
 ///
 /// Requests without the cookie never reach the store, nor do malformed tokens. Put
 /// the layer over the routes that use sessions (static files need not pay for a
@@ -57,7 +59,8 @@ pub const MAX_SESSION_COOKIES_TRIED: usize = 3;
 /// its own accord: no blank cookie when none validated (it would delete the user's
 /// real cookie, a lasting sign-out), and no cookie when the session found was
 /// extended (it would make a tossed token the host's own, on every path). What the
-/// handler asks for ([`SessionManager::start`], [`SessionManager::end`]) is still
+/// handler asks for ([`SessionManager::start`], [`SessionManager::end`],
+/// [`SessionManager::reauthenticate`], [`SessionManager::rotate`]) is still
 /// written.
 ///
 /// When several validate, the first wins, and it may be a tosser's own valid
@@ -89,24 +92,24 @@ pub const MAX_SESSION_COOKIES_TRIED: usize = 3;
 ///
 /// The handlers extract [`CurrentSession<S::Data>`](crate::CurrentSession) and
 /// [`SessionManager<S>`]: the same store type `S` as the layer's.
-pub struct NarvikLayer<S> {
+pub struct NarvikLayer<S: SessionStore> {
     narvik: Narvik<S>,
 }
 
-impl<S> NarvikLayer<S> {
+impl<S: SessionStore> NarvikLayer<S> {
     /// The layer for `narvik`.
     pub fn new(narvik: Narvik<S>) -> Self {
         Self { narvik }
     }
 }
 
-impl<S> Clone for NarvikLayer<S> {
+impl<S: SessionStore> Clone for NarvikLayer<S> {
     fn clone(&self) -> Self {
         Self::new(self.narvik.clone())
     }
 }
 
-impl<S> fmt::Debug for NarvikLayer<S> {
+impl<S: SessionStore> fmt::Debug for NarvikLayer<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NarvikLayer")
             .field("narvik", &self.narvik)
@@ -114,7 +117,7 @@ impl<S> fmt::Debug for NarvikLayer<S> {
     }
 }
 
-impl<Inner, S> Layer<Inner> for NarvikLayer<S> {
+impl<Inner, S: SessionStore> Layer<Inner> for NarvikLayer<S> {
     type Service = NarvikService<Inner, S>;
 
     fn layer(&self, inner: Inner) -> Self::Service {
@@ -127,12 +130,12 @@ impl<Inner, S> Layer<Inner> for NarvikLayer<S> {
 
 /// The service of [`NarvikLayer`]; it wraps any `Service<http::Request<B>>` that
 /// answers `http::Response`s.
-pub struct NarvikService<Inner, S> {
+pub struct NarvikService<Inner, S: SessionStore> {
     inner: Inner,
     narvik: Narvik<S>,
 }
 
-impl<Inner: Clone, S> Clone for NarvikService<Inner, S> {
+impl<Inner: Clone, S: SessionStore> Clone for NarvikService<Inner, S> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
@@ -141,7 +144,7 @@ impl<Inner: Clone, S> Clone for NarvikService<Inner, S> {
     }
 }
 
-impl<Inner: fmt::Debug, S> fmt::Debug for NarvikService<Inner, S> {
+impl<Inner: fmt::Debug, S: SessionStore> fmt::Debug for NarvikService<Inner, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NarvikService")
             .field("inner", &self.inner)
@@ -193,10 +196,11 @@ where
 }
 
 /// Validates the request's session cookies, once; see [`NarvikLayer`] for the rules.
-async fn validate<S: SessionStore>(
-    narvik: &Narvik<S>,
-    headers: &HeaderMap,
-) -> RequestState<S::Data> {
+async fn validate<S>(narvik: &Narvik<S>, headers: &HeaderMap) -> RequestState<S::Data>
+where
+    S: SessionStore,
+    S::Data: Clone,
+{
     let cookies = || find_cookies(headers, narvik.cookie_name());
     let several = cookies().nth(1).is_some();
     if several {
@@ -227,7 +231,7 @@ async fn validate<S: SessionStore>(
                 // With several, this one may be a tossed cookie: writing it back
                 // would make it the host's own.
                 let response_cookie = if renewed && !several {
-                    ResponseCookie::Set(token)
+                    ResponseCookie::set(token, session.clone())
                 } else {
                     ResponseCookie::Unchanged
                 };
@@ -277,10 +281,14 @@ fn parse_token(value: &[u8]) -> Option<SessionToken> {
 
 /// Appends the `Set-Cookie` header that `response_cookie` calls for, and
 /// `Cache-Control: no-store` unless the response has a `Cache-Control` already.
-fn set_cookie<S>(narvik: &Narvik<S>, response_cookie: ResponseCookie, headers: &mut HeaderMap) {
+fn set_cookie<S: SessionStore>(
+    narvik: &Narvik<S>,
+    response_cookie: ResponseCookie<S::Data>,
+    headers: &mut HeaderMap,
+) {
     let cookie = match response_cookie {
         ResponseCookie::Unchanged => return,
-        ResponseCookie::Set(token) => narvik.create_cookie(&token),
+        ResponseCookie::Set { token, session } => narvik.create_cookie(&token, &session),
         ResponseCookie::Clear => narvik.create_blank_cookie(),
     };
     match HeaderValue::try_from(&cookie) {

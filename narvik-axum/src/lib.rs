@@ -13,7 +13,15 @@
 //!   [`narvik::Session`], which it wraps.)
 //! - [`SessionManager<S>`] starts ([`start`](SessionManager::start)) and ends
 //!   ([`end`](SessionManager::end)) the session from a handler; `S` is the store
-//!   type, as in [`Narvik<S>`](narvik::Narvik).
+//!   type, as in [`Narvik<S>`](narvik::Narvik). Signing in ends the session the
+//!   request presented, so every sign-in gets a new token (OWASP ASVS V7.2.4).
+//!   [`reauthenticate`](SessionManager::reauthenticate) records a fresh proof of
+//!   the password and [`rotate`](SessionManager::rotate) gives the session a new
+//!   token; the layer sends the new cookie.
+//! - [`RequireFresh<D, MAX_AGE_SECS>`] extracts the session only when the user
+//!   proved a credential at most `MAX_AGE_SECS` seconds ago ("sudo mode", V7.5);
+//!   its rejection [`NotFresh`] tells a stale session (`403`, or a redirect to a
+//!   "confirm your password" page of your own) from a missing one (`401`).
 //! - [`CsrfLayer`] refuses state-changing requests (and WebSocket handshakes) that
 //!   another site made: by `Sec-Fetch-Site`, or an `Origin` that is not the
 //!   request's own host with the site's scheme (`https` unless set).
@@ -135,10 +143,14 @@
 //! | malformed, unknown, expired | no session | the blank cookie |
 //! | the store failed | `503` ([`SessionRejection::Store`]) | no `Set-Cookie` |
 //! | (handler called [`start`](SessionManager::start)) | | the new session's cookie |
+//! | (handler called [`reauthenticate`](SessionManager::reauthenticate) or [`rotate`](SessionManager::rotate)) | | the rotated session's cookie |
 //! | (handler called [`end`](SessionManager::end)) | | the blank cookie |
 //!
 //! With several cookies of the name, the rows "malformed, unknown, expired" and "a
-//! session just extended" send no cookie. The `Set-Cookie` header is appended to
+//! session just extended" send no cookie. With an
+//! [`absolute_lifetime`](narvik::NarvikBuilder::absolute_lifetime), every cookie's
+//! `Max-Age` is cut to the time left until the session's absolute deadline, on
+//! sign-in, extension and rotation alike. The `Set-Cookie` header is appended to
 //! those the handler set, with `Cache-Control: no-store` unless the handler set a
 //! `Cache-Control` itself, so shared caches never keep a token. The token never
 //! appears in `Debug` output or logs: [`SessionManager`]'s `Debug` shows the state,
@@ -229,6 +241,7 @@
 mod cookie_header;
 mod csrf;
 mod extract;
+mod fresh;
 mod layer;
 mod manager;
 mod rejection;
@@ -240,6 +253,7 @@ pub use crate::csrf::{
     RejectCsrf,
 };
 pub use crate::extract::CurrentSession;
+pub use crate::fresh::{NotFresh, RequireFresh};
 pub use crate::layer::{NarvikFuture, NarvikLayer, NarvikService, MAX_SESSION_COOKIES_TRIED};
 pub use crate::manager::SessionManager;
 pub use crate::rejection::SessionRejection;

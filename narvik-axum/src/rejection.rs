@@ -11,7 +11,10 @@ use http::StatusCode;
 /// As a response: `401 Unauthorized` for [`Unauthenticated`](Self::Unauthenticated);
 /// `503 Service Unavailable` when the store could not answer
 /// ([`narvik::Error::Store`]: down, unreachable, timed out), so load balancers and
-/// clients may retry; `500 Internal Server Error` for anything else. The short
+/// clients may retry; `403 Forbidden` for a sign-in that
+/// [`max_sessions_per_user`](narvik::NarvikBuilder::max_sessions_per_user) refused
+/// ([`narvik::Error::TooManySessions`]); `500 Internal Server Error` for anything
+/// else. The short
 /// plain-text body reveals nothing about the store; a failure is logged with
 /// `tracing` at error level.
 ///
@@ -19,9 +22,12 @@ use http::StatusCode;
 /// `Result<CurrentSession<D>, SessionRejection>` and match on it, or wrap the
 /// extractor in your own; see the [crate documentation](crate#customising-the-rejection).
 /// Since `From<narvik::Error>` is implemented, `?` turns the errors of
-/// [`SessionManager::start`](crate::SessionManager::start) and
-/// [`end`](crate::SessionManager::end) into a rejection in handlers that return
-/// `Result<_, SessionRejection>`.
+/// [`SessionManager::start`](crate::SessionManager::start),
+/// [`end`](crate::SessionManager::end) and
+/// [`reauthenticate`](crate::SessionManager::reauthenticate) into a rejection in
+/// handlers that return `Result<_, SessionRejection>`.
+/// ([`RequireFresh`](crate::RequireFresh) has a rejection of its own,
+/// [`NotFresh`](crate::NotFresh).)
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionRejection {
@@ -57,15 +63,18 @@ pub enum SessionRejection {
 
 impl SessionRejection {
     /// The response status: `401` for [`Unauthenticated`](Self::Unauthenticated),
-    /// `503` for a store that could not answer ([`narvik::Error::Store`]), `500`
-    /// otherwise.
+    /// `503` for a store that could not answer ([`narvik::Error::Store`]), `403`
+    /// for a sign-in refused by the session limit
+    /// ([`narvik::Error::TooManySessions`]), `500` otherwise.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Store(error) if matches!(**error, narvik::Error::Store { .. }) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            Self::Store(_) | Self::MissingLayer { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Store(error) => match **error {
+                narvik::Error::Store { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                narvik::Error::TooManySessions { .. } => StatusCode::FORBIDDEN,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            Self::MissingLayer { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -87,6 +96,11 @@ impl IntoResponse for SessionRejection {
     fn into_response(self) -> Response {
         let body = match &self {
             Self::Unauthenticated => "sign-in required",
+            // The limit's answer, not a failure: nothing to log at error level.
+            Self::Store(error) if matches!(**error, narvik::Error::TooManySessions { .. }) => {
+                tracing::debug!(%error, "sign-in refused by the session limit");
+                "too many sessions: sign out on another device first"
+            }
             Self::Store(error) => {
                 // As an error, not its `Display`: the cause is in its source chain,
                 // which `tracing` records.

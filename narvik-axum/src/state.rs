@@ -39,7 +39,7 @@ impl<D> fmt::Debug for SessionSlot<D> {
 /// The session of one request and the cookie its response must carry.
 pub(crate) struct RequestState<D> {
     pub(crate) validation: Validation<D>,
-    pub(crate) response_cookie: ResponseCookie,
+    pub(crate) response_cookie: ResponseCookie<D>,
 }
 
 impl<D> fmt::Debug for RequestState<D> {
@@ -52,7 +52,7 @@ impl<D> fmt::Debug for RequestState<D> {
         };
         let response_cookie = match &self.response_cookie {
             ResponseCookie::Unchanged => "unchanged",
-            ResponseCookie::Set(_) => "set",
+            ResponseCookie::Set { .. } => "set",
             ResponseCookie::Clear => "clear",
         };
         f.debug_struct("RequestState")
@@ -104,11 +104,26 @@ impl<D: Clone> Validation<D> {
 }
 
 /// The session cookie the response must carry.
-pub(crate) enum ResponseCookie {
+pub(crate) enum ResponseCookie<D> {
     /// None: the client's cookie stays as it is.
     Unchanged,
-    /// The cookie with this token: the session is new or was extended.
-    Set(SessionToken),
+    /// The cookie with this token: the session is new, rotated or was extended.
+    Set {
+        token: SessionToken,
+        /// The token's session, whose absolute deadline caps the cookie's
+        /// `Max-Age`. Boxed: the variant is rare, and the state stays small.
+        session: Box<narvik::Session<D>>,
+    },
     /// The blank cookie: the token was invalid or the session ended.
     Clear,
+}
+
+impl<D> ResponseCookie<D> {
+    /// The cookie of `token`, the token of `session`.
+    pub(crate) fn set(token: SessionToken, session: narvik::Session<D>) -> Self {
+        Self::Set {
+            token,
+            session: Box::new(session),
+        }
+    }
 }

@@ -9,7 +9,17 @@ use crate::ctxt::Ctxt;
 
 /// The keys of the session object itself; a custom field stored under one of
 /// them would overwrite it in every flat encoding.
-const CORE_FIELDS: [&str; 3] = ["id", "user_id", "expires_at"];
+const CORE_FIELDS: [&str; 5] = [
+    "id",
+    "user_id",
+    "expires_at",
+    "issued_at",
+    "authenticated_at",
+];
+
+/// The core fields narvik 0.2 added: a data struct of 0.1 may hold one, and its
+/// error says how to move on.
+const CORE_FIELDS_SINCE_0_2: [&str; 2] = ["issued_at", "authenticated_at"];
 
 /// Records every broken rule of `input`.
 pub(crate) fn check(cx: &mut Ctxt, input: &Input<'_>) {
@@ -65,7 +75,18 @@ fn core_names(cx: &mut Ctxt, field: &Field<'_>) {
     if !CORE_FIELDS.contains(&stored.name.as_str()) {
         return;
     }
+    let since_0_2 = CORE_FIELDS_SINCE_0_2.contains(&stored.name.as_str());
     match stored.origin {
+        NameOrigin::Ident(ident) if since_0_2 => cx.error_spanned_by(
+            ident,
+            format_args!(
+                "field `{0}` is a core session field since narvik 0.2, which records \
+                 it itself as `session.{0}`; rename the field (to `signed_in_at`, say) \
+                 and make it an `Option` or `#[session(default)]`, so sessions stored \
+                 before the rename still decode",
+                stored.name,
+            ),
+        ),
         NameOrigin::Ident(ident) => cx.error_spanned_by(
             ident,
             format_args!(

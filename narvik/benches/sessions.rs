@@ -178,7 +178,12 @@ fn floor_session_id(token: &str) -> [u8; 64] {
 impl Fixture {
     fn populate(runtime: &Runtime, size: usize) -> Self {
         let started = Instant::now();
-        let narvik = Narvik::new(MemoryStore::new());
+        // With the absolute lifetime on, as an application meeting OWASP ASVS
+        // V7.3.2 runs it: validation then also checks the sign-in deadline.
+        let narvik = Narvik::builder(MemoryStore::new())
+            .absolute_lifetime(narvik::time::Duration::hours(12))
+            .build()
+            .expect("valid settings");
         let tower = std::sync::Arc::new(TowerStore::default());
         let mut floor = HashMap::with_capacity(size);
         let mut narvik_tokens = Tokens::with_capacity(TOKEN_LEN, size);

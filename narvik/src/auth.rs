@@ -3,10 +3,15 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::config::{Config, NarvikBuilder};
+use time::OffsetDateTime;
+
+use crate::config::{Config, Limit, NarvikBuilder};
 use crate::cookie::Cookie;
-use crate::session::CreatedSession;
-use crate::store::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions, StoreFuture};
+use crate::session::{CreatedSession, SessionTimes};
+use crate::store::{
+    DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions, DeleteUserSessions,
+    FetchUserSessions, RotateSessions, SessionLimit, StoreFuture,
+};
 use crate::token::{self, SessionId, SessionToken};
 use crate::{Error, Result, Session, SessionStore};
 
@@ -30,7 +35,7 @@ use crate::{Error, Result, Session, SessionStore};
 ///
 /// // Sign-in: create a session, send its cookie.
 /// let created = narvik.create_session("123", AppData { username: "johnsmith".into() }).await?;
-/// let set_cookie = narvik.create_cookie(&created.token).to_string();
+/// let set_cookie = narvik.create_cookie(&created.token, &created.session).to_string();
 /// assert!(set_cookie.starts_with("narvik_session="));
 ///
 /// // Every request: validate the token from the cookie.
@@ -44,16 +49,17 @@ use crate::{Error, Result, Session, SessionStore};
 /// # Ok(())
 /// # }
 /// ```
-pub struct Narvik<S> {
+pub struct Narvik<S: SessionStore> {
     inner: Arc<Inner<S>>,
 }
 
-struct Inner<S> {
+struct Inner<S: SessionStore> {
     store: S,
     config: Config,
+    limit: Option<Limit<S>>,
 }
 
-impl<S> Clone for Narvik<S> {
+impl<S: SessionStore> Clone for Narvik<S> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
@@ -61,7 +67,7 @@ impl<S> Clone for Narvik<S> {
     }
 }
 
-impl<S> fmt::Debug for Narvik<S> {
+impl<S: SessionStore> fmt::Debug for Narvik<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let config = &self.inner.config;
         f.debug_struct("Narvik")
@@ -72,6 +78,15 @@ impl<S> fmt::Debug for Narvik<S> {
             .field("domain", &config.domain)
             .field("path", &config.path)
             .field("same_site", &config.same_site)
+            .field("absolute_lifetime", &config.absolute_lifetime)
+            .field(
+                "max_sessions_per_user",
+                &self
+                    .inner
+                    .limit
+                    .as_ref()
+                    .map(|limit| (limit.max, limit.policy)),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -80,7 +95,7 @@ impl<S: SessionStore> Narvik<S> {
     /// Narvik over `store` with every default of the original (see
     /// [`NarvikBuilder`]).
     pub fn new(store: S) -> Self {
-        Self::from_parts(store, Config::default())
+        Self::from_parts(store, Config::default(), None)
     }
 
     /// A builder to change the settings; finish with
@@ -89,9 +104,13 @@ impl<S: SessionStore> Narvik<S> {
         NarvikBuilder::new(store)
     }
 
-    pub(crate) fn from_parts(store: S, config: Config) -> Self {
+    pub(crate) fn from_parts(store: S, config: Config, limit: Option<Limit<S>>) -> Self {
         Self {
-            inner: Arc::new(Inner { store, config }),
+            inner: Arc::new(Inner {
+                store,
+                config,
+                limit,
+            }),
         }
     }
 
@@ -103,10 +122,20 @@ impl<S: SessionStore> Narvik<S> {
     /// Starts a session for `user_id` carrying `data`; give the client the returned
     /// token in a cookie from [`create_cookie`](Self::create_cookie).
     ///
+    /// The session records its sign-in ([`Session::issued_at`]) and the proof of
+    /// a credential ([`Session::authenticated_at`]) as now. Under
+    /// [`max_sessions_per_user`](NarvikBuilder::max_sessions_per_user) the store
+    /// saves it within the limit, in one atomic step.
+    ///
+    /// A session for a user signing in again on the same client should replace the
+    /// one that client presented: end that one first (OWASP ASVS V7.2.4), as
+    /// `narvik-axum`'s `SessionManager::start` does.
+    ///
     /// # Errors
     ///
     /// [`Error::UserIdTooLong`] when `user_id` is longer than
     /// [`MAX_USER_ID_LEN`](crate::MAX_USER_ID_LEN) bytes, in every store alike;
+    /// [`Error::TooManySessions`] when the limit refuses the sign-in;
     /// [`Error::Store`] when the store fails. Nothing is stored then.
     pub async fn create_session(
         &self,
@@ -121,16 +150,34 @@ impl<S: SessionStore> Narvik<S> {
         }
         let config = &self.inner.config;
         let token = SessionToken::generate();
-        let expires_at = config.clock.now().saturating_add(config.session_expires_in);
-        let mut session = Session::new(token.session_id(), user_id, expires_at, data);
-        self.inner.store.save_session(&mut session).await?;
+        let now = config.clock.now();
+        let expires_at = config.expiry_from(now, now);
+        let times = SessionTimes::issued(now, expires_at);
+        let mut session = Session::new(token.session_id(), user_id, times, data);
+        let store = &self.inner.store;
+        match &self.inner.limit {
+            None => store.save_session(&mut session).await?,
+            Some(limit) => {
+                let within = SessionLimit {
+                    max: limit.max,
+                    policy: limit.policy,
+                    now,
+                };
+                if !(limit.save)(store, &mut session, within).await? {
+                    return Err(Error::TooManySessions { max: limit.max });
+                }
+            }
+        }
         session.mark_new();
+        session.mark_checked(now.unix_timestamp_nanos());
         Ok(CreatedSession { token, session })
     }
 
     /// The session of `token`, or `None` when the token is malformed, unknown or
-    /// expired (an expired session is deleted). Once less than half the session
-    /// length is left, the expiry moves to a full length from now and
+    /// expired, or the session is past its
+    /// [`absolute_lifetime`](NarvikBuilder::absolute_lifetime) (such a session is
+    /// deleted). Once less than half the session length is left, the expiry moves
+    /// to a full length from now (never past the absolute deadline) and
     /// [`Session::is_extended`] is set: send the cookie again.
     ///
     /// # Errors
@@ -170,19 +217,23 @@ impl<S: SessionStore> Narvik<S> {
         // nanoseconds, because building the current time as a calendar date costs
         // more than reading the clock; doubling what is left, not halving the
         // length, keeps a 128-bit division off this path.
-        let remaining = session.expires_at.unix_timestamp_nanos() - config.clock.now_unix_nanos();
-        if remaining <= 0 {
+        let now_nanos = config.clock.now_unix_nanos();
+        let remaining = session.expires_at.unix_timestamp_nanos() - now_nanos;
+        if remaining <= 0 || config.is_past_absolute_deadline(&session, now_nanos) {
             store.delete_session(session_id).await?;
             return Ok(None);
         }
+        session.mark_checked(now_nanos);
         if remaining + remaining <= config.session_expires_in.whole_nanoseconds() {
             // The clock again, as a date: only on this rare path, and the precise
             // time where the coarse reading above may be a tick behind.
-            session.expires_at = config.clock.now().saturating_add(config.session_expires_in);
-            store
-                .update_session_expiry(session_id, session.expires_at)
-                .await?;
-            session.mark_extended();
+            let expires_at = config.expiry_from(config.clock.now(), session.issued_at);
+            // At the absolute deadline already: nothing to move, nothing to write.
+            if expires_at > session.expires_at {
+                session.expires_at = expires_at;
+                store.update_session_expiry(session_id, expires_at).await?;
+                session.mark_extended();
+            }
         }
         Ok(Some(session))
     }
@@ -200,6 +251,80 @@ impl<S: SessionStore> Narvik<S> {
     // fn`'s: a call on a store without the capability is then one compile error
     // (the unmet bound, with its `on_unimplemented` message), not a second one for
     // the `.await` of a future whose type depends on that bound.
+
+    /// Gives session `session_id` a new token, keeping its user, data and time
+    /// stamps, and ends the old token, in one atomic step of the store (OWASP ASVS
+    /// V7.2.4: after a change of privilege, say). Send the returned token's
+    /// cookie; the old token never validates once this returns. `None` when the
+    /// session is gone (signed out meanwhile: a rotation never brings it back),
+    /// expired, or past its absolute lifetime. Needs a store with
+    /// [`RotateSessions`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] when the store fails; the old token may then still be the
+    /// valid one.
+    pub fn rotate_session<'a>(
+        &'a self,
+        session_id: &'a SessionId,
+    ) -> StoreFuture<'a, Option<CreatedSession<S::Data>>>
+    where
+        S: RotateSessions,
+    {
+        Box::pin(self.rotate(session_id, None))
+    }
+
+    /// Records that the user proved a credential again just now ("sudo mode",
+    /// OWASP ASVS V7.5.1 to V7.5.3): call it after checking the password anew.
+    /// [`Session::authenticated_at`] becomes now, and, as re-authentication asks
+    /// for a new token too (V7.2.4), the session is rotated as by
+    /// [`rotate_session`](Self::rotate_session): send the returned token's
+    /// cookie. `None` when the session is gone, expired, or past its absolute
+    /// lifetime. Needs a store with [`RotateSessions`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] when the store fails.
+    pub fn reauthenticate<'a>(
+        &'a self,
+        session_id: &'a SessionId,
+    ) -> StoreFuture<'a, Option<CreatedSession<S::Data>>>
+    where
+        S: RotateSessions,
+    {
+        let now = self.inner.config.clock.now();
+        Box::pin(self.rotate(session_id, Some(now)))
+    }
+
+    async fn rotate(
+        &self,
+        session_id: &SessionId,
+        authenticated_at: Option<OffsetDateTime>,
+    ) -> Result<Option<CreatedSession<S::Data>>>
+    where
+        S: RotateSessions,
+    {
+        let store = &self.inner.store;
+        let config = &self.inner.config;
+        let token = SessionToken::generate();
+        let new_id = token.session_id();
+        let Some(mut session) = store
+            .rotate_session(session_id, &new_id, authenticated_at)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let now_nanos = config.clock.now_unix_nanos();
+        if session.expires_at.unix_timestamp_nanos() <= now_nanos
+            || config.is_past_absolute_deadline(&session, now_nanos)
+        {
+            store.delete_session(&new_id).await?;
+            return Ok(None);
+        }
+        session.mark_new();
+        session.mark_checked(now_nanos);
+        Ok(Some(CreatedSession { token, session }))
+    }
 
     /// Every session of `user_id`. Needs a store with [`FetchUserSessions`].
     ///
@@ -229,6 +354,40 @@ impl<S: SessionStore> Narvik<S> {
         self.inner.store.delete_sessions_for_user(user_id)
     }
 
+    /// Ends every session of `user_id` except `keep` (sign out everywhere else,
+    /// OWASP ASVS V7.4.3 and V7.5.2), in one atomic step of the store: a session
+    /// the user creates meanwhile is either ended or kept whole. Needs a store
+    /// with [`DeleteOtherUserSessions`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] when the store fails.
+    pub fn delete_other_sessions_for_user<'a>(
+        &'a self,
+        user_id: &'a str,
+        keep: &'a SessionId,
+    ) -> StoreFuture<'a, ()>
+    where
+        S: DeleteOtherUserSessions,
+    {
+        self.inner
+            .store
+            .delete_other_sessions_for_user(user_id, keep)
+    }
+
+    /// Ends every session of every user (OWASP ASVS V7.4.5: an administrator's
+    /// response to a breach). Needs a store with [`DeleteAllSessions`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] when the store fails.
+    pub fn delete_all_sessions(&self) -> StoreFuture<'_, ()>
+    where
+        S: DeleteAllSessions,
+    {
+        self.inner.store.delete_all_sessions()
+    }
+
     /// Deletes every session that has expired by now. Needs a store with
     /// [`DeleteExpiredSessions`].
     ///
@@ -244,18 +403,28 @@ impl<S: SessionStore> Narvik<S> {
     }
 }
 
-impl<S> Narvik<S> {
-    /// The session cookie carrying `token`, with the configured attributes.
+impl<S: SessionStore> Narvik<S> {
+    /// The cookie carrying `token`, the token of `session`, with the configured
+    /// attributes.
     ///
     /// It takes a [`SessionToken`], not a string, so only a token's 32 characters
     /// of `a-z2-7` can reach the `Set-Cookie` header: a value with `;` cannot add
     /// attributes. A token the client sent is parsed first (`token.parse()`).
-    pub fn create_cookie(&self, token: &SessionToken) -> Cookie {
+    /// With an [`absolute_lifetime`](NarvikBuilder::absolute_lifetime), `Max-Age`
+    /// is cut to the time left until `session`'s absolute deadline, so the cookie
+    /// never outlives the session.
+    pub fn create_cookie<D>(&self, token: &SessionToken, session: &Session<D>) -> Cookie {
         let config = &self.inner.config;
+        let mut max_age = config.cookie_max_age;
+        if let Some(lifetime) = config.absolute_lifetime {
+            let deadline = session.issued_at.saturating_add(lifetime);
+            let left = deadline - config.clock.now();
+            max_age = max_age.min(left.whole_seconds().max(0));
+        }
         Cookie {
             name: config.cookie_name.clone(),
             value: token.as_str().to_owned(),
-            attributes: config.cookie_attributes(config.cookie_max_age),
+            attributes: config.cookie_attributes(max_age),
         }
     }
 
@@ -278,5 +447,10 @@ impl<S> Narvik<S> {
     /// The session length.
     pub fn session_expires_in(&self) -> time::Duration {
         self.inner.config.session_expires_in
+    }
+
+    /// The absolute lifetime, when one is set.
+    pub fn absolute_lifetime(&self) -> Option<time::Duration> {
+        self.inner.config.absolute_lifetime
     }
 }

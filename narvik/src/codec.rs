@@ -3,7 +3,9 @@
 //! Stores that keep the custom data in one JSON column use [`encode_data`] and
 //! [`decode_data`]; stores that keep the whole session as one document use
 //! [`encode_session`] and [`decode_session`] (a flat object: `id`, `user_id`,
-//! `expires_at` as RFC 3339, then the custom fields). Other formats can use the
+//! `expires_at`, `issued_at` and `authenticated_at` as RFC 3339, then the custom
+//! fields; a document of narvik 0.1, without the last two, decodes with both at
+//! [`UNKNOWN_TIME`](crate::UNKNOWN_TIME)). Other formats can use the
 //! serde adapters [`DataRef`] and [`DataOwned`] directly. A store listing many
 //! sessions passes its decoded rows through [`decodable_sessions`].
 
@@ -183,6 +185,8 @@ impl<D: SessionData> Serialize for Session<D> {
         map.serialize_entry("id", &self.id)?;
         map.serialize_entry("user_id", &self.user_id)?;
         map.serialize_entry("expires_at", &Rfc3339(self.expires_at))?;
+        map.serialize_entry("issued_at", &Rfc3339(self.issued_at))?;
+        map.serialize_entry("authenticated_at", &Rfc3339(self.authenticated_at))?;
         self.data.__serialize_fields(&mut map)?;
         map.end()
     }
@@ -197,16 +201,20 @@ impl<'de, D: SessionData> Deserialize<'de> for Session<D> {
             user_id: String,
             #[serde(with = "time::serde::rfc3339")]
             expires_at: OffsetDateTime,
+            #[serde(with = "time::serde::rfc3339::option", default)]
+            issued_at: Option<OffsetDateTime>,
+            #[serde(with = "time::serde::rfc3339::option", default)]
+            authenticated_at: Option<OffsetDateTime>,
             #[serde(flatten)]
             data: DataOwned<D>,
         }
         let flat = Flat::<D>::deserialize(deserializer)?;
-        Ok(Session::new(
-            flat.id,
-            flat.user_id,
-            flat.expires_at,
-            flat.data.0,
-        ))
+        let times = crate::SessionTimes {
+            issued_at: flat.issued_at.unwrap_or(crate::UNKNOWN_TIME),
+            authenticated_at: flat.authenticated_at.unwrap_or(crate::UNKNOWN_TIME),
+            expires_at: flat.expires_at,
+        };
+        Ok(Session::new(flat.id, flat.user_id, times, flat.data.0))
     }
 }
 
@@ -263,12 +271,15 @@ mod tests {
 
     #[test]
     fn decodable_sessions_leave_out_only_undecodable_ones() {
-        let expires_at = datetime!(2026-01-01 0:00 UTC);
+        let times = crate::SessionTimes::issued(
+            datetime!(2025-12-01 0:00 UTC),
+            datetime!(2026-01-01 0:00 UTC),
+        );
         let [a, b, c] = ["a", "b", "c"].map(SessionId::of_token);
         let rows = vec![
-            Ok(Session::new(a, "u1", expires_at, ())),
+            Ok(Session::new(a, "u1", times, ())),
             Err(Error::decode(b, "missing field `username`")),
-            Ok(Session::new(c, "u1", expires_at, ())),
+            Ok(Session::new(c, "u1", times, ())),
         ];
         let ids: Vec<SessionId> = decodable_sessions(rows)
             .unwrap()
@@ -451,14 +462,18 @@ mod tests {
         let session = Session::new(
             "a".repeat(64).parse().unwrap(),
             "user-1",
-            datetime!(2030-01-02 03:04:05 UTC),
+            crate::SessionTimes {
+                issued_at: datetime!(2030-01-01 00:00:00 UTC),
+                authenticated_at: datetime!(2030-01-01 12:30:00 UTC),
+                expires_at: datetime!(2030-01-02 03:04:05 UTC),
+            },
             sample(),
         );
         let json = encode_session(&session).unwrap();
         assert_eq!(
             json,
             format!(
-                r#"{{"id":"{}","user_id":"user-1","expires_at":"2030-01-02T03:04:05Z","username":"johnsmith","nickname":"john","visits":3,"theme":"dark","ua":"curl"}}"#,
+                r#"{{"id":"{}","user_id":"user-1","expires_at":"2030-01-02T03:04:05Z","issued_at":"2030-01-01T00:00:00Z","authenticated_at":"2030-01-01T12:30:00Z","username":"johnsmith","nickname":"john","visits":3,"theme":"dark","ua":"curl"}}"#,
                 "a".repeat(64)
             )
         );
@@ -472,7 +487,7 @@ mod tests {
         );
         assert_eq!(decoded.id, session.id);
         assert_eq!(decoded.user_id, "user-1");
-        assert_eq!(decoded.expires_at, session.expires_at);
+        assert_eq!(decoded.times(), session.times());
     }
 
     #[test]
@@ -487,6 +502,9 @@ mod tests {
         .unwrap();
         assert_eq!(decoded.theme, "light");
         assert_eq!(decoded.nickname, None);
+        // A document of narvik 0.1 has no stamps: both are unknown.
+        assert_eq!(decoded.issued_at, crate::UNKNOWN_TIME);
+        assert_eq!(decoded.authenticated_at, crate::UNKNOWN_TIME);
 
         let error = decode_session::<AppData>(
             "s1",

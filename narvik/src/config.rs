@@ -6,7 +6,8 @@ use time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 use crate::cookie::{CookieAttributes, SameSite};
-use crate::{Error, Narvik, Result, SessionStore};
+use crate::store::{LimitUserSessions, SessionLimit, SessionLimitPolicy, StoreFuture};
+use crate::{Error, Narvik, Result, Session, SessionStore};
 
 /// The default session length: 30 days.
 pub const DEFAULT_SESSION_EXPIRES_IN: Duration = Duration::days(30);
@@ -29,6 +30,24 @@ pub(crate) struct Config {
     pub(crate) path: String,
     pub(crate) same_site: SameSite,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Off (`None`) by default, as in the original.
+    pub(crate) absolute_lifetime: Option<Duration>,
+}
+
+/// How `create_session` stores a session under a per-user limit: the store's
+/// [`LimitUserSessions`], captured where the builder knew the store has it.
+pub(crate) type SaveLimited<S> = for<'a> fn(
+    &'a S,
+    &'a mut Session<<S as SessionStore>::Data>,
+    SessionLimit,
+) -> StoreFuture<'a, bool>;
+
+/// The per-user session limit of a [`Narvik`], with the store operation that
+/// enforces it.
+pub(crate) struct Limit<S: SessionStore> {
+    pub(crate) max: u32,
+    pub(crate) policy: SessionLimitPolicy,
+    pub(crate) save: SaveLimited<S>,
 }
 
 impl Default for Config {
@@ -43,11 +62,42 @@ impl Default for Config {
             path: "/".to_owned(),
             same_site: SameSite::Lax,
             clock: Arc::new(SystemClock),
+            absolute_lifetime: None,
         }
     }
 }
 
 impl Config {
+    /// The expiry of a session created or extended at `now` that was issued at
+    /// `issued_at`: a session length from now, cut to the absolute deadline.
+    pub(crate) fn expiry_from(
+        &self,
+        now: time::OffsetDateTime,
+        issued_at: time::OffsetDateTime,
+    ) -> time::OffsetDateTime {
+        let expires_at = now.saturating_add(self.session_expires_in);
+        match self.absolute_lifetime {
+            Some(lifetime) => expires_at.min(issued_at.saturating_add(lifetime)),
+            None => expires_at,
+        }
+    }
+
+    /// Whether `session` is past its absolute deadline at `now_unix_nanos`.
+    #[inline]
+    pub(crate) fn is_past_absolute_deadline<D>(
+        &self,
+        session: &Session<D>,
+        now_unix_nanos: i128,
+    ) -> bool {
+        match self.absolute_lifetime {
+            Some(lifetime) => {
+                session.issued_at.unix_timestamp_nanos() + lifetime.whole_nanoseconds()
+                    <= now_unix_nanos
+            }
+            None => false,
+        }
+    }
+
     pub(crate) fn cookie_attributes(&self, max_age: i64) -> CookieAttributes {
         CookieAttributes {
             domain: self.domain.clone(),
@@ -67,11 +117,13 @@ impl Config {
 /// `Path=/`, `SameSite=Lax`, no `Domain`. [`build`](Self::build) refuses settings
 /// that would produce a broken or unsafe cookie.
 #[must_use = "call `build()` to get a `Narvik`"]
-pub struct NarvikBuilder<S> {
+pub struct NarvikBuilder<S: SessionStore> {
     store: S,
     /// Unchecked until `build()`; `cookie_max_age` is set there.
     config: Config,
     cookie_expires_in: Option<Duration>,
+    limit: Option<Limit<S>>,
+    policy: SessionLimitPolicy,
 }
 
 impl<S: SessionStore> NarvikBuilder<S> {
@@ -80,7 +132,51 @@ impl<S: SessionStore> NarvikBuilder<S> {
             store,
             config: Config::default(),
             cookie_expires_in: None,
+            limit: None,
+            policy: SessionLimitPolicy::default(),
         }
+    }
+
+    /// The absolute lifetime of a session (OWASP ASVS V7.3.2): however active,
+    /// a session ends this long after sign-in ([`Session::issued_at`]).
+    /// Validation deletes a session past it; extension never moves `expires_at`
+    /// past it, so the cookie's `Max-Age` never outlives it either. Default: off,
+    /// as in the original (an active session lives on).
+    ///
+    /// Sessions stored before narvik 0.2 kept no sign-in time: each store's
+    /// upgrade documents the time its deadline counts from.
+    pub fn absolute_lifetime(mut self, lifetime: Duration) -> Self {
+        self.config.absolute_lifetime = Some(lifetime);
+        self
+    }
+
+    /// At most `max` live sessions per user (OWASP ASVS V7.1.2), enforced
+    /// atomically by the store: 50 simultaneous sign-ins of one user under a
+    /// limit of 5 leave exactly 5. What gives way is
+    /// [`session_limit_policy`](Self::session_limit_policy): by default the
+    /// user's least recently extended session ends. Needs a store with
+    /// [`LimitUserSessions`]. Default: no limit.
+    pub fn max_sessions_per_user(mut self, max: u32) -> Self
+    where
+        S: LimitUserSessions,
+    {
+        self.limit = Some(Limit {
+            max,
+            policy: self.policy,
+            save: |store, session, limit| store.save_session_limited(session, limit),
+        });
+        self
+    }
+
+    /// What happens when a sign-in would exceed
+    /// [`max_sessions_per_user`](Self::max_sessions_per_user). Default:
+    /// [`SessionLimitPolicy::EndLeastRecentlyExtended`].
+    pub fn session_limit_policy(mut self, policy: SessionLimitPolicy) -> Self {
+        self.policy = policy;
+        if let Some(limit) = &mut self.limit {
+            limit.policy = policy;
+        }
+        self
     }
 
     /// How long a session lasts; validation extends it by this much again once less
@@ -185,8 +281,30 @@ impl<S: SessionStore> NarvikBuilder<S> {
             ));
         }
         check_cookie_prefix(&config)?;
+        if let Some(lifetime) = config.absolute_lifetime {
+            if lifetime < Duration::SECOND {
+                return Err(Error::config(
+                    "absolute_lifetime",
+                    "must be at least one second",
+                ));
+            }
+            if lifetime > MAX_LIFETIME {
+                return Err(Error::config(
+                    "absolute_lifetime",
+                    "must be at most 400 days: browsers keep a cookie no longer (RFC 6265bis)",
+                ));
+            }
+        }
+        if let Some(limit) = &self.limit {
+            if limit.max == 0 {
+                return Err(Error::config(
+                    "max_sessions_per_user",
+                    "must be at least 1: with 0 no user could sign in",
+                ));
+            }
+        }
         config.cookie_max_age = cookie_expires_in.whole_seconds();
-        Ok(Narvik::from_parts(self.store, config))
+        Ok(Narvik::from_parts(self.store, config, self.limit))
     }
 }
 

@@ -65,6 +65,17 @@ pub enum Error {
         length: usize,
     },
 
+    /// [`Narvik::create_session`](crate::Narvik::create_session) refused a sign-in:
+    /// the user already has the most live sessions
+    /// [`max_sessions_per_user`](crate::NarvikBuilder::max_sessions_per_user)
+    /// allows, under [`SessionLimitPolicy::RefuseNew`](crate::SessionLimitPolicy::RefuseNew).
+    /// Nothing was stored; the user can sign out elsewhere and try again.
+    #[error("the user already has {max} sessions, the most allowed")]
+    TooManySessions {
+        /// The configured limit.
+        max: u32,
+    },
+
     /// Session data could not be encoded for storage (a custom `Serialize` of a
     /// field failed, or a map with non-string keys was given).
     #[error("session data could not be encoded")]

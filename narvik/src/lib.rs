@@ -18,7 +18,7 @@
 //! let created = narvik
 //!     .create_session("123", AppData { username: "johnsmith".into(), created_at: None })
 //!     .await?;
-//! let set_cookie = narvik.create_cookie(&created.token).to_string();
+//! let set_cookie = narvik.create_cookie(&created.token, &created.session).to_string();
 //!
 //! // Every request: validate the token from the cookie.
 //! let session = narvik.validate_session(created.token.as_str()).await?;
@@ -79,11 +79,13 @@ pub use crate::config::{
 pub use crate::cookie::{Cookie, CookieAttributes, SameSite};
 pub use crate::data::SessionData;
 pub use crate::error::{BoxError, Error, Result};
-pub use crate::session::{CreatedSession, Session, MAX_USER_ID_LEN};
-pub use crate::store::callbacks::CallbackStore;
+pub use crate::session::{CreatedSession, Session, SessionTimes, MAX_USER_ID_LEN, UNKNOWN_TIME};
+pub use crate::store::callbacks::{AllCallbacks, CallbackStore, OptionalCallbacks};
 pub use crate::store::memory::MemoryStore;
 pub use crate::store::{
-    DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions, SessionStore, StoreFuture,
+    DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions, DeleteUserSessions,
+    FetchUserSessions, LimitUserSessions, RotateSessions, SessionLimit, SessionLimitPolicy,
+    SessionStore, StoreFuture,
 };
 pub use crate::token::{SessionId, SessionToken};
 pub use narvik_macros::SessionData;

@@ -9,9 +9,13 @@ use axum::http::{header, HeaderMap, Method, Request, Response, StatusCode};
 use axum::routing::{any, get, post};
 use axum::Router;
 use narvik::{
-    async_trait, Error, ManualClock, MemoryStore, Narvik, SessionData, SessionId, SessionStore,
+    async_trait, Error, LimitUserSessions, ManualClock, MemoryStore, Narvik, NarvikBuilder,
+    RotateSessions, SessionData, SessionId, SessionLimit, SessionStore,
 };
-use narvik_axum::{CsrfLayer, CurrentSession, NarvikLayer, SessionManager, SessionRejection};
+use narvik_axum::{
+    CsrfLayer, CurrentSession, NarvikLayer, NotFresh, RequireFresh, SessionManager,
+    SessionRejection,
+};
 use time::macros::datetime;
 use time::OffsetDateTime;
 use tower::ServiceExt;
@@ -21,12 +25,14 @@ pub(crate) struct AppData {
     pub(crate) username: String,
 }
 
-/// A `MemoryStore` that counts fetches and fails every operation while `failing`.
+/// A `MemoryStore` that counts fetches and fails every operation while `failing`,
+/// and every save while `failing_saves`.
 #[derive(Clone, Default)]
 pub(crate) struct TestStore {
     sessions: MemoryStore<AppData>,
     fetches: Arc<AtomicUsize>,
     failing: Arc<AtomicBool>,
+    failing_saves: Arc<AtomicBool>,
 }
 
 impl TestStore {
@@ -36,6 +42,11 @@ impl TestStore {
 
     pub(crate) fn fail(&self, failing: bool) {
         self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// Fails saving new sessions (sign-ins) while `failing`; the rest works.
+    pub(crate) fn fail_saves(&self, failing: bool) {
+        self.failing_saves.store(failing, Ordering::SeqCst);
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -48,6 +59,14 @@ impl TestStore {
         }
         Ok(())
     }
+
+    fn check_save(&self) -> narvik::Result<()> {
+        self.check()?;
+        if self.failing_saves.load(Ordering::SeqCst) {
+            return Err(Error::store("disk full"));
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -55,7 +74,7 @@ impl SessionStore for TestStore {
     type Data = AppData;
 
     async fn save_session(&self, session: &mut narvik::Session<AppData>) -> narvik::Result<()> {
-        self.check()?;
+        self.check_save()?;
         self.sessions.save_session(session).await
     }
 
@@ -85,6 +104,33 @@ impl SessionStore for TestStore {
     }
 }
 
+#[async_trait]
+impl RotateSessions for TestStore {
+    async fn rotate_session(
+        &self,
+        from: &SessionId,
+        to: &SessionId,
+        authenticated_at: Option<OffsetDateTime>,
+    ) -> narvik::Result<Option<narvik::Session<AppData>>> {
+        self.check()?;
+        self.sessions
+            .rotate_session(from, to, authenticated_at)
+            .await
+    }
+}
+
+#[async_trait]
+impl LimitUserSessions for TestStore {
+    async fn save_session_limited(
+        &self,
+        session: &mut narvik::Session<AppData>,
+        limit: SessionLimit,
+    ) -> narvik::Result<bool> {
+        self.check_save()?;
+        self.sessions.save_session_limited(session, limit).await
+    }
+}
+
 pub(crate) type Sessions = SessionManager<TestStore>;
 
 pub(crate) const BLANK_COOKIE: &str =
@@ -102,12 +148,18 @@ pub(crate) struct Harness {
 
 impl Harness {
     pub(crate) fn new() -> Self {
+        Self::configured(|builder| builder)
+    }
+
+    /// The harness with settings of the test's own, set by `configure`.
+    pub(crate) fn configured(
+        configure: impl FnOnce(NarvikBuilder<TestStore>) -> NarvikBuilder<TestStore>,
+    ) -> Self {
         let store = TestStore::default();
         let clock = ManualClock::new(datetime!(2026-01-01 0:00 UTC));
-        let narvik = Narvik::builder(store.clone())
-            .clock(clock.clone())
+        let narvik = configure(Narvik::builder(store.clone()).clock(clock.clone()))
             .build()
-            .expect("the default settings are valid");
+            .expect("the test's settings are valid");
         let app = app().layer(NarvikLayer::new(narvik.clone()));
         Self {
             app,
@@ -132,19 +184,46 @@ impl Harness {
         let response = self.send(post_request("/sign-in")).await;
         assert_eq!(response.status(), StatusCode::OK);
         let set_cookie = single_set_cookie(&response).expect("a session cookie");
-        let token = set_cookie
-            .strip_prefix("narvik_session=")
-            .and_then(|rest| rest.split(';').next())
-            .expect("the cookie's value");
-        token.to_owned()
+        token_of(&set_cookie).expect("a session cookie").to_owned()
     }
+
+    /// Whether `token` still validates, asked of narvik directly.
+    pub(crate) async fn validates(&self, token: &str) -> bool {
+        self.narvik
+            .validate_session(token)
+            .await
+            .expect("the store works")
+            .is_some()
+    }
+}
+
+/// The token in a session `Set-Cookie` value; `None` for the blank cookie and
+/// other cookies.
+pub(crate) fn token_of(set_cookie: &str) -> Option<&str> {
+    set_cookie
+        .strip_prefix("narvik_session=")
+        .and_then(|rest| rest.split(';').next())
+        .filter(|token| !token.is_empty())
+}
+
+/// The `Max-Age` of a `Set-Cookie` value, in seconds.
+pub(crate) fn max_age_of(set_cookie: &str) -> Option<i64> {
+    set_cookie
+        .split("; ")
+        .find_map(|attribute| attribute.strip_prefix("Max-Age="))
+        .and_then(|seconds| seconds.parse().ok())
 }
 
 /// The routes; each handler says what it saw in its body.
 pub(crate) fn app() -> Router {
     Router::new()
         .route("/sign-in", post(sign_in))
+        .route("/sign-in-alongside", post(sign_in_alongside))
         .route("/sign-out", post(sign_out))
+        .route("/reauthenticate", post(reauthenticate))
+        .route("/rotate", post(rotate))
+        .route("/sudo", get(sudo))
+        .route("/sudo-or-confirm", get(sudo_or_confirm))
         .route("/me", get(me))
         .route("/maybe", get(maybe))
         .route("/everything", get(everything))
@@ -163,6 +242,66 @@ async fn sign_in(sessions: Sessions) -> Result<String, SessionRejection> {
         .await?;
     assert!(session.is_new());
     Ok("signed in".to_owned())
+}
+
+async fn sign_in_alongside(sessions: Sessions) -> Result<String, SessionRejection> {
+    let data = AppData {
+        username: "johnsmith".into(),
+    };
+    let session = sessions.start_alongside("user-1", data).await?;
+    assert!(session.is_new());
+    Ok("signed in".to_owned())
+}
+
+/// Says what the rotation returned and what the request's session is afterwards:
+/// `<returned id> <current id> <authenticated_at as Unix seconds>`, or `none`.
+async fn reauthenticate(sessions: Sessions) -> Result<String, SessionRejection> {
+    let rotated = sessions.reauthenticate().await?;
+    Ok(describe_rotation(&sessions, rotated.as_ref()))
+}
+
+async fn rotate(sessions: Sessions) -> Result<String, SessionRejection> {
+    let rotated = sessions.rotate().await?;
+    Ok(describe_rotation(&sessions, rotated.as_ref()))
+}
+
+fn describe_rotation(sessions: &Sessions, rotated: Option<&narvik::Session<AppData>>) -> String {
+    let current = sessions.session().expect("validation did not fail");
+    match (rotated, current) {
+        (Some(rotated), Some(current)) => format!(
+            "{} {} {}",
+            rotated.id,
+            current.id,
+            rotated.authenticated_at.unix_timestamp()
+        ),
+        (None, None) => "none".to_owned(),
+        (rotated, current) => panic!("returned {rotated:?}, but the request has {current:?}"),
+    }
+}
+
+/// Five minutes of "sudo mode".
+async fn sudo(session: RequireFresh<AppData, 300>) -> String {
+    format!("fresh {}", session.username)
+}
+
+/// A stale session goes to the "confirm your password" page; the rest as usual.
+async fn sudo_or_confirm(session: Result<RequireFresh<AppData, 300>, NotFresh>) -> Response<Body> {
+    use axum::response::{IntoResponse, Redirect};
+    match session {
+        Ok(session) => format!("fresh {}", session.user_id).into_response(),
+        Err(NotFresh::Stale {
+            authenticated_at,
+            max_age,
+        }) => {
+            let location = format!(
+                "/confirm-password?since={}&max={}",
+                authenticated_at.unix_timestamp(),
+                max_age.whole_seconds()
+            );
+            Redirect::to(&location).into_response()
+        }
+        Err(other) => other.into_response(),
+    }
 }
 
 async fn sign_out(sessions: Sessions) -> Result<&'static str, SessionRejection> {

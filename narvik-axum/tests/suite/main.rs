@@ -6,6 +6,7 @@
 
 mod common;
 
+mod absolute_lifetime;
 mod cache_control;
 mod cookie_header;
 mod csrf;
@@ -13,7 +14,10 @@ mod csrf_hardening;
 mod dyn_store;
 mod hostile_cookies;
 mod plain_tower;
+mod reauthenticate;
 mod rejection;
+mod require_fresh;
 mod session_flow;
+mod sign_in_again;
 mod store_failure;
 mod validation_once;

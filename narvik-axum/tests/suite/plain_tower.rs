@@ -67,7 +67,12 @@ async fn the_layer_serves_a_plain_tower_service() {
         .trim_start_matches("narvik_session=")
         .parse()
         .expect("a well-formed token");
-    assert_eq!(set_cookie, narvik.create_cookie(&token).to_string());
+    let session = narvik.validate_session(token.as_str()).await;
+    let session = session.expect("the store works").expect("the new session");
+    assert_eq!(
+        set_cookie,
+        narvik.create_cookie(&token, &session).to_string()
+    );
 
     let response = service
         .clone()

@@ -8,9 +8,17 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::store::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions};
+use crate::store::{
+    DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions, DeleteUserSessions,
+    FetchUserSessions, RotateSessions,
+};
 use crate::token::SessionId;
 use crate::{Result, Session, SessionData, SessionStore};
+
+mod builder;
+mod slots;
+
+pub use self::slots::{AllCallbacks, CallbackSet, Missing, OptionalCallbacks, Provided, Slot};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 type Callback<A, T> = Arc<dyn Fn(A) -> BoxFuture<T> + Send + Sync>;
@@ -18,38 +26,16 @@ type UpdateCallback = Arc<dyn Fn(SessionId, OffsetDateTime) -> BoxFuture<()> + S
 type FetchForUserCallback<D> = Callback<String, Vec<Session<D>>>;
 type DeleteForUserCallback = Callback<String, ()>;
 type DeleteExpiredCallback = Callback<OffsetDateTime, ()>;
+type RotateCallback<D> = Arc<
+    dyn Fn(SessionId, SessionId, Option<OffsetDateTime>) -> BoxFuture<Option<Session<D>>>
+        + Send
+        + Sync,
+>;
+type DeleteOtherCallback = Arc<dyn Fn(String, SessionId) -> BoxFuture<()> + Send + Sync>;
+type DeleteAllCallback = Arc<dyn Fn() -> BoxFuture<()> + Send + Sync>;
 
-/// Marks an optional callback that was not provided: the matching operation does
-/// not compile.
-#[derive(Debug, Clone, Copy)]
-pub struct Missing;
-
-/// Marks an optional callback that was provided.
-#[derive(Debug, Clone, Copy)]
-pub struct Provided;
-
-/// What a [`CallbackStore`] holds for an optional callback: nothing when it is
-/// [`Missing`], the callback when it is [`Provided`]. So a store whose marker says
-/// provided always has the callback, by its type.
-pub trait Slot<T>: slot::Sealed {
-    /// `()` or `T`.
-    #[doc(hidden)]
-    type Held: Clone + Send + Sync + 'static;
-}
-
-impl<T> Slot<T> for Missing {
-    type Held = ();
-}
-
-impl<T: Clone + Send + Sync + 'static> Slot<T> for Provided {
-    type Held = T;
-}
-
-mod slot {
-    pub trait Sealed {}
-    impl Sealed for super::Missing {}
-    impl Sealed for super::Provided {}
-}
+/// What a store whose marker for a callback is `Marker` holds for it.
+type Held<Marker, Callback> = <Marker as Slot>::Held<Callback>;
 
 /// A store made of async closures, as the original was configured.
 ///
@@ -66,8 +52,9 @@ mod slot {
 /// # async fn main() -> narvik::Result<()> {
 /// type Map = Arc<Mutex<HashMap<SessionId, Session<()>>>>;
 /// let sessions = Map::default();
-/// let (save, fetch, update, delete, by_user) =
-///     (sessions.clone(), sessions.clone(), sessions.clone(), sessions.clone(), sessions.clone());
+/// let (save, fetch, update, delete) =
+///     (sessions.clone(), sessions.clone(), sessions.clone(), sessions.clone());
+/// let (by_user, rotate) = (sessions.clone(), sessions.clone());
 ///
 /// let store = CallbackStore::new(
 ///     move |session: Session<()>| {
@@ -104,11 +91,30 @@ mod slot {
 ///         let sessions = sessions.lock().unwrap();
 ///         Ok(sessions.values().filter(|s| s.user_id == user_id).cloned().collect())
 ///     }
+/// })
+/// .rotate_session(move |from: SessionId, to: SessionId, authenticated_at| {
+///     let sessions = rotate.clone();
+///     async move {
+///         // One lock for the whole move: it must be one atomic step.
+///         let mut sessions = sessions.lock().unwrap();
+///         let Some(mut session) = sessions.remove(&from) else {
+///             return Ok(None); // signed out meanwhile: store nothing
+///         };
+///         session.id = to;
+///         session.authenticated_at = authenticated_at.unwrap_or(session.authenticated_at);
+///         sessions.insert(to, session.clone());
+///         Ok(Some(session))
+///     }
 /// });
 ///
 /// let narvik = Narvik::new(store);
-/// narvik.create_session("123", ()).await?;
+/// let created = narvik.create_session("123", ()).await?;
 /// assert_eq!(narvik.fetch_sessions_for_user("123").await?.len(), 1);
+///
+/// // "Sudo mode": after checking the password again, a new token; the old one ends.
+/// let renewed = narvik.reauthenticate(&created.session.id).await?;
+/// assert!(renewed.is_some());
+/// assert!(narvik.validate_session(created.token.as_str()).await?.is_none());
 /// // narvik.delete_sessions_for_user("123") would not compile: no such callback.
 /// # Ok(())
 /// # }
@@ -116,16 +122,52 @@ mod slot {
 ///
 /// The save callback gets the session by value and returns it, filled in as it
 /// likes (a `created_at` stamp, say): that is the session `create_session` returns.
-pub struct CallbackStore<
-    D: 'static,
-    FetchForUser: Slot<FetchForUserCallback<D>> = Missing,
-    DeleteForUser: Slot<DeleteForUserCallback> = Missing,
-    DeleteExpired: Slot<DeleteExpiredCallback> = Missing,
-> {
+///
+/// # The optional callbacks
+///
+/// | builder method | operation it enables |
+/// | --- | --- |
+/// | [`fetch_sessions_for_user`](Self::fetch_sessions_for_user) | [`Narvik::fetch_sessions_for_user`](crate::Narvik::fetch_sessions_for_user) |
+/// | [`delete_sessions_for_user`](Self::delete_sessions_for_user) | [`Narvik::delete_sessions_for_user`](crate::Narvik::delete_sessions_for_user) |
+/// | [`delete_all_expired_sessions`](Self::delete_all_expired_sessions) | [`Narvik::delete_all_expired_sessions`](crate::Narvik::delete_all_expired_sessions) |
+/// | [`rotate_session`](Self::rotate_session) | [`Narvik::rotate_session`](crate::Narvik::rotate_session), [`Narvik::reauthenticate`](crate::Narvik::reauthenticate) |
+/// | [`delete_other_sessions_for_user`](Self::delete_other_sessions_for_user) | [`Narvik::delete_other_sessions_for_user`](crate::Narvik::delete_other_sessions_for_user) |
+/// | [`delete_all_sessions`](Self::delete_all_sessions) | [`Narvik::delete_all_sessions`](crate::Narvik::delete_all_sessions) |
+///
+/// Narvik cannot make two of your callbacks one atomic step, so the callbacks of
+/// `rotate_session` and `delete_other_sessions_for_user` must each be one atomic
+/// step in your backend (one statement, one transaction, one script, one lock):
+/// their methods say what that protects against.
+///
+/// For the same reason a `CallbackStore` has no
+/// [`LimitUserSessions`](crate::LimitUserSessions), so
+/// [`max_sessions_per_user`](crate::NarvikBuilder::max_sessions_per_user) does not
+/// compile with it: counting a user's sessions, storing the new one and ending the
+/// oldest would take several callbacks, and concurrent sign-ins would slip
+/// between them. For a cap, implement [`SessionStore`] and `LimitUserSessions` on
+/// a store type of your own.
+///
+/// # Naming the type
+///
+/// The second type parameter says which optional callbacks the store has, one
+/// [`Missing`] or [`Provided`] marker each, gathered in [`OptionalCallbacks`] in
+/// the order of the table above; trailing ones default to `Missing`:
+///
+/// - `CallbackStore<D>`: the four required callbacks only;
+/// - `CallbackStore<D, OptionalCallbacks<Provided, Provided>>`: also
+///   `fetch_sessions_for_user` and `delete_sessions_for_user`;
+/// - `CallbackStore<D, AllCallbacks>`: every optional callback.
+///
+/// The builder methods set the markers, so the type is only written where a
+/// store is named (a field, a function's return type).
+pub struct CallbackStore<D: 'static, Callbacks: CallbackSet = OptionalCallbacks> {
     required: Required<D>,
-    fetch_sessions_for_user: FetchForUser::Held,
-    delete_sessions_for_user: DeleteForUser::Held,
-    delete_all_expired_sessions: DeleteExpired::Held,
+    fetch_sessions_for_user: Held<Callbacks::FetchForUser, FetchForUserCallback<D>>,
+    delete_sessions_for_user: Held<Callbacks::DeleteForUser, DeleteForUserCallback>,
+    delete_all_expired_sessions: Held<Callbacks::DeleteExpired, DeleteExpiredCallback>,
+    rotate_session: Held<Callbacks::Rotate, RotateCallback<D>>,
+    delete_other_sessions_for_user: Held<Callbacks::DeleteOther, DeleteOtherCallback>,
+    delete_all_sessions: Held<Callbacks::DeleteAll, DeleteAllCallback>,
 }
 
 /// The four required callbacks, which adding an optional one carries over as they
@@ -188,118 +230,63 @@ impl<D: SessionData> CallbackStore<D> {
             fetch_sessions_for_user: (),
             delete_sessions_for_user: (),
             delete_all_expired_sessions: (),
+            rotate_session: (),
+            delete_other_sessions_for_user: (),
+            delete_all_sessions: (),
         }
     }
 }
 
-impl<D: SessionData, B, C> CallbackStore<D, Missing, B, C>
-where
-    B: Slot<DeleteForUserCallback>,
-    C: Slot<DeleteExpiredCallback>,
-{
-    /// Adds the optional callback listing a user's sessions.
-    pub fn fetch_sessions_for_user<F, Fut>(self, callback: F) -> CallbackStore<D, Provided, B, C>
-    where
-        F: Fn(String) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Vec<Session<D>>>> + Send + 'static,
-    {
-        CallbackStore {
-            required: self.required,
-            fetch_sessions_for_user: boxed(callback),
-            delete_sessions_for_user: self.delete_sessions_for_user,
-            delete_all_expired_sessions: self.delete_all_expired_sessions,
-        }
-    }
-}
-
-impl<D: SessionData, A, C> CallbackStore<D, A, Missing, C>
-where
-    A: Slot<FetchForUserCallback<D>>,
-    C: Slot<DeleteExpiredCallback>,
-{
-    /// Adds the optional callback deleting a user's sessions.
-    pub fn delete_sessions_for_user<F, Fut>(self, callback: F) -> CallbackStore<D, A, Provided, C>
-    where
-        F: Fn(String) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<()>> + Send + 'static,
-    {
-        CallbackStore {
-            required: self.required,
-            fetch_sessions_for_user: self.fetch_sessions_for_user,
-            delete_sessions_for_user: boxed(callback),
-            delete_all_expired_sessions: self.delete_all_expired_sessions,
-        }
-    }
-}
-
-impl<D: SessionData, A, B> CallbackStore<D, A, B, Missing>
-where
-    A: Slot<FetchForUserCallback<D>>,
-    B: Slot<DeleteForUserCallback>,
-{
-    /// Adds the optional callback deleting every session expired at the given time.
-    pub fn delete_all_expired_sessions<F, Fut>(
-        self,
-        callback: F,
-    ) -> CallbackStore<D, A, B, Provided>
-    where
-        F: Fn(OffsetDateTime) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<()>> + Send + 'static,
-    {
-        CallbackStore {
-            required: self.required,
-            fetch_sessions_for_user: self.fetch_sessions_for_user,
-            delete_sessions_for_user: self.delete_sessions_for_user,
-            delete_all_expired_sessions: boxed(callback),
-        }
-    }
-}
-
-impl<D, A, B, C> Clone for CallbackStore<D, A, B, C>
-where
-    A: Slot<FetchForUserCallback<D>>,
-    B: Slot<DeleteForUserCallback>,
-    C: Slot<DeleteExpiredCallback>,
-{
+impl<D, Callbacks: CallbackSet> Clone for CallbackStore<D, Callbacks> {
     fn clone(&self) -> Self {
         Self {
             required: self.required.clone(),
             fetch_sessions_for_user: self.fetch_sessions_for_user.clone(),
             delete_sessions_for_user: self.delete_sessions_for_user.clone(),
             delete_all_expired_sessions: self.delete_all_expired_sessions.clone(),
+            rotate_session: self.rotate_session.clone(),
+            delete_other_sessions_for_user: self.delete_other_sessions_for_user.clone(),
+            delete_all_sessions: self.delete_all_sessions.clone(),
         }
     }
 }
 
-impl<D, A, B, C> fmt::Debug for CallbackStore<D, A, B, C>
-where
-    A: Slot<FetchForUserCallback<D>>,
-    B: Slot<DeleteForUserCallback>,
-    C: Slot<DeleteExpiredCallback>,
-{
+impl<D, Callbacks: CallbackSet> fmt::Debug for CallbackStore<D, Callbacks> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CallbackStore")
-            .field("fetch_sessions_for_user", &type_name_of::<A>())
-            .field("delete_sessions_for_user", &type_name_of::<B>())
-            .field("delete_all_expired_sessions", &type_name_of::<C>())
+            .field(
+                "fetch_sessions_for_user",
+                &marker_name::<Callbacks::FetchForUser>(),
+            )
+            .field(
+                "delete_sessions_for_user",
+                &marker_name::<Callbacks::DeleteForUser>(),
+            )
+            .field(
+                "delete_all_expired_sessions",
+                &marker_name::<Callbacks::DeleteExpired>(),
+            )
+            .field("rotate_session", &marker_name::<Callbacks::Rotate>())
+            .field(
+                "delete_other_sessions_for_user",
+                &marker_name::<Callbacks::DeleteOther>(),
+            )
+            .field(
+                "delete_all_sessions",
+                &marker_name::<Callbacks::DeleteAll>(),
+            )
             .finish_non_exhaustive()
     }
 }
 
 /// `Missing` or `Provided`, for `Debug`.
-fn type_name_of<T>() -> &'static str {
-    let name = std::any::type_name::<T>();
+fn marker_name<Marker: Slot>() -> &'static str {
+    let name = std::any::type_name::<Marker>();
     name.rsplit("::").next().unwrap_or(name)
 }
 
 #[async_trait]
-impl<D, A, B, C> SessionStore for CallbackStore<D, A, B, C>
-where
-    D: SessionData + Clone,
-    A: Slot<FetchForUserCallback<D>> + Send + Sync + 'static,
-    B: Slot<DeleteForUserCallback> + Send + Sync + 'static,
-    C: Slot<DeleteExpiredCallback> + Send + Sync + 'static,
-{
+impl<D: SessionData + Clone, Callbacks: CallbackSet> SessionStore for CallbackStore<D, Callbacks> {
     type Data = D;
 
     async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
@@ -326,11 +313,14 @@ where
     }
 }
 
+// Each optional operation is implemented for the stores whose marker at its
+// position is `Provided`, whatever the others are. A concrete `Provided` in the
+// impl's type (not a bound on `CallbackSet`) keeps a missing callback an
+// "unimplemented" error, which shows the trait's own message.
+
 #[async_trait]
-impl<D: SessionData + Clone, B, C> FetchUserSessions for CallbackStore<D, Provided, B, C>
-where
-    B: Slot<DeleteForUserCallback> + Send + Sync + 'static,
-    C: Slot<DeleteExpiredCallback> + Send + Sync + 'static,
+impl<D: SessionData + Clone, B: Slot, C: Slot, R: Slot, O: Slot, E: Slot> FetchUserSessions
+    for CallbackStore<D, OptionalCallbacks<Provided, B, C, R, O, E>>
 {
     async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<D>>> {
         (self.fetch_sessions_for_user)(user_id.to_owned()).await
@@ -338,10 +328,8 @@ where
 }
 
 #[async_trait]
-impl<D: SessionData + Clone, A, C> DeleteUserSessions for CallbackStore<D, A, Provided, C>
-where
-    A: Slot<FetchForUserCallback<D>> + Send + Sync + 'static,
-    C: Slot<DeleteExpiredCallback> + Send + Sync + 'static,
+impl<D: SessionData + Clone, A: Slot, C: Slot, R: Slot, O: Slot, E: Slot> DeleteUserSessions
+    for CallbackStore<D, OptionalCallbacks<A, Provided, C, R, O, E>>
 {
     async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()> {
         (self.delete_sessions_for_user)(user_id.to_owned()).await
@@ -349,12 +337,42 @@ where
 }
 
 #[async_trait]
-impl<D: SessionData + Clone, A, B> DeleteExpiredSessions for CallbackStore<D, A, B, Provided>
-where
-    A: Slot<FetchForUserCallback<D>> + Send + Sync + 'static,
-    B: Slot<DeleteForUserCallback> + Send + Sync + 'static,
+impl<D: SessionData + Clone, A: Slot, B: Slot, R: Slot, O: Slot, E: Slot> DeleteExpiredSessions
+    for CallbackStore<D, OptionalCallbacks<A, B, Provided, R, O, E>>
 {
     async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()> {
         (self.delete_all_expired_sessions)(now).await
+    }
+}
+
+#[async_trait]
+impl<D: SessionData + Clone, A: Slot, B: Slot, C: Slot, O: Slot, E: Slot> RotateSessions
+    for CallbackStore<D, OptionalCallbacks<A, B, C, Provided, O, E>>
+{
+    async fn rotate_session(
+        &self,
+        from: &SessionId,
+        to: &SessionId,
+        authenticated_at: Option<OffsetDateTime>,
+    ) -> Result<Option<Session<D>>> {
+        (self.rotate_session)(*from, *to, authenticated_at).await
+    }
+}
+
+#[async_trait]
+impl<D: SessionData + Clone, A: Slot, B: Slot, C: Slot, R: Slot, E: Slot> DeleteOtherUserSessions
+    for CallbackStore<D, OptionalCallbacks<A, B, C, R, Provided, E>>
+{
+    async fn delete_other_sessions_for_user(&self, user_id: &str, keep: &SessionId) -> Result<()> {
+        (self.delete_other_sessions_for_user)(user_id.to_owned(), *keep).await
+    }
+}
+
+#[async_trait]
+impl<D: SessionData + Clone, A: Slot, B: Slot, C: Slot, R: Slot, O: Slot> DeleteAllSessions
+    for CallbackStore<D, OptionalCallbacks<A, B, C, R, O, Provided>>
+{
+    async fn delete_all_sessions(&self) -> Result<()> {
+        (self.delete_all_sessions)().await
     }
 }

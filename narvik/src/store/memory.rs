@@ -5,19 +5,27 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 use time::OffsetDateTime;
 
-use crate::store::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions};
+use crate::store::{
+    DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions, DeleteUserSessions,
+    FetchUserSessions, LimitUserSessions, RotateSessions, SessionLimit, SessionLimitPolicy,
+};
 use crate::token::SessionId;
-use crate::{Result, Session, SessionData, SessionStore};
+use crate::{Result, Session, SessionData, SessionStore, SessionTimes};
 
 /// Sessions in this process's memory: nothing to install, gone on restart.
 ///
 /// Clones share one map, so keep a clone to inspect what [`Narvik`](crate::Narvik)
 /// stored. Safe under concurrent use: the maps are sharded, so readers of different
-/// sessions rarely meet on a lock. Supports every operation, the optional three too.
+/// sessions rarely meet on a lock. Supports every operation, every optional one too.
 /// For many app servers over one store, use a shared store instead.
+///
+/// The operations on a user's sessions as a whole (rotation, the limit, deleting
+/// a user's sessions or all but one) hold that user's entry of the index while
+/// they work, so each is one atomic step for that user.
 pub struct MemoryStore<D> {
     shared: Arc<Shared<D>>,
 }
@@ -30,6 +38,10 @@ struct Shared<D> {
     sessions: DashMap<SessionKey, StoredSession<D>, SessionIdHashState>,
     /// user id -> that user's session ids; kept in step with `sessions`. User ids
     /// may be chosen by users, so this map keeps std's keyed SipHash.
+    ///
+    /// Lock order: a user's entry here may be held while `sessions` is locked,
+    /// never the other way round (nothing holds a guard of `sessions` while it
+    /// waits for this map), so the two cannot deadlock.
     session_ids_by_user: DashMap<Box<str>, HashSet<SessionId, SessionIdHashState>>,
 }
 
@@ -39,7 +51,7 @@ type SessionKey = [u8; crate::token::DIGEST_LEN];
 /// A session as the map keeps it; its id is the key.
 struct StoredSession<D> {
     user_id: StoredUserId,
-    expires_at: OffsetDateTime,
+    times: SessionTimes,
     data: D,
 }
 
@@ -105,7 +117,7 @@ impl<D: Clone> MemoryStore<D> {
         Some(Session::new(
             *session_id,
             stored.user_id.as_str(),
-            stored.expires_at,
+            stored.times,
             stored.data.clone(),
         ))
     }
@@ -140,7 +152,7 @@ impl<D: SessionData + Clone> SessionStore for MemoryStore<D> {
     async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
         let stored = StoredSession {
             user_id: StoredUserId::new(&session.user_id),
-            expires_at: session.expires_at,
+            times: session.times(),
             data: session.data.clone(),
         };
         // The session first, then the index, as every removal does it: a user's
@@ -164,7 +176,7 @@ impl<D: SessionData + Clone> SessionStore for MemoryStore<D> {
         expires_at: OffsetDateTime,
     ) -> Result<()> {
         if let Some(mut session) = self.shared.sessions.get_mut(&session_id.digest()) {
-            session.expires_at = expires_at;
+            session.times.expires_at = expires_at;
         }
         Ok(())
     }
@@ -192,13 +204,150 @@ impl<D: SessionData + Clone> FetchUserSessions for MemoryStore<D> {
 #[async_trait]
 impl<D: SessionData + Clone> DeleteUserSessions for MemoryStore<D> {
     async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()> {
-        let removed = self.shared.session_ids_by_user.remove(user_id);
-        if let Some((_, session_ids)) = removed {
-            for session_id in session_ids {
+        // Under the user's entry, so a rotation of one of them (which takes the
+        // entry too) either ran before and is deleted here, or finds it gone.
+        if let Entry::Occupied(entry) = self.shared.session_ids_by_user.entry(user_id.into()) {
+            for session_id in entry.get() {
                 self.shared.sessions.remove(&session_id.digest());
+            }
+            entry.remove();
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<D: SessionData + Clone> DeleteOtherUserSessions for MemoryStore<D> {
+    async fn delete_other_sessions_for_user(&self, user_id: &str, keep: &SessionId) -> Result<()> {
+        if let Entry::Occupied(mut entry) = self.shared.session_ids_by_user.entry(user_id.into()) {
+            entry.get_mut().retain(|session_id| {
+                if session_id == keep {
+                    return true;
+                }
+                self.shared.sessions.remove(&session_id.digest());
+                false
+            });
+            if entry.get().is_empty() {
+                entry.remove();
             }
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl<D: SessionData + Clone> DeleteAllSessions for MemoryStore<D> {
+    async fn delete_all_sessions(&self) -> Result<()> {
+        // Every user's entry in turn, as `delete_sessions_for_user` does: the index
+        // stays in step, and a session saved meanwhile is either deleted or kept
+        // whole.
+        let user_ids: Vec<Box<str>> = self
+            .shared
+            .session_ids_by_user
+            .iter()
+            .map(|entry| entry.key().clone())
+            .collect();
+        for user_id in user_ids {
+            self.delete_sessions_for_user(&user_id).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<D: SessionData + Clone> RotateSessions for MemoryStore<D> {
+    async fn rotate_session(
+        &self,
+        from: &SessionId,
+        to: &SessionId,
+        authenticated_at: Option<OffsetDateTime>,
+    ) -> Result<Option<Session<D>>> {
+        let Some(user_id) = self
+            .shared
+            .sessions
+            .get(&from.digest())
+            .map(|stored| Box::<str>::from(stored.user_id.as_str()))
+        else {
+            return Ok(None);
+        };
+        let mut session_ids = self.shared.session_ids_by_user.entry(user_id).or_default();
+        // Taken again under the user's entry: a sign-out that removed it since
+        // wins, and nothing is stored.
+        let Some((_, mut stored)) = self.shared.sessions.remove(&from.digest()) else {
+            let emptied = session_ids.is_empty();
+            let user_id = session_ids.key().clone();
+            drop(session_ids);
+            if emptied {
+                self.shared
+                    .session_ids_by_user
+                    .remove_if(&user_id, |_, session_ids| session_ids.is_empty());
+            }
+            return Ok(None);
+        };
+        if let Some(authenticated_at) = authenticated_at {
+            stored.times.authenticated_at = authenticated_at;
+        }
+        let rotated = Session::new(
+            *to,
+            stored.user_id.as_str(),
+            stored.times,
+            stored.data.clone(),
+        );
+        self.shared.sessions.insert(to.digest(), stored);
+        session_ids.remove(from);
+        session_ids.insert(*to);
+        Ok(Some(rotated))
+    }
+}
+
+#[async_trait]
+impl<D: SessionData + Clone> LimitUserSessions for MemoryStore<D> {
+    async fn save_session_limited(
+        &self,
+        session: &mut Session<D>,
+        limit: SessionLimit,
+    ) -> Result<bool> {
+        let user_id: Box<str> = session.user_id.as_str().into();
+        let mut session_ids = self.shared.session_ids_by_user.entry(user_id).or_default();
+        // The user's live sessions, by expiry; the expired ones go now.
+        let mut live = Vec::with_capacity(session_ids.len());
+        session_ids.retain(|session_id| {
+            let expires_at = self
+                .shared
+                .sessions
+                .get(&session_id.digest())
+                .map(|stored| stored.times.expires_at);
+            match expires_at {
+                Some(expires_at) if expires_at > limit.now => {
+                    live.push((expires_at, *session_id));
+                    true
+                }
+                Some(_) => {
+                    self.shared.sessions.remove(&session_id.digest());
+                    false
+                }
+                None => false,
+            }
+        });
+        let max = usize::try_from(limit.max).unwrap_or(usize::MAX);
+        if live.len() >= max {
+            if limit.policy == SessionLimitPolicy::RefuseNew {
+                return Ok(false);
+            }
+            live.sort_unstable();
+            for (_, session_id) in &live[..=live.len() - max] {
+                self.shared.sessions.remove(&session_id.digest());
+                session_ids.remove(session_id);
+            }
+        }
+        let stored = StoredSession {
+            user_id: StoredUserId::new(&session.user_id),
+            times: session.times(),
+            data: session.data.clone(),
+        };
+        self.shared.sessions.insert(session.id.digest(), stored);
+        session_ids.insert(session.id);
+        Ok(true)
     }
 }
 
@@ -209,7 +358,7 @@ impl<D: SessionData + Clone> DeleteExpiredSessions for MemoryStore<D> {
             .shared
             .sessions
             .iter()
-            .filter(|entry| entry.expires_at <= now)
+            .filter(|entry| entry.times.expires_at <= now)
             .map(|entry| *entry.key())
             .collect();
         for key in expired {
@@ -217,7 +366,7 @@ impl<D: SessionData + Clone> DeleteExpiredSessions for MemoryStore<D> {
             let removed = self
                 .shared
                 .sessions
-                .remove_if(&key, |_, session| session.expires_at <= now);
+                .remove_if(&key, |_, session| session.times.expires_at <= now);
             if let Some((_, session)) = removed {
                 self.unindex(session.user_id.as_str(), &SessionId::of_digest(&key));
             }
@@ -309,9 +458,21 @@ mod tests {
                     let user_id = format!("user-{}", (task + round) % 5);
                     // Narvik's ids and others both.
                     let session_id = SessionId::of_token(&format!("{task}-{round}"));
-                    let mut session = Session::new(session_id, user_id.as_str(), expires_at, ());
-                    store.save_session(&mut session).await.expect("infallible");
-                    match round % 7 {
+                    let times = SessionTimes::issued(expires_at, expires_at);
+                    let mut session = Session::new(session_id, user_id.as_str(), times, ());
+                    let limit = SessionLimit {
+                        max: 3,
+                        policy: SessionLimitPolicy::EndLeastRecentlyExtended,
+                        now: expires_at - time::Duration::SECOND,
+                    };
+                    if round % 3 == 0 {
+                        store.save_session(&mut session).await.expect("infallible");
+                    } else {
+                        let saved = store.save_session_limited(&mut session, limit).await;
+                        assert!(saved.expect("infallible"));
+                    }
+                    let rotated_id = SessionId::of_token(&format!("{task}-{round}-rotated"));
+                    match round % 11 {
                         0 => store
                             .delete_sessions_for_user(&user_id)
                             .await
@@ -321,6 +482,15 @@ mod tests {
                             .delete_all_expired_sessions(expires_at)
                             .await
                             .expect("infallible"),
+                        5 | 8 => {
+                            let rotated = store.rotate_session(&session_id, &rotated_id, None);
+                            rotated.await.expect("infallible");
+                        }
+                        6 => store
+                            .delete_other_sessions_for_user(&user_id, &session_id)
+                            .await
+                            .expect("infallible"),
+                        9 if task == 0 => store.delete_all_sessions().await.expect("infallible"),
                         _ => {}
                     }
                 }

@@ -1,9 +1,12 @@
 //! Where sessions live: the store traits and the built-in stores.
 //!
 //! Every store implements [`SessionStore`], the four operations validation needs.
-//! The three optional operations are traits of their own, so calling one on a store
-//! that lacks it does not compile (the original failed at run time):
-//! [`FetchUserSessions`], [`DeleteUserSessions`] and [`DeleteExpiredSessions`].
+//! The optional operations are traits of their own, so calling one on a store that
+//! lacks it does not compile (the original failed at run time):
+//! [`FetchUserSessions`], [`DeleteUserSessions`] and [`DeleteExpiredSessions`] (the
+//! original's three), and the lifecycle controls [`RotateSessions`],
+//! [`DeleteOtherUserSessions`], [`DeleteAllSessions`] and [`LimitUserSessions`].
+//! Every built-in store has all of them.
 //!
 //! # A custom store
 //!
@@ -160,6 +163,111 @@ pub trait DeleteUserSessions: SessionStore {
     async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()>;
 }
 
+/// Optional: give a session a new id (its token changes) and stamp a proof of a
+/// credential, for [`Narvik::rotate_session`](crate::Narvik::rotate_session) and
+/// [`Narvik::reauthenticate`](crate::Narvik::reauthenticate) (OWASP ASVS V7.2.4).
+#[async_trait]
+#[diagnostic::on_unimplemented(
+    message = "the session store `{Self}` cannot rotate sessions",
+    label = "this store has no `rotate_session`",
+    note = "implement `narvik::RotateSessions` for the store, or provide the callback with `CallbackStore::rotate_session`"
+)]
+pub trait RotateSessions: SessionStore {
+    /// Moves session `from` to the id `to` in one atomic step: the same user,
+    /// data and time stamps, except `authenticated_at` when one is given. Returns
+    /// the session as stored under `to`, or `None` when there is no session `from`
+    /// (then nothing is stored: a session deleted meanwhile, by a sign-out, stays
+    /// deleted).
+    ///
+    /// Atomic: once it returns, `from` is gone, so the old token never validates
+    /// again, and no moment exists in which both ids, or neither of a session that
+    /// is kept, are stored for a concurrent sign-out to miss.
+    async fn rotate_session(
+        &self,
+        from: &SessionId,
+        to: &SessionId,
+        authenticated_at: Option<OffsetDateTime>,
+    ) -> Result<Option<Session<Self::Data>>>;
+}
+
+/// Optional: sign a user out everywhere else (OWASP ASVS V7.4.3, V7.5.2).
+#[async_trait]
+#[diagnostic::on_unimplemented(
+    message = "the session store `{Self}` cannot delete a user's other sessions",
+    label = "this store has no `delete_other_sessions_for_user`",
+    note = "implement `narvik::DeleteOtherUserSessions` for the store, or provide the callback with `CallbackStore::delete_other_sessions_for_user`"
+)]
+pub trait DeleteOtherUserSessions: SessionStore {
+    /// Deletes every session of `user_id` except `keep`, in one atomic step (one
+    /// statement, one script): a session the user creates meanwhile is either
+    /// deleted or kept whole, and `keep` is never deleted.
+    async fn delete_other_sessions_for_user(&self, user_id: &str, keep: &SessionId) -> Result<()>;
+}
+
+/// Optional: end every session of every user (OWASP ASVS V7.4.5: an administrator
+/// ends them all, after a breach, say).
+#[async_trait]
+#[diagnostic::on_unimplemented(
+    message = "the session store `{Self}` cannot delete all sessions",
+    label = "this store has no `delete_all_sessions`",
+    note = "implement `narvik::DeleteAllSessions` for the store, or provide the callback with `CallbackStore::delete_all_sessions`"
+)]
+pub trait DeleteAllSessions: SessionStore {
+    /// Deletes every session this store holds, of every user.
+    async fn delete_all_sessions(&self) -> Result<()>;
+}
+
+/// What to do when a sign-in would give a user more sessions than
+/// [`NarvikBuilder::max_sessions_per_user`](crate::NarvikBuilder::max_sessions_per_user)
+/// allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum SessionLimitPolicy {
+    /// Store the new session and end the user's least recently extended ones (the
+    /// earliest `expires_at`) until the limit holds. The default: a user who signs
+    /// in on a new device is never locked out.
+    #[default]
+    EndLeastRecentlyExtended,
+    /// Store nothing: [`create_session`](crate::Narvik::create_session) fails with
+    /// [`Error::TooManySessions`](crate::Error::TooManySessions) until the user
+    /// signs out elsewhere.
+    RefuseNew,
+}
+
+/// The limit [`LimitUserSessions::save_session_limited`] enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimit {
+    /// The most live sessions a user may have, the new one included; at least 1.
+    pub max: u32,
+    /// What gives way when the limit is reached.
+    pub policy: SessionLimitPolicy,
+    /// Sessions whose `expires_at` is at or before `now` are not live: they never
+    /// count, and the store may delete them.
+    pub now: OffsetDateTime,
+}
+
+/// Optional: cap the sessions of one user (OWASP ASVS V7.1.2), for
+/// [`NarvikBuilder::max_sessions_per_user`](crate::NarvikBuilder::max_sessions_per_user).
+#[async_trait]
+#[diagnostic::on_unimplemented(
+    message = "the session store `{Self}` cannot limit a user's sessions",
+    label = "this store has no `save_session_limited`",
+    note = "implement `narvik::LimitUserSessions` for the store; a `CallbackStore` cannot make its callbacks one atomic step, so it has none"
+)]
+pub trait LimitUserSessions: SessionStore {
+    /// Stores the new `session` as [`save_session`](SessionStore::save_session)
+    /// does, under `limit`, in one atomic step per user: however many sign-ins of
+    /// one user run at once, the user ends up with at most `limit.max` live
+    /// sessions. Returns whether the session was stored (`false` only under
+    /// [`SessionLimitPolicy::RefuseNew`], when the user already has `limit.max`
+    /// live sessions).
+    async fn save_session_limited(
+        &self,
+        session: &mut Session<Self::Data>,
+        limit: SessionLimit,
+    ) -> Result<bool>;
+}
+
 /// Optional: clean up sessions that have expired.
 #[async_trait]
 #[diagnostic::on_unimplemented(
@@ -232,6 +340,47 @@ macro_rules! forward_to_inner_store {
         impl<S: DeleteExpiredSessions + ?Sized> DeleteExpiredSessions for $pointer<S> {
             async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()> {
                 (**self).delete_all_expired_sessions(now).await
+            }
+        }
+
+        #[async_trait]
+        impl<S: RotateSessions + ?Sized> RotateSessions for $pointer<S> {
+            async fn rotate_session(
+                &self,
+                from: &SessionId,
+                to: &SessionId,
+                authenticated_at: Option<OffsetDateTime>,
+            ) -> Result<Option<Session<S::Data>>> {
+                (**self).rotate_session(from, to, authenticated_at).await
+            }
+        }
+
+        #[async_trait]
+        impl<S: DeleteOtherUserSessions + ?Sized> DeleteOtherUserSessions for $pointer<S> {
+            async fn delete_other_sessions_for_user(
+                &self,
+                user_id: &str,
+                keep: &SessionId,
+            ) -> Result<()> {
+                (**self).delete_other_sessions_for_user(user_id, keep).await
+            }
+        }
+
+        #[async_trait]
+        impl<S: DeleteAllSessions + ?Sized> DeleteAllSessions for $pointer<S> {
+            async fn delete_all_sessions(&self) -> Result<()> {
+                (**self).delete_all_sessions().await
+            }
+        }
+
+        #[async_trait]
+        impl<S: LimitUserSessions + ?Sized> LimitUserSessions for $pointer<S> {
+            async fn save_session_limited(
+                &self,
+                session: &mut Session<S::Data>,
+                limit: SessionLimit,
+            ) -> Result<bool> {
+                (**self).save_session_limited(session, limit).await
             }
         }
     )*};

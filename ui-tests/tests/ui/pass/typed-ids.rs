@@ -5,7 +5,7 @@ async fn run() -> narvik::Result<()> {
     let created = narvik.create_session("user-1", ()).await?;
 
     // The cookie carries the token.
-    let cookie = narvik.create_cookie(&created.token);
+    let cookie = narvik.create_cookie(&created.token, &created.session);
     assert_eq!(cookie.value, created.token.as_str());
 
     // A token the client sent is parsed before it reaches a cookie; one of the
@@ -15,7 +15,7 @@ async fn run() -> narvik::Result<()> {
         .as_str()
         .parse()
         .map_err(narvik::Error::store)?;
-    assert_eq!(narvik.create_cookie(&presented), cookie);
+    assert_eq!(narvik.create_cookie(&presented, &created.session), cookie);
     assert!("abc; Domain=evil.example".parse::<SessionToken>().is_err());
 
     // A session is ended by its id, which the token hashes to.
