@@ -8,7 +8,7 @@
 //!
 //! [`JsonRows`] is a store kept the way a SQL store keeps sessions: one row per
 //! session, the custom data as JSON text written by [`narvik::codec`]. The tests use
-//! it to run the conformance suite against a [`CallbackStore`], and to plant rows of
+//! it to run the conformance suite against a [`CallbackStore`] with every callback, and to plant rows of
 //! "old" JSON that an earlier version of the data type wrote.
 //!
 //! [`cookies`] holds the token and the builder the cookie and configuration tests
@@ -34,8 +34,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use narvik::codec::{decode_data, encode_data};
-use narvik::store::callbacks::Provided;
-use narvik::{CallbackStore, Result, Session, SessionData, SessionId};
+use narvik::store::callbacks::AllCallbacks;
+use narvik::{CallbackStore, Result, Session, SessionData, SessionId, SessionTimes};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -49,6 +49,10 @@ pub struct StoredRow {
     pub user_id: String,
     /// When the session expires.
     pub expires_at: OffsetDateTime,
+    /// When the session was issued (sign-in).
+    pub issued_at: OffsetDateTime,
+    /// When the user last proved a credential.
+    pub authenticated_at: OffsetDateTime,
     /// The custom data, as [`encode_data`] writes it.
     pub data: String,
 }
@@ -85,10 +89,11 @@ impl JsonRows {
         self.lock().is_empty()
     }
 
-    /// A [`CallbackStore`] over these rows with every callback, the three optional
-    /// ones too.
-    pub fn store<D: SessionData + Clone>(&self) -> CallbackStore<D, Provided, Provided, Provided> {
+    /// A [`CallbackStore`] over these rows with every callback, each optional one
+    /// one atomic step under the map's lock.
+    pub fn store<D: SessionData + Clone>(&self) -> CallbackStore<D, AllCallbacks> {
         let (by_user, delete_by_user, expired) = (self.clone(), self.clone(), self.clone());
+        let (rotate, delete_others, delete_all) = (self.clone(), self.clone(), self.clone());
         self.required_store()
             .fetch_sessions_for_user(move |user_id: String| {
                 let rows = by_user.clone();
@@ -97,14 +102,34 @@ impl JsonRows {
             .delete_sessions_for_user(move |user_id: String| {
                 let rows = delete_by_user.clone();
                 async move {
-                    rows.keep_only(|row| row.user_id != user_id);
+                    rows.keep_only(|_, row| row.user_id != user_id);
                     Ok(())
                 }
             })
             .delete_all_expired_sessions(move |now: OffsetDateTime| {
                 let rows = expired.clone();
                 async move {
-                    rows.keep_only(|row| row.expires_at > now);
+                    rows.keep_only(|_, row| row.expires_at > now);
+                    Ok(())
+                }
+            })
+            .rotate_session(
+                move |from: SessionId, to: SessionId, authenticated_at: Option<OffsetDateTime>| {
+                    let rows = rotate.clone();
+                    async move { rows.rotate(from, to, authenticated_at) }
+                },
+            )
+            .delete_other_sessions_for_user(move |user_id: String, keep: SessionId| {
+                let rows = delete_others.clone();
+                async move {
+                    rows.keep_only(|session_id, row| row.user_id != user_id || *session_id == keep);
+                    Ok(())
+                }
+            })
+            .delete_all_sessions(move || {
+                let rows = delete_all.clone();
+                async move {
+                    rows.keep_only(|_, _| false);
                     Ok(())
                 }
             })
@@ -144,6 +169,8 @@ impl JsonRows {
         let row = StoredRow {
             user_id: session.user_id.clone(),
             expires_at: session.expires_at,
+            issued_at: session.issued_at,
+            authenticated_at: session.authenticated_at,
             data: encode_data(&session.data)?,
         };
         self.insert(session.id, row);
@@ -167,8 +194,27 @@ impl JsonRows {
         self.lock().remove(session_id);
     }
 
-    fn keep_only(&self, mut keep: impl FnMut(&StoredRow) -> bool) {
-        self.lock().retain(|_, row| keep(row));
+    fn keep_only(&self, mut keep: impl FnMut(&SessionId, &StoredRow) -> bool) {
+        self.lock().retain(|session_id, row| keep(session_id, row));
+    }
+
+    /// Moves row `from` to `to` under one lock; `None`, storing nothing, when
+    /// there is no row `from`.
+    fn rotate<D: SessionData>(
+        &self,
+        from: SessionId,
+        to: SessionId,
+        authenticated_at: Option<OffsetDateTime>,
+    ) -> Result<Option<Session<D>>> {
+        let mut rows = self.lock();
+        let Some(mut row) = rows.remove(&from) else {
+            return Ok(None);
+        };
+        if let Some(authenticated_at) = authenticated_at {
+            row.authenticated_at = authenticated_at;
+        }
+        rows.insert(to, row.clone());
+        decode_row(to, row).map(Some)
     }
 
     fn sessions_of<D: SessionData>(&self, user_id: &str) -> Result<Vec<Session<D>>> {
@@ -188,5 +234,10 @@ impl JsonRows {
 
 fn decode_row<D: SessionData>(session_id: SessionId, row: StoredRow) -> Result<Session<D>> {
     let data = decode_data(session_id, &row.data)?;
-    Ok(Session::new(session_id, row.user_id, row.expires_at, data))
+    let times = SessionTimes {
+        issued_at: row.issued_at,
+        authenticated_at: row.authenticated_at,
+        expires_at: row.expires_at,
+    };
+    Ok(Session::new(session_id, row.user_id, times, data))
 }

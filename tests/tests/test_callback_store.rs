@@ -1,13 +1,18 @@
 //! `CallbackStore`, the original's way of configuring storage: which callback is
 //! called with what, custom data given at creation, and custom data filled in by
-//! the save callback.
+//! the save callback; the lifecycle callbacks (rotation, ending a user's other
+//! sessions, ending every session), and the conformance suite's checks of them
+//! against a store made of callbacks.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use narvik::store::callbacks::Provided;
+use narvik::store::callbacks::{AllCallbacks, Missing, OptionalCallbacks, Provided};
+use narvik::testing::{self, TestData};
 use narvik::{
-    CallbackStore, CreatedSession, DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions,
-    ManualClock, Narvik, Session, SessionData, SessionId, SessionStore,
+    CallbackStore, CreatedSession, DeleteAllSessions, DeleteExpiredSessions,
+    DeleteOtherUserSessions, DeleteUserSessions, FetchUserSessions, ManualClock, Narvik,
+    RotateSessions, Session, SessionData, SessionId, SessionStore,
 };
 use narvik_tests::{
     create, delete_expired, delete_sessions_of, invalidate, narvik_over, session_ids_of, validate,
@@ -24,6 +29,9 @@ struct AppData {
     created_at: Option<OffsetDateTime>,
 }
 
+/// The recorder's store: every optional callback provided.
+type RecorderStore = CallbackStore<AppData, AllCallbacks>;
+
 /// What the store saw, in order.
 #[derive(Debug, Clone, PartialEq)]
 enum Call {
@@ -34,6 +42,16 @@ enum Call {
     FetchForUser(String),
     DeleteForUser(String),
     DeleteExpired(OffsetDateTime),
+    Rotate {
+        from: SessionId,
+        to: SessionId,
+        authenticated_at: Option<OffsetDateTime>,
+    },
+    DeleteOther {
+        user_id: String,
+        keep: SessionId,
+    },
+    DeleteAll,
 }
 
 /// When the save callback says the session was created.
@@ -59,10 +77,10 @@ impl Recorder {
         std::mem::take(&mut *self.calls.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// A store with all seven callbacks; the save callback fills in `created_at`.
-    fn store(&self) -> CallbackStore<AppData, Provided, Provided, Provided> {
-        let [save, fetch, update, delete, by_user, delete_by_user, expired] =
-            [(); 7].map(|()| (self.clone(), self.rows.store::<AppData>()));
+    /// A store with all ten callbacks; the save callback fills in `created_at`.
+    fn store(&self) -> RecorderStore {
+        let [save, fetch, update, delete, by_user, delete_by_user, expired, rotate, others, all] =
+            [(); 10].map(|()| (self.clone(), self.rows.store::<AppData>()));
         CallbackStore::new(
             move |mut session: Session<AppData>| {
                 let (recorder, rows) = save.clone();
@@ -116,6 +134,34 @@ impl Recorder {
                 rows.delete_all_expired_sessions(now).await
             }
         })
+        .rotate_session(move |from, to, authenticated_at| {
+            let (recorder, rows) = rotate.clone();
+            async move {
+                recorder.record(Call::Rotate {
+                    from,
+                    to,
+                    authenticated_at,
+                });
+                rows.rotate_session(&from, &to, authenticated_at).await
+            }
+        })
+        .delete_other_sessions_for_user(move |user_id: String, keep| {
+            let (recorder, rows) = others.clone();
+            async move {
+                recorder.record(Call::DeleteOther {
+                    user_id: user_id.clone(),
+                    keep,
+                });
+                rows.delete_other_sessions_for_user(&user_id, &keep).await
+            }
+        })
+        .delete_all_sessions(move || {
+            let (recorder, rows) = all.clone();
+            async move {
+                recorder.record(Call::DeleteAll);
+                rows.delete_all_sessions().await
+            }
+        })
     }
 }
 
@@ -123,7 +169,7 @@ impl Recorder {
 /// and the clock to move; the record is empty.
 async fn signed_in() -> (
     Recorder,
-    Narvik<CallbackStore<AppData, Provided, Provided, Provided>>,
+    Narvik<RecorderStore>,
     ManualClock,
     CreatedSession<AppData>,
 ) {
@@ -253,23 +299,212 @@ async fn optional_callbacks_are_called_with_their_arguments() {
     assert!(recorder.rows.is_empty());
 }
 
+#[tokio::test]
+async fn rotate_session_calls_the_rotate_callback_with_the_old_and_new_ids() {
+    let (recorder, narvik, _clock, created) = signed_in().await;
+    let rotated = narvik
+        .rotate_session(&created.session.id)
+        .await
+        .expect("rotation succeeds")
+        .expect("the session exists");
+
+    assert_eq!(
+        recorder.take_calls(),
+        [Call::Rotate {
+            from: created.session.id,
+            to: rotated.token.session_id(),
+            authenticated_at: None,
+        }],
+        "one call, to the rotate callback, with the new token's id and no new proof"
+    );
+    assert_eq!(rotated.session.id, rotated.token.session_id());
+    assert_eq!(
+        rotated.session.created_at,
+        Some(SAVED_AT),
+        "the custom data moves with the session"
+    );
+    assert_eq!(rotated.session.times(), created.session.times());
+    assert!(validate(&narvik, &created.token).await.is_none());
+    assert_eq!(
+        validate(&narvik, &rotated.token).await,
+        Some(rotated.session)
+    );
+}
+
+#[tokio::test]
+async fn reauthenticate_passes_the_clocks_time_to_the_rotate_callback() {
+    let (recorder, narvik, clock, created) = signed_in().await;
+    clock.advance(Duration::minutes(10));
+    let renewed = narvik
+        .reauthenticate(&created.session.id)
+        .await
+        .expect("re-authentication succeeds")
+        .expect("the session exists");
+
+    let now = START + Duration::minutes(10);
+    assert_eq!(
+        recorder.take_calls(),
+        [Call::Rotate {
+            from: created.session.id,
+            to: renewed.session.id,
+            authenticated_at: Some(now),
+        }]
+    );
+    assert_eq!(renewed.session.authenticated_at, now);
+    assert_eq!(
+        renewed.session.issued_at, START,
+        "re-authentication is no new sign-in"
+    );
+    assert!(renewed.session.authenticated_within(Duration::ZERO));
+}
+
+#[tokio::test]
+async fn rotating_a_signed_out_session_gives_none_and_stores_nothing() {
+    let (recorder, narvik, _clock, created) = signed_in().await;
+    invalidate(&narvik, &created.session.id).await;
+    recorder.take_calls();
+
+    let rotated = narvik
+        .rotate_session(&created.session.id)
+        .await
+        .expect("rotation succeeds");
+    assert!(rotated.is_none());
+    let calls = recorder.take_calls();
+    assert!(
+        matches!(calls.as_slice(), [Call::Rotate { from, .. }] if *from == created.session.id),
+        "only the rotate callback is called: {calls:?}"
+    );
+    assert!(recorder.rows.is_empty());
+}
+
+#[tokio::test]
+async fn rotating_an_expired_session_deletes_it_under_its_new_id() {
+    let (recorder, narvik, clock, created) = signed_in().await;
+    clock.advance(Duration::days(30));
+
+    let rotated = narvik
+        .rotate_session(&created.session.id)
+        .await
+        .expect("rotation succeeds");
+    assert!(rotated.is_none(), "an expired session is not renewed");
+    let calls = recorder.take_calls();
+    let [Call::Rotate { to, .. }, Call::Delete(deleted)] = calls.as_slice() else {
+        panic!("expected a rotation, then a delete: {calls:?}");
+    };
+    assert_eq!(
+        deleted, to,
+        "the delete callback ends the session under its new id"
+    );
+    assert!(recorder.rows.is_empty());
+}
+
+#[tokio::test]
+async fn delete_other_sessions_calls_its_callback_with_the_session_to_keep() {
+    let (recorder, narvik, _clock, kept) = signed_in().await;
+    let other = create(&narvik, "123", john()).await;
+    let another_user = create(&narvik, "456", john()).await;
+    recorder.take_calls();
+
+    narvik
+        .delete_other_sessions_for_user("123", &kept.session.id)
+        .await
+        .expect("deleting succeeds");
+    assert_eq!(
+        recorder.take_calls(),
+        [Call::DeleteOther {
+            user_id: "123".to_owned(),
+            keep: kept.session.id,
+        }]
+    );
+    assert!(validate(&narvik, &kept.token).await.is_some());
+    assert!(validate(&narvik, &other.token).await.is_none());
+    assert!(validate(&narvik, &another_user.token).await.is_some());
+}
+
+#[tokio::test]
+async fn delete_all_sessions_calls_its_callback() {
+    let (recorder, narvik, _clock, _created) = signed_in().await;
+    create(&narvik, "456", john()).await;
+    recorder.take_calls();
+
+    narvik
+        .delete_all_sessions()
+        .await
+        .expect("deleting succeeds");
+    assert_eq!(recorder.take_calls(), [Call::DeleteAll]);
+    assert!(recorder.rows.is_empty());
+}
+
+#[tokio::test]
+async fn optional_callbacks_can_be_added_in_any_order() {
+    let rows = JsonRows::new();
+    let (all, rotate) = (rows.store::<AppData>(), rows.store::<AppData>());
+    // Each method sets its own marker, wherever it comes in the chain.
+    let store: CallbackStore<
+        AppData,
+        OptionalCallbacks<Missing, Missing, Missing, Provided, Missing, Provided>,
+    > = rows
+        .required_store()
+        .delete_all_sessions(move || {
+            let all = all.clone();
+            async move { all.delete_all_sessions().await }
+        })
+        .rotate_session(move |from, to, authenticated_at| {
+            let rotate = rotate.clone();
+            async move { rotate.rotate_session(&from, &to, authenticated_at).await }
+        });
+
+    let (narvik, _clock) = narvik_over(store);
+    let created = create(&narvik, "123", john()).await;
+    let rotated = narvik
+        .rotate_session(&created.session.id)
+        .await
+        .expect("rotation succeeds")
+        .expect("the session exists");
+    assert!(validate(&narvik, &rotated.token).await.is_some());
+    narvik
+        .delete_all_sessions()
+        .await
+        .expect("deleting succeeds");
+    assert!(rows.is_empty());
+}
+
 #[test]
 fn debug_says_which_optional_callbacks_are_provided() {
-    let recorder = Recorder::default();
-    let debug = format!("{:?}", recorder.store());
-    assert!(
-        debug.contains(r#"fetch_sessions_for_user: "Provided""#),
-        "{debug}"
-    );
-    assert!(
-        debug.contains(r#"delete_all_expired_sessions: "Provided""#),
-        "{debug}"
+    let every = format!("{:?}", Recorder::default().store());
+    assert_eq!(
+        every,
+        "CallbackStore { fetch_sessions_for_user: \"Provided\", \
+         delete_sessions_for_user: \"Provided\", delete_all_expired_sessions: \"Provided\", \
+         rotate_session: \"Provided\", delete_other_sessions_for_user: \"Provided\", \
+         delete_all_sessions: \"Provided\", .. }"
     );
 
-    let required_only = JsonRows::new().required_store::<AppData>();
-    let debug = format!("{required_only:?}");
+    let required_only = format!("{:?}", JsonRows::new().required_store::<AppData>());
+    assert_eq!(
+        required_only,
+        "CallbackStore { fetch_sessions_for_user: \"Missing\", \
+         delete_sessions_for_user: \"Missing\", delete_all_expired_sessions: \"Missing\", \
+         rotate_session: \"Missing\", delete_other_sessions_for_user: \"Missing\", \
+         delete_all_sessions: \"Missing\", .. }"
+    );
+
+    let rows = JsonRows::new();
+    let inner = rows.store::<AppData>();
+    let rotation_only =
+        rows.required_store::<AppData>()
+            .rotate_session(move |from, to, authenticated_at| {
+                let inner = inner.clone();
+                async move { inner.rotate_session(&from, &to, authenticated_at).await }
+            });
+    let debug = format!("{rotation_only:?}");
+    assert!(debug.contains("rotate_session: \"Provided\""), "{debug}");
     assert!(
-        debug.contains(r#"delete_sessions_for_user: "Missing""#),
+        debug.contains("fetch_sessions_for_user: \"Missing\""),
+        "{debug}"
+    );
+    assert!(
+        debug.contains("delete_all_sessions: \"Missing\""),
         "{debug}"
     );
 }
@@ -282,4 +517,144 @@ async fn callback_store_clones_share_the_callbacks() {
     let created = create(&narvik, "123", john()).await;
     let other = Narvik::new(store);
     assert!(validate(&other, &created.token).await.is_some());
+}
+
+/// Whole sessions in a map behind a mutex, as an application might keep them:
+/// a store of its own, apart from the JSON rows of the other tests.
+#[derive(Clone, Default)]
+struct SessionMap(Arc<Mutex<HashMap<SessionId, Session<TestData>>>>);
+
+impl SessionMap {
+    fn lock(&self) -> MutexGuard<'_, HashMap<SessionId, Session<TestData>>> {
+        // A panicking check fails on its own; the map is never left half-written.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The four required callbacks over the map.
+    fn required_store(&self) -> CallbackStore<TestData> {
+        let [save, fetch, update, delete] = [(); 4].map(|()| self.clone());
+        CallbackStore::new(
+            move |session: Session<TestData>| {
+                let map = save.clone();
+                async move {
+                    map.lock().insert(session.id, session.clone());
+                    Ok(session)
+                }
+            },
+            move |session_id: SessionId| {
+                let map = fetch.clone();
+                async move { Ok(map.lock().get(&session_id).cloned()) }
+            },
+            move |session_id: SessionId, expires_at| {
+                let map = update.clone();
+                async move {
+                    if let Some(session) = map.lock().get_mut(&session_id) {
+                        session.expires_at = expires_at;
+                    }
+                    Ok(())
+                }
+            },
+            move |session_id: SessionId| {
+                let map = delete.clone();
+                async move {
+                    map.lock().remove(&session_id);
+                    Ok(())
+                }
+            },
+        )
+    }
+
+    /// The lifecycle callbacks, each one atomic step under the map's lock, and
+    /// the list of a user's sessions, which the check of "sign out everywhere
+    /// else" racing sign-ins reads.
+    fn lifecycle_store(
+        &self,
+    ) -> CallbackStore<
+        TestData,
+        OptionalCallbacks<Provided, Missing, Missing, Provided, Provided, Provided>,
+    > {
+        let [by_user, rotate, others, all] = [(); 4].map(|()| self.clone());
+        self.required_store()
+            .fetch_sessions_for_user(move |user_id: String| {
+                let map = by_user.clone();
+                async move {
+                    let map = map.lock();
+                    Ok(map
+                        .values()
+                        .filter(|s| s.user_id == user_id)
+                        .cloned()
+                        .collect())
+                }
+            })
+            .rotate_session(move |from, to, authenticated_at| {
+                let map = rotate.clone();
+                async move {
+                    let mut map = map.lock();
+                    let Some(mut session) = map.remove(&from) else {
+                        return Ok(None);
+                    };
+                    session.id = to;
+                    if let Some(authenticated_at) = authenticated_at {
+                        session.authenticated_at = authenticated_at;
+                    }
+                    map.insert(to, session.clone());
+                    Ok(Some(session))
+                }
+            })
+            .delete_other_sessions_for_user(move |user_id: String, keep| {
+                let map = others.clone();
+                async move {
+                    map.lock().retain(|session_id, session| {
+                        session.user_id != user_id || *session_id == keep
+                    });
+                    Ok(())
+                }
+            })
+            .delete_all_sessions(move || {
+                let map = all.clone();
+                async move {
+                    map.lock().clear();
+                    Ok(())
+                }
+            })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn callback_store_over_a_locked_map_passes_the_lifecycle_conformance_checks() {
+    let make_store = || async { SessionMap::default().lifecycle_store() };
+    testing::run_required_conformance(make_store).await;
+    testing::run_rotate_conformance(make_store).await;
+    testing::run_delete_other_conformance(make_store).await;
+    testing::run_delete_all_conformance(make_store).await;
+}
+
+#[tokio::test]
+async fn conformance_check_fails_a_rotate_callback_that_keeps_the_old_session() {
+    // Copies the session to the new id and forgets to remove the old one: the
+    // old token would still sign in.
+    let map = SessionMap::default();
+    let rotating = map.clone();
+    let leaky = map
+        .required_store()
+        .rotate_session(move |from, to, authenticated_at| {
+            let map = rotating.clone();
+            async move {
+                let mut map = map.lock();
+                let Some(mut session) = map.get(&from).cloned() else {
+                    return Ok(None);
+                };
+                session.id = to;
+                session.authenticated_at = authenticated_at.unwrap_or(session.authenticated_at);
+                map.insert(to, session.clone());
+                Ok(Some(session))
+            }
+        });
+
+    let check = tokio::spawn(testing::rotate_session_moves_session_to_new_token(leaky));
+    let outcome = check.await;
+    assert!(
+        outcome.as_ref().is_err_and(|error| error.is_panic()),
+        "the check must fail a rotation that leaves the old token valid: {outcome:?}"
+    );
 }

@@ -3,7 +3,7 @@
 //! build.
 
 use narvik::{Error, MemoryStore, NarvikBuilder, SameSite};
-use narvik_tests::cookies::{builder, cookie_of, token, TOKEN};
+use narvik_tests::cookies::{builder, cookie_of, session, token, TOKEN};
 use time::Duration;
 
 /// The setting `build()` refuses, checking the error names it in its message too.
@@ -126,7 +126,7 @@ fn cookie_names_of_token_characters_build() {
         let narvik = builder().cookie_name(name).build().expect(name);
         assert_eq!(narvik.cookie_name(), name);
         assert!(narvik
-            .create_cookie(&token())
+            .create_cookie(&token(), &session())
             .to_string()
             .starts_with(&format!("{name}={TOKEN};")));
     }
@@ -282,4 +282,106 @@ fn invalid_config_error_says_what_to_fix() {
         "{message}"
     );
     assert!(message.contains("RFC 6265"), "{message}");
+}
+
+#[test]
+fn absolute_lifetime_is_off_by_default() {
+    let narvik = builder().build().expect("the defaults are valid");
+    assert_eq!(narvik.absolute_lifetime(), None);
+}
+
+#[test]
+fn absolute_lifetime_under_one_second_or_over_400_days_is_refused() {
+    assert_each_refused(
+        "absolute_lifetime",
+        &[
+            Duration::ZERO,
+            Duration::seconds(-1),
+            Duration::milliseconds(999),
+            narvik::MAX_LIFETIME + Duration::nanoseconds(1),
+            Duration::days(401),
+            Duration::MAX,
+        ],
+        |builder, value| builder.absolute_lifetime(value),
+    );
+}
+
+#[test]
+fn absolute_lifetime_of_one_second_to_400_days_builds() {
+    for lifetime in [Duration::SECOND, Duration::hours(12), narvik::MAX_LIFETIME] {
+        let narvik = builder()
+            .absolute_lifetime(lifetime)
+            .build()
+            .expect("a lifetime from one second to 400 days is valid");
+        assert_eq!(narvik.absolute_lifetime(), Some(lifetime));
+    }
+}
+
+#[test]
+fn absolute_lifetime_shorter_than_the_session_builds() {
+    // The session then simply ends at the absolute deadline.
+    let narvik = builder()
+        .session_expires_in(Duration::days(30))
+        .absolute_lifetime(Duration::hours(8))
+        .build()
+        .expect("valid settings");
+    assert_eq!(narvik.absolute_lifetime(), Some(Duration::hours(8)));
+}
+
+#[test]
+fn a_limit_of_zero_sessions_per_user_is_refused() {
+    for policy in [
+        narvik::SessionLimitPolicy::EndLeastRecentlyExtended,
+        narvik::SessionLimitPolicy::RefuseNew,
+    ] {
+        let zero = builder()
+            .max_sessions_per_user(0)
+            .session_limit_policy(policy);
+        assert_eq!(refused_setting(zero), "max_sessions_per_user");
+        // The policy may come first, too.
+        let zero = builder()
+            .session_limit_policy(policy)
+            .max_sessions_per_user(0);
+        assert_eq!(refused_setting(zero), "max_sessions_per_user");
+    }
+}
+
+#[test]
+fn a_limit_of_one_or_more_sessions_per_user_builds() {
+    for max in [1, 5, u32::MAX] {
+        let narvik = builder()
+            .max_sessions_per_user(max)
+            .build()
+            .expect("a limit of at least one session is valid");
+        assert!(
+            format!("{narvik:?}").contains(&format!("Some(({max}, EndLeastRecentlyExtended))")),
+            "{narvik:?}"
+        );
+    }
+}
+
+#[test]
+fn session_limit_policy_defaults_to_ending_the_least_recently_extended() {
+    assert_eq!(
+        narvik::SessionLimitPolicy::default(),
+        narvik::SessionLimitPolicy::EndLeastRecentlyExtended
+    );
+    let refusing = builder()
+        .session_limit_policy(narvik::SessionLimitPolicy::RefuseNew)
+        .max_sessions_per_user(3)
+        .build()
+        .expect("valid settings");
+    assert!(
+        format!("{refusing:?}").contains("Some((3, RefuseNew))"),
+        "the policy set before the limit applies: {refusing:?}"
+    );
+}
+
+#[test]
+fn too_many_sessions_error_says_the_limit() {
+    let error = Error::TooManySessions { max: 5 };
+    assert_eq!(
+        error.to_string(),
+        "the user already has 5 sessions, the most allowed"
+    );
 }

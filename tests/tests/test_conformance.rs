@@ -2,17 +2,57 @@
 //! workspace ships, against callback stores over JSON rows, and against stores
 //! behind `Arc` and `Box`, trait objects included.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use narvik::testing::{self, TestData};
-use narvik::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions, MemoryStore};
+use narvik::{
+    DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions, DeleteUserSessions,
+    FetchUserSessions, LimitUserSessions, MemoryStore, RotateSessions,
+};
 use narvik::{Narvik, SessionStore};
 use narvik_tests::{create, delete_expired, delete_sessions_of, sessions_of, validate, JsonRows};
 
-/// A store with every optional operation, as one trait an app can box.
+/// A store with the original's three optional operations, as one trait an app
+/// can box.
 trait FullStore: FetchUserSessions + DeleteUserSessions + DeleteExpiredSessions {}
 
 impl<S: FetchUserSessions + DeleteUserSessions + DeleteExpiredSessions> FullStore for S {}
+
+/// A store with every optional operation a [`CallbackStore`](narvik::CallbackStore)
+/// can have: all but the session limit.
+trait CallbackCapabilities:
+    FullStore + RotateSessions + DeleteOtherUserSessions + DeleteAllSessions
+{
+}
+
+impl<S: FullStore + RotateSessions + DeleteOtherUserSessions + DeleteAllSessions>
+    CallbackCapabilities for S
+{
+}
+
+/// A store with every optional operation, as `run_conformance` requires.
+trait EveryCapability: CallbackCapabilities + LimitUserSessions {}
+
+impl<S: CallbackCapabilities + LimitUserSessions> EveryCapability for S {}
+
+/// Every part of the suite but the session limit, which a `CallbackStore` cannot
+/// have: what `run_conformance` runs otherwise.
+async fn run_all_but_the_limit<S, F, Fut>(mut make_store: F)
+where
+    S: SessionStore<Data = TestData> + CallbackCapabilities + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    testing::run_required_conformance(&mut make_store).await;
+    testing::run_fetch_user_sessions_conformance(&mut make_store).await;
+    testing::run_delete_user_sessions_conformance(&mut make_store).await;
+    testing::run_delete_expired_conformance(&mut make_store).await;
+    testing::run_rotate_conformance(&mut make_store).await;
+    testing::run_delete_other_conformance(&mut make_store).await;
+    testing::run_delete_all_conformance(&mut make_store).await;
+    testing::rotated_session_is_listed_and_ended_with_its_user(make_store().await).await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_store_passes_the_conformance_suite() {
@@ -20,8 +60,8 @@ async fn memory_store_passes_the_conformance_suite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn callback_store_with_every_callback_passes_the_conformance_suite() {
-    testing::run_conformance(|| async { JsonRows::new().store() }).await;
+async fn callback_store_with_every_callback_passes_all_but_the_limit() {
+    run_all_but_the_limit(|| async { JsonRows::new().store() }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -36,8 +76,9 @@ async fn shared_store_behind_arc_passes_the_conformance_suite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn boxed_store_passes_the_conformance_suite() {
-    testing::run_conformance(|| async { Box::new(JsonRows::new().store()) }).await;
+async fn boxed_stores_pass_the_conformance_suite() {
+    testing::run_conformance(|| async { Box::new(MemoryStore::new()) }).await;
+    run_all_but_the_limit(|| async { Box::new(JsonRows::new().store()) }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -54,10 +95,14 @@ async fn store_as_a_session_store_trait_object_passes_the_required_part() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn store_as_a_trait_object_of_every_capability_passes_the_conformance_suite() {
+    testing::run_conformance(|| async {
+        Box::new(MemoryStore::new()) as Box<dyn EveryCapability<Data = TestData>>
+    })
+    .await;
     // One trait object type, whichever store is inside.
     for use_rows in [false, true] {
-        testing::run_conformance(|| async move {
-            let store: Box<dyn FullStore<Data = TestData>> = if use_rows {
+        run_all_but_the_limit(|| async move {
+            let store: Box<dyn CallbackCapabilities<Data = TestData>> = if use_rows {
                 Box::new(JsonRows::new().store())
             } else {
                 Box::new(MemoryStore::new())
@@ -124,7 +169,9 @@ async fn conformance_factory_is_called_once_per_check() {
 /// Stores with a flaw in `update_session_expiry` that the suite must catch.
 mod broken {
     use narvik::testing::TestData;
-    use narvik::{async_trait, MemoryStore, Result, Session, SessionId, SessionStore};
+    use narvik::{
+        async_trait, MemoryStore, Result, Session, SessionId, SessionStore, SessionTimes,
+    };
     use time::OffsetDateTime;
 
     pub(crate) enum Flaw {
@@ -157,8 +204,8 @@ mod broken {
             match self.0 {
                 Flaw::ForgetsExtensions => Ok(()),
                 Flaw::Resurrects => {
-                    let mut session =
-                        Session::new(*session_id, "?", expires_at, TestData::default());
+                    let times = SessionTimes::issued(expires_at, expires_at);
+                    let mut session = Session::new(*session_id, "?", times, TestData::default());
                     self.1.save_session(&mut session).await
                 }
             }

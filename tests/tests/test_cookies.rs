@@ -1,8 +1,10 @@
 //! The `Set-Cookie` strings, byte for byte as the original writes them, and the
-//! places where the Rust version deliberately differs.
+//! places where the Rust version deliberately differs: `Max-Age` never outlives
+//! the absolute deadline.
 
-use narvik::{Error, MemoryStore, Narvik, NarvikBuilder, SameSite};
-use narvik_tests::cookies::{builder, cookie_of, token, TOKEN};
+use narvik::{CreatedSession, Error, MemoryStore, Narvik, NarvikBuilder, SameSite};
+use narvik_tests::cookies::{builder, cookie_of, session, token, TOKEN};
+use narvik_tests::{create, with_manual_clock};
 use time::Duration;
 
 /// The original's second configuration: session 7 days, cookie 3 days, no `Secure`,
@@ -22,7 +24,7 @@ fn example_builder() -> NarvikBuilder<MemoryStore<()>> {
 fn default_cookie_matches_the_original_byte_for_byte() {
     let narvik = Narvik::new(MemoryStore::<()>::new());
     assert_eq!(
-        narvik.create_cookie(&token()).to_string(),
+        narvik.create_cookie(&token(), &session()).to_string(),
         format!("narvik_session={TOKEN}; Max-Age=2592000; Path=/; SameSite=Lax; Secure; HttpOnly")
     );
 }
@@ -70,7 +72,7 @@ fn blank_cookie_with_same_site_none_and_secure() {
         "example-cookie=; Domain=example.com; Max-Age=0; Path=/example; SameSite=None; Secure; HttpOnly"
     );
     assert_eq!(
-        narvik.create_cookie(&token()).to_string(),
+        narvik.create_cookie(&token(), &session()).to_string(),
         format!("example-cookie={TOKEN}; Domain=example.com; Max-Age=259200; Path=/example; SameSite=None; Secure; HttpOnly")
     );
 }
@@ -122,7 +124,10 @@ fn cookie_lifetime_may_differ_from_the_session_length() {
         .build()
         .expect("valid settings");
     assert_eq!(
-        narvik.create_cookie(&token()).attributes.max_age,
+        narvik
+            .create_cookie(&token(), &session())
+            .attributes
+            .max_age,
         400 * 86_400
     );
     assert_eq!(narvik.create_blank_cookie().attributes.max_age, 0);
@@ -131,7 +136,7 @@ fn cookie_lifetime_may_differ_from_the_session_length() {
 #[test]
 fn cookie_fields_carry_name_value_and_attributes() {
     let narvik = example_builder().build().expect("valid settings");
-    let cookie = narvik.create_cookie(&token());
+    let cookie = narvik.create_cookie(&token(), &session());
     assert_eq!(cookie.name, "example-cookie");
     assert_eq!(cookie.value, TOKEN);
     assert_eq!(cookie.attributes.domain.as_deref(), Some("example.com"));
@@ -152,7 +157,7 @@ fn cookie_fields_carry_name_value_and_attributes() {
 async fn cookie_of_a_created_session_carries_its_token() {
     let narvik = Narvik::new(MemoryStore::<()>::new());
     let created = narvik.create_session("123", ()).await.expect("create");
-    let cookie = narvik.create_cookie(&created.token);
+    let cookie = narvik.create_cookie(&created.token, &created.session);
     assert_eq!(cookie.value, created.token.as_str());
     assert!(cookie
         .to_string()
@@ -163,4 +168,97 @@ async fn cookie_of_a_created_session_carries_its_token() {
         .await
         .expect("validate")
         .is_some());
+}
+
+/// `Max-Age` of the cookie of `created` under the settings of `narvik`.
+fn max_age_of(narvik: &Narvik<MemoryStore<()>>, created: &CreatedSession<()>) -> i64 {
+    narvik
+        .create_cookie(&created.token, &created.session)
+        .attributes
+        .max_age
+}
+
+#[tokio::test]
+async fn max_age_never_outlives_the_absolute_deadline() {
+    let (narvik, clock) = with_manual_clock(
+        builder()
+            .session_expires_in(Duration::days(30))
+            .absolute_lifetime(Duration::days(10)),
+    );
+    let created = create(&narvik, "123", ()).await;
+    assert_eq!(
+        max_age_of(&narvik, &created),
+        Duration::days(10).whole_seconds(),
+        "a new session's cookie lives until the absolute deadline, not the session length"
+    );
+
+    clock.advance(Duration::days(9) + Duration::hours(12));
+    assert_eq!(
+        max_age_of(&narvik, &created),
+        Duration::hours(12).whole_seconds()
+    );
+    clock.advance(Duration::hours(12) - Duration::milliseconds(1500));
+    assert_eq!(
+        max_age_of(&narvik, &created),
+        1,
+        "whole seconds, rounded down"
+    );
+    clock.advance(Duration::SECOND);
+    assert_eq!(max_age_of(&narvik, &created), 0, "under a second left");
+    clock.advance(Duration::days(1));
+    assert_eq!(
+        max_age_of(&narvik, &created),
+        0,
+        "past the deadline the cookie is cleared, never negative"
+    );
+}
+
+#[tokio::test]
+async fn max_age_is_the_cookie_lifetime_while_the_deadline_is_further() {
+    let (narvik, clock) = with_manual_clock(
+        builder()
+            .session_expires_in(Duration::days(7))
+            .cookie_expires_in(Duration::days(3))
+            .absolute_lifetime(Duration::days(60)),
+    );
+    let created = create(&narvik, "123", ()).await;
+    assert_eq!(
+        max_age_of(&narvik, &created),
+        Duration::days(3).whole_seconds()
+    );
+    clock.advance(Duration::days(58));
+    assert_eq!(
+        max_age_of(&narvik, &created),
+        Duration::days(2).whole_seconds(),
+        "two days before the deadline, the cookie lives two days"
+    );
+}
+
+#[tokio::test]
+async fn max_age_counts_from_sign_in_across_rotation() {
+    let (narvik, clock) = with_manual_clock(builder().absolute_lifetime(Duration::days(10)));
+    let created = create(&narvik, "123", ()).await;
+    clock.advance(Duration::days(4));
+    let rotated = narvik
+        .reauthenticate(&created.session.id)
+        .await
+        .expect("reauthenticate")
+        .expect("a live session is re-authenticated");
+    assert_eq!(
+        max_age_of(&narvik, &rotated),
+        Duration::days(6).whole_seconds(),
+        "re-authentication gives a new token, not a new absolute deadline"
+    );
+}
+
+#[tokio::test]
+async fn max_age_without_absolute_lifetime_is_the_cookie_lifetime() {
+    let (narvik, clock) = with_manual_clock(builder());
+    let created = create(&narvik, "123", ()).await;
+    clock.advance(Duration::days(29));
+    assert_eq!(
+        max_age_of(&narvik, &created),
+        Duration::days(30).whole_seconds(),
+        "as in the original, Max-Age is the configured lifetime"
+    );
 }

@@ -3,12 +3,14 @@
 
 use narvik::codec::{decode_data, decode_session, encode_data, encode_session};
 use narvik::testing::error_chain;
-use narvik::{Error, MemoryStore, Narvik, Session, SessionData, SessionId};
+use narvik::{
+    Error, MemoryStore, Narvik, Session, SessionData, SessionId, SessionTimes, UNKNOWN_TIME,
+};
 use narvik_tests::{create, narvik_over, validate, JsonRows, START};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::macros::datetime;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 struct Preferences {
@@ -68,6 +70,17 @@ fn sparse() -> AppData {
 /// The id the sessions of these tests are stored under.
 fn session_id() -> SessionId {
     SessionId::of_token("abc")
+}
+
+/// Three different stamps, so a codec that mixes them up is caught: issued two
+/// hours before [`START`], a credential proved seven minutes before, expiring at
+/// `START`.
+fn distinct_times() -> SessionTimes {
+    SessionTimes {
+        issued_at: START - Duration::hours(2),
+        authenticated_at: START - Duration::minutes(7),
+        expires_at: START,
+    }
 }
 
 #[tokio::test]
@@ -150,12 +163,14 @@ fn decode_data_reads_back_what_encode_data_wrote() {
 
 #[test]
 fn encode_session_writes_one_flat_object() {
-    let session = Session::new(session_id(), "123", START, full());
+    let session = Session::new(session_id(), "123", distinct_times(), full());
     let json: Value =
         serde_json::from_str(&encode_session(&session).expect("encode")).expect("json");
     assert_eq!(json["id"], session_id().as_str());
     assert_eq!(json["user_id"], "123");
     assert_eq!(json["expires_at"], "2026-01-01T00:00:00Z", "RFC 3339");
+    assert_eq!(json["issued_at"], "2025-12-31T22:00:00Z");
+    assert_eq!(json["authenticated_at"], "2025-12-31T23:53:00Z");
     assert_eq!(json["username"], "jöhn \"js\" smith 🦀");
     assert_eq!(json["ua"], "Mozilla/5.0");
 
@@ -166,9 +181,81 @@ fn encode_session_writes_one_flat_object() {
 }
 
 #[test]
+fn encode_session_round_trips_each_time_stamp() {
+    let session = Session::new(session_id(), "123", distinct_times(), sparse());
+    let decoded: Session<AppData> =
+        decode_session(session_id(), &encode_session(&session).expect("encode")).expect("decode");
+    assert_eq!(decoded.times(), distinct_times());
+    assert_eq!(decoded.issued_at, START - Duration::hours(2));
+    assert_eq!(decoded.authenticated_at, START - Duration::minutes(7));
+
+    // The stamps of a session of narvik 0.1 come back as they were, too.
+    let unknown = SessionTimes {
+        issued_at: UNKNOWN_TIME,
+        authenticated_at: UNKNOWN_TIME,
+        expires_at: START,
+    };
+    let session = Session::new(session_id(), "123", unknown, sparse());
+    let json: Value =
+        serde_json::from_str(&encode_session(&session).expect("encode")).expect("json");
+    assert_eq!(json["authenticated_at"], "1970-01-01T00:00:00Z");
+    let decoded: Session<AppData> =
+        decode_session(session_id(), &json.to_string()).expect("decode");
+    assert_eq!(decoded.times(), unknown);
+}
+
+#[test]
+fn session_document_of_narvik_0_1_decodes_with_unknown_time_stamps() {
+    // What `encode_session` of the first release wrote: no issued_at, no
+    // authenticated_at.
+    let document = json!({
+        "id": session_id().as_str(),
+        "user_id": "123",
+        "expires_at": "2026-01-01T00:00:00Z",
+        "username": "johnsmith",
+        "visits": 3,
+        "preferences": {"theme": "light", "languages": []},
+    });
+    let decoded: Session<AppData> =
+        decode_session(session_id(), &document.to_string()).expect("a 0.1 document decodes");
+    assert_eq!(decoded.expires_at, START);
+    assert_eq!(decoded.issued_at, UNKNOWN_TIME);
+    assert_eq!(decoded.authenticated_at, UNKNOWN_TIME);
+    assert_eq!(UNKNOWN_TIME, OffsetDateTime::UNIX_EPOCH);
+    assert_eq!(decoded.username, "johnsmith");
+    assert!(
+        !decoded.authenticated_within(Duration::minutes(5)),
+        "an unknown proof is never a recent one"
+    );
+
+    // Written again, it carries both stamps from then on.
+    let json: Value =
+        serde_json::from_str(&encode_session(&decoded).expect("encode")).expect("json");
+    assert_eq!(json["issued_at"], "1970-01-01T00:00:00Z");
+    assert_eq!(json["authenticated_at"], "1970-01-01T00:00:00Z");
+}
+
+#[test]
+fn session_document_with_one_stamp_keeps_it_and_marks_the_other_unknown() {
+    let document = json!({
+        "id": session_id().as_str(),
+        "user_id": "123",
+        "expires_at": "2026-01-01T00:00:00Z",
+        "issued_at": "2025-12-31T22:00:00Z",
+        "username": "johnsmith",
+        "preferences": {"theme": "light", "languages": []},
+    });
+    let decoded: Session<AppData> =
+        decode_session(session_id(), &document.to_string()).expect("decode");
+    assert_eq!(decoded.issued_at, START - Duration::hours(2));
+    assert_eq!(decoded.authenticated_at, UNKNOWN_TIME);
+}
+
+#[test]
 fn decode_session_keeps_sub_second_expiry() {
     let expires_at = datetime!(2026-01-01 0:00:00.123_456_789 UTC);
-    let session = Session::new(session_id(), "123", expires_at, sparse());
+    let times = SessionTimes::issued(START, expires_at);
+    let session = Session::new(session_id(), "123", times, sparse());
     let decoded: Session<AppData> =
         decode_session(session_id(), &encode_session(&session).expect("encode")).expect("decode");
     assert_eq!(decoded.expires_at, expires_at);
@@ -249,7 +336,7 @@ fn decode_error_names_the_session_by_its_id() {
 fn unit_data_encodes_as_an_empty_object() {
     assert_eq!(encode_data(&()).expect("encode"), "{}");
     decode_data::<()>("session-id", r#"{"leftover": 1}"#).expect("() ignores every field");
-    let session = Session::new(session_id(), "123", START, ());
+    let session = Session::new(session_id(), "123", distinct_times(), ());
     let decoded: Session<()> =
         decode_session(session_id(), &encode_session(&session).expect("encode")).expect("decode");
     assert_eq!(decoded, session);
@@ -257,7 +344,7 @@ fn unit_data_encodes_as_an_empty_object() {
 
 #[test]
 fn session_equality_ignores_the_flags() {
-    let session = Session::new(session_id(), "123", START, sparse());
+    let session = Session::new(session_id(), "123", distinct_times(), sparse());
     let mut other = session.clone();
     assert_eq!(session, other);
     other.visits = 1;

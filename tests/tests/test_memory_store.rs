@@ -3,6 +3,7 @@
 
 use narvik::{
     DeleteExpiredSessions, FetchUserSessions, MemoryStore, Session, SessionId, SessionStore,
+    SessionTimes,
 };
 use narvik_tests::{
     create, create_sessions, delete_expired, delete_sessions_of, invalidate, narvik_over,
@@ -91,7 +92,8 @@ async fn delete_all_expired_sessions_keeps_live_sessions() {
 
 /// A session of user "123" under the id of token "a", saved straight into `store`.
 async fn saved(store: &MemoryStore<()>, expires_at: OffsetDateTime) -> Session<()> {
-    let mut session = Session::new(SessionId::of_token("a"), "123", expires_at, ());
+    let times = SessionTimes::issued(START, expires_at);
+    let mut session = Session::new(SessionId::of_token("a"), "123", times, ());
     let saving = store.save_session(&mut session).await;
     saving.unwrap_or_else(|error| panic!("save: {error}"));
     session

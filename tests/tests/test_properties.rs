@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use narvik::codec::{decode_data, decode_session, encode_data, encode_session};
 use narvik::token::is_well_formed;
-use narvik::{ManualClock, MemoryStore, Narvik, Session, SessionData, SessionId, SessionToken};
+use narvik::{
+    ManualClock, MemoryStore, Narvik, Session, SessionData, SessionId, SessionTimes, SessionToken,
+};
 use narvik_tests::{JsonRows, START};
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -160,8 +162,11 @@ proptest! {
         data in any_data(),
         user_id in any::<String>(),
         expires_at in any_timestamp(),
+        issued_at in any_timestamp(),
+        authenticated_at in any_timestamp(),
     ) {
-        let session = Session::new(SessionId::of_token(&user_id), user_id, expires_at, data);
+        let times = SessionTimes { issued_at, authenticated_at, expires_at };
+        let session = Session::new(SessionId::of_token(&user_id), user_id, times, data);
         let json = encode_session(&session).expect("encode");
         let decoded: Session<AnyData> = decode_session(session.id, &json).expect("decode");
         prop_assert_eq!(decoded, session);

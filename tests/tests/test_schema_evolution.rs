@@ -6,7 +6,7 @@ use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use narvik::codec::encode_data;
-use narvik::store::callbacks::Provided;
+use narvik::store::callbacks::AllCallbacks;
 use narvik::{CallbackStore, Narvik, Session, SessionData, SessionId, SessionToken};
 use narvik_tests::{validate, JsonRows, StoredRow, START};
 use time::Duration;
@@ -40,6 +40,8 @@ fn plant(rows: &JsonRows, data: String) -> SessionToken {
         StoredRow {
             user_id: "123".to_owned(),
             expires_at: START + Duration::days(30),
+            issued_at: START,
+            authenticated_at: START,
             data,
         },
     );
@@ -47,7 +49,7 @@ fn plant(rows: &JsonRows, data: String) -> SessionToken {
 }
 
 /// Narvik over a store of JSON rows of data type `D`.
-type NarvikOver<D> = Narvik<CallbackStore<D, Provided, Provided, Provided>>;
+type NarvikOver<D> = Narvik<CallbackStore<D, AllCallbacks>>;
 
 fn narvik_over<D: SessionData + Clone>(rows: &JsonRows) -> NarvikOver<D> {
     narvik_tests::narvik_over(rows.store::<D>()).0

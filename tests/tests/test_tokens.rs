@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use narvik::token::{is_well_formed, InvalidSessionId, InvalidSessionToken};
-use narvik::{CallbackStore, MemoryStore, Narvik, Session, SessionId, SessionStore, SessionToken};
+use narvik::{
+    CallbackStore, MemoryStore, Narvik, Session, SessionId, SessionStore, SessionTimes,
+    SessionToken,
+};
 use narvik_tests::START;
 use time::Duration;
 
@@ -74,6 +77,58 @@ fn reference_token_hashes_to_the_reference_id() {
 }
 
 #[tokio::test]
+async fn debug_output_of_the_lifecycle_operations_never_contains_a_token() {
+    let narvik = Narvik::builder(MemoryStore::<()>::new())
+        .absolute_lifetime(Duration::days(10))
+        .max_sessions_per_user(1)
+        .session_limit_policy(narvik::SessionLimitPolicy::RefuseNew)
+        .build()
+        .expect("valid settings");
+    let created = narvik.create_session("123", ()).await.expect("create");
+    let rotated = narvik
+        .rotate_session(&created.session.id)
+        .await
+        .expect("rotate_session")
+        .expect("a live session is rotated");
+    let renewed = narvik
+        .reauthenticate(&rotated.session.id)
+        .await
+        .expect("reauthenticate")
+        .expect("a live session is re-authenticated");
+    let refused = narvik
+        .create_session("123", ())
+        .await
+        .expect_err("the limit of one session refuses a second");
+
+    let tokens = [&created.token, &rotated.token, &renewed.token];
+    let debugs = [
+        format!("{created:?}"),
+        format!("{rotated:?}"),
+        format!("{renewed:#?}"),
+        format!("{:?}", renewed.session),
+        format!("{:?}", renewed.session.times()),
+        format!(
+            "{:?}",
+            narvik.create_cookie(&renewed.token, &renewed.session)
+        ),
+        format!("{narvik:?}"),
+        format!("{refused:?}"),
+        format!("{:?}", narvik.store()),
+    ];
+    for debug in &debugs {
+        for token in tokens {
+            assert!(!debug.contains(token.as_str()), "a token leaked: {debug}");
+        }
+    }
+    // Rotation changes the token, and each is told apart by its id's start only.
+    assert_ne!(created.token, rotated.token);
+    let id = renewed.session.id.as_str();
+    assert!(format!("{renewed:?}").contains(&format!("SessionId({}…)", &id[..8])));
+    assert!(!format!("{renewed:?}").contains(id));
+    assert!(format!("{narvik:?}").contains("absolute_lifetime: Some("));
+}
+
+#[tokio::test]
 async fn session_stored_under_the_reference_id_validates_with_the_reference_token() {
     let clock = narvik::ManualClock::new(START);
     let narvik = Narvik::builder(MemoryStore::<()>::new())
@@ -82,7 +137,8 @@ async fn session_stored_under_the_reference_id_validates_with_the_reference_toke
         .expect("valid settings");
     // As a session the TypeScript original stored: only the id, never the token.
     let reference_id: SessionId = REFERENCE_ID.parse().expect("the reference id parses");
-    let mut session = Session::new(reference_id, "123", START + Duration::days(30), ());
+    let times = SessionTimes::issued(START, START + Duration::days(30));
+    let mut session = Session::new(reference_id, "123", times, ());
     narvik
         .store()
         .save_session(&mut session)
@@ -207,11 +263,13 @@ async fn a_cookie_carries_a_parsed_token_and_nothing_else() {
         .as_str()
         .parse()
         .expect("an issued token parses");
-    let cookie = narvik.create_cookie(&from_request);
+    let cookie = narvik.create_cookie(&from_request, &created.session);
     assert_eq!(cookie.value, created.token.as_str());
     assert_eq!(
         cookie.to_string(),
-        narvik.create_cookie(&created.token).to_string()
+        narvik
+            .create_cookie(&created.token, &created.session)
+            .to_string()
     );
     assert!(narvik
         .validate_session(&cookie.value)
@@ -318,8 +376,14 @@ async fn debug_output_never_contains_the_token() {
     for debug in [
         format!("{created:?}"),
         format!("{created:#?}"),
-        format!("{:?}", narvik.create_cookie(&created.token)),
-        format!("{:#?}", narvik.create_cookie(&created.token)),
+        format!(
+            "{:?}",
+            narvik.create_cookie(&created.token, &created.session)
+        ),
+        format!(
+            "{:#?}",
+            narvik.create_cookie(&created.token, &created.session)
+        ),
         format!("{:?}", created.session),
     ] {
         assert!(!debug.contains(token), "the token leaked: {debug}");

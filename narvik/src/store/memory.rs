@@ -329,7 +329,8 @@ impl<D: SessionData + Clone> LimitUserSessions for MemoryStore<D> {
                 None => false,
             }
         });
-        let max = usize::try_from(limit.max).unwrap_or(usize::MAX);
+        // 0 counts as 1, as `SessionLimit` documents (`build()` refuses 0).
+        let max = usize::try_from(limit.max.max(1)).unwrap_or(usize::MAX);
         if live.len() >= max {
             if limit.policy == SessionLimitPolicy::RefuseNew {
                 return Ok(false);

@@ -237,7 +237,9 @@ pub enum SessionLimitPolicy {
 /// The limit [`LimitUserSessions::save_session_limited`] enforces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionLimit {
-    /// The most live sessions a user may have, the new one included; at least 1.
+    /// The most live sessions a user may have, the new one included; a store
+    /// counts 0 as 1 (`build()` refuses 0). The new session is never the one
+    /// ended, even when others expire at the same instant.
     pub max: u32,
     /// What gives way when the limit is reached.
     pub policy: SessionLimitPolicy,

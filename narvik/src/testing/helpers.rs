@@ -10,7 +10,8 @@ use tokio::task::JoinSet;
 use super::{error_chain, TestData, SESSIONS_PER_TASK, SESSION_LENGTH, TASKS};
 use crate::store::FetchUserSessions;
 use crate::{
-    CreatedSession, ManualClock, Narvik, Result, Session, SessionId, SessionStore, SessionToken,
+    CreatedSession, ManualClock, Narvik, NarvikBuilder, Result, Session, SessionId, SessionStore,
+    SessionTimes, SessionToken,
 };
 
 /// A [`Narvik`] over `store` with the suite's settings and a [`ManualClock`]
@@ -18,16 +19,22 @@ use crate::{
 pub(super) fn narvik_over<S: SessionStore<Data = TestData> + 'static>(
     store: S,
 ) -> (Narvik<S>, ManualClock) {
+    narvik_with(store, |builder| builder)
+}
+
+/// As [`narvik_over`], with the settings `configure` adds to the suite's (an
+/// absolute lifetime, a session limit).
+pub(super) fn narvik_with<S: SessionStore<Data = TestData> + 'static>(
+    store: S,
+    configure: impl FnOnce(NarvikBuilder<S>) -> NarvikBuilder<S>,
+) -> (Narvik<S>, ManualClock) {
     let wall_clock = OffsetDateTime::now_utc();
     let start = wall_clock - Duration::nanoseconds(i64::from(wall_clock.nanosecond()));
     let clock = ManualClock::new(start);
-    let narvik = ok(
-        Narvik::builder(store)
-            .session_expires_in(SESSION_LENGTH)
-            .clock(clock.clone())
-            .build(),
-        "building Narvik",
-    );
+    let builder = Narvik::builder(store)
+        .session_expires_in(SESSION_LENGTH)
+        .clock(clock.clone());
+    let narvik = ok(configure(builder).build(), "building Narvik");
     (narvik, clock)
 }
 
@@ -188,4 +195,29 @@ pub(super) async fn create_concurrently<S: SessionStore<Data = TestData> + 'stat
     }
     // A task's panic reaches the caller as it was.
     tasks.join_all().await.into_iter().flatten().collect()
+}
+
+/// A session of `user_id` stored directly with `save_session`, carrying `times`
+/// as given (a sign-in long ago, say); returns its token.
+pub(super) async fn save_with_times<S: SessionStore<Data = TestData> + 'static>(
+    narvik: &Narvik<S>,
+    user_id: &str,
+    times: SessionTimes,
+) -> SessionToken {
+    let token = SessionToken::generate();
+    let mut session = Session::new(token.session_id(), user_id, times, TestData::full());
+    ok(
+        narvik.store().save_session(&mut session).await,
+        "save_session",
+    );
+    token
+}
+
+/// The value of a spawned task; its panic, raised again here as it was.
+pub(super) async fn joined<T>(task: tokio::task::JoinHandle<T>) -> T {
+    match task.await {
+        Ok(value) => value,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(error) => panic!("conformance: a racing task did not finish: {error}"),
+    }
 }

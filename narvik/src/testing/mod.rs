@@ -7,13 +7,17 @@
 //! wrong. The `run_*` functions call the checks in turn, each with a new store from
 //! the factory you give them.
 //!
-//! | runner | for stores implementing |
-//! | --- | --- |
-//! | [`run_conformance`] | all seven operations |
-//! | [`run_required_conformance`] | [`SessionStore`] (the four required operations) |
-//! | [`run_fetch_user_sessions_conformance`] | also [`FetchUserSessions`] |
-//! | [`run_delete_user_sessions_conformance`] | also [`DeleteUserSessions`] |
-//! | [`run_delete_expired_conformance`] | also [`DeleteExpiredSessions`] |
+//! | runner | for stores implementing | what it covers |
+//! | --- | --- | --- |
+//! | [`run_conformance`] | every trait below | all of it, and that a user's list follows rotations and the limit; what every built-in store runs |
+//! | [`run_required_conformance`] | [`SessionStore`] (the four required operations) | create, validate, extend, sign out, races of sign-out and extension; the time stamps and the absolute lifetime |
+//! | [`run_fetch_user_sessions_conformance`] | also [`FetchUserSessions`] | a user's list, its time stamps |
+//! | [`run_delete_user_sessions_conformance`] | also [`DeleteUserSessions`] | sign out everywhere |
+//! | [`run_delete_expired_conformance`] | also [`DeleteExpiredSessions`] | clean-up of expired sessions |
+//! | [`run_rotate_conformance`] | also [`RotateSessions`] | a new token, `reauthenticate`, races of rotation with validation and with sign-out |
+//! | [`run_delete_other_conformance`] | also [`DeleteOtherUserSessions`] and [`FetchUserSessions`] | sign out everywhere else, atomic under concurrent sign-ins |
+//! | [`run_delete_all_conformance`] | also [`DeleteAllSessions`] | end every session of every user |
+//! | [`run_limit_conformance`] | also [`LimitUserSessions`] | both limit policies, [`CONCURRENT_SIGN_INS`] sign-ins at once |
 //!
 //! [`error_chain`] prints an error with its causes, as a log shows it, for tests
 //! of the errors a store returns.
@@ -43,8 +47,11 @@
 //! # }
 //! ```
 //!
-//! A store with only the four required operations runs the required part, plus the
-//! part of each optional trait it does implement:
+//! A store with only some of the optional traits runs the required part, plus the
+//! part of each optional trait it does implement (a
+//! [`CallbackStore`](crate::CallbackStore) with every callback runs every part but
+//! [`run_limit_conformance`], and [`rotated_session_is_listed_and_ended_with_its_user`]);
+//! with the four required operations only:
 //!
 //! ```
 //! use narvik::testing::{self, TestData};
@@ -72,27 +79,43 @@
 //! # Time
 //!
 //! The clock starts at the wall-clock time of the check, cut to whole seconds, and
-//! only moves by whole seconds, so every `expires_at` a check stores is a whole
-//! second in the future of the real clock: stores that keep seconds only, or set a
-//! TTL from `expires_at`, pass as long as they hand back what they were given.
+//! only moves by whole seconds, so every time stamp a check stores is a whole
+//! second, and every `expires_at` lies in the future of the real clock: stores that
+//! keep seconds only, or set a TTL from `expires_at`, pass as long as they hand
+//! back what they were given. `issued_at` and `authenticated_at` may lie in the
+//! past, as far back as [`UNKNOWN_TIME`](crate::UNKNOWN_TIME) (the Unix epoch):
+//! a store must keep that value too.
 
 use std::future::Future;
 
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-use crate::store::{DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions};
+use crate::store::{
+    DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions, DeleteUserSessions,
+    FetchUserSessions, LimitUserSessions, RotateSessions,
+};
 use crate::{SessionData, SessionStore};
 
+mod all_sessions;
 mod error_chain;
 mod expired;
 mod helpers;
+mod lifecycle;
+mod limit;
+mod other_sessions;
 mod required;
+mod rotation;
 mod user_sessions;
 
+pub use self::all_sessions::*;
 pub use self::error_chain::error_chain;
 pub use self::expired::*;
+pub use self::lifecycle::*;
+pub use self::limit::*;
+pub use self::other_sessions::*;
 pub use self::required::*;
+pub use self::rotation::*;
 pub use self::user_sessions::*;
 
 /// The session length the checks configure: the default, 30 days.
@@ -102,7 +125,8 @@ pub const SESSION_LENGTH: Duration = Duration::days(30);
 pub(crate) const TASKS: usize = 16;
 /// Sessions each racing task creates.
 pub(crate) const SESSIONS_PER_TASK: usize = 16;
-/// Rounds of sign-out against extension.
+/// Rounds of each race: sign-out against extension, rotation against validation
+/// and against sign-out.
 pub(crate) const RACE_ROUNDS: usize = 64;
 
 /// The custom data of every session the suite stores: each kind of field a store
@@ -159,7 +183,8 @@ impl TestData {
     }
 }
 
-/// Runs every check: the required part and the part of each optional operation.
+/// Runs every check: the required part and the part of each optional operation,
+/// the lifecycle controls included. Every built-in store runs it.
 ///
 /// `make_store` is called once per check and must give a fresh, empty store that
 /// shares nothing with the ones before.
@@ -170,9 +195,13 @@ impl TestData {
 pub async fn run_conformance<S, F, Fut>(mut make_store: F)
 where
     S: SessionStore<Data = TestData>
-        + FetchUserSessions<Data = TestData>
-        + DeleteUserSessions<Data = TestData>
-        + DeleteExpiredSessions<Data = TestData>
+        + FetchUserSessions
+        + DeleteUserSessions
+        + DeleteExpiredSessions
+        + RotateSessions
+        + DeleteOtherUserSessions
+        + DeleteAllSessions
+        + LimitUserSessions
         + 'static,
     F: FnMut() -> Fut,
     Fut: Future<Output = S>,
@@ -181,6 +210,13 @@ where
     run_fetch_user_sessions_conformance(&mut make_store).await;
     run_delete_user_sessions_conformance(&mut make_store).await;
     run_delete_expired_conformance(&mut make_store).await;
+    run_rotate_conformance(&mut make_store).await;
+    run_delete_other_conformance(&mut make_store).await;
+    run_delete_all_conformance(&mut make_store).await;
+    run_limit_conformance(&mut make_store).await;
+    // What spans traits: the user's list follows rotations and the limit.
+    rotated_session_is_listed_and_ended_with_its_user(make_store().await).await;
+    limited_sign_ins_keep_users_list_in_step(make_store().await).await;
 }
 
 /// Runs the checks of the four required operations, for any [`SessionStore`].
@@ -210,6 +246,9 @@ where
     update_session_expiry_never_inserts(make_store().await).await;
     concurrent_creates_and_validations_keep_every_session(make_store().await).await;
     sign_out_racing_extension_never_leaves_session_alive(make_store().await).await;
+    time_stamps_are_set_at_creation_and_kept(make_store().await).await;
+    absolute_lifetime_ends_session_however_active(make_store().await).await;
+    extension_never_moves_expiry_past_absolute_deadline(make_store().await).await;
 }
 
 /// Runs the checks of [`FetchUserSessions`].
@@ -227,6 +266,7 @@ where
     fetch_sessions_for_user_without_sessions_is_empty(make_store().await).await;
     fetch_sessions_for_user_reflects_extension_and_invalidation(make_store().await).await;
     concurrent_creates_for_one_user_are_all_listed(make_store().await).await;
+    fetch_sessions_for_user_keeps_time_stamps(make_store().await).await;
 }
 
 /// Runs the checks of [`DeleteUserSessions`].
@@ -256,4 +296,75 @@ where
     Fut: Future<Output = S>,
 {
     delete_all_expired_sessions_deletes_expired_only(make_store().await).await;
+}
+
+/// Runs the checks of [`RotateSessions`]: rotation, re-authentication, and the
+/// races of rotation with validation and with sign-out.
+///
+/// # Panics
+///
+/// When the store fails a check.
+pub async fn run_rotate_conformance<S, F, Fut>(mut make_store: F)
+where
+    S: SessionStore<Data = TestData> + RotateSessions + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    rotate_session_moves_session_to_new_token(make_store().await).await;
+    rotate_session_replaces_authenticated_at_only_when_given(make_store().await).await;
+    reauthenticate_stamps_authenticated_at_and_rotates(make_store().await).await;
+    rotating_missing_session_returns_none_and_stores_nothing(make_store().await).await;
+    rotation_keeps_absolute_deadline(make_store().await).await;
+    rotation_racing_validation_never_lets_old_token_validate(make_store().await).await;
+    rotation_racing_sign_out_never_resurrects_session(make_store().await).await;
+}
+
+/// Runs the checks of [`DeleteOtherUserSessions`]; the race with concurrent
+/// sign-ins reads the user's list, so the store needs [`FetchUserSessions`] too.
+///
+/// # Panics
+///
+/// When the store fails a check.
+pub async fn run_delete_other_conformance<S, F, Fut>(mut make_store: F)
+where
+    S: SessionStore<Data = TestData> + DeleteOtherUserSessions + FetchUserSessions + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    delete_other_sessions_keeps_only_the_kept_one(make_store().await).await;
+    delete_other_sessions_racing_sign_ins_leaves_each_gone_or_whole(make_store().await).await;
+}
+
+/// Runs the checks of [`DeleteAllSessions`].
+///
+/// # Panics
+///
+/// When the store fails a check.
+pub async fn run_delete_all_conformance<S, F, Fut>(mut make_store: F)
+where
+    S: SessionStore<Data = TestData> + DeleteAllSessions + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    delete_all_sessions_ends_every_users_sessions(make_store().await).await;
+}
+
+/// Runs the checks of [`LimitUserSessions`], both policies, each under
+/// [`CONCURRENT_SIGN_INS`] sign-ins of one user at once.
+///
+/// # Panics
+///
+/// When the store fails a check.
+pub async fn run_limit_conformance<S, F, Fut>(mut make_store: F)
+where
+    S: SessionStore<Data = TestData> + LimitUserSessions + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    session_limit_ends_least_recently_extended_session(make_store().await).await;
+    session_limit_never_ends_the_new_session(make_store().await).await;
+    session_limit_refuse_new_refuses_sign_in_at_limit(make_store().await).await;
+    session_limit_does_not_count_expired_sessions(make_store().await).await;
+    concurrent_sign_ins_end_sessions_down_to_exactly_the_limit(make_store().await).await;
+    concurrent_sign_ins_refused_beyond_the_limit(make_store().await).await;
 }

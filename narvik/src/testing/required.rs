@@ -11,7 +11,7 @@ use super::helpers::{
     some, validate,
 };
 use super::{TestData, TestProfile, RACE_ROUNDS, SESSIONS_PER_TASK, SESSION_LENGTH, TASKS};
-use crate::{Session, SessionStore, SessionToken};
+use crate::{Session, SessionStore, SessionTimes, SessionToken};
 
 /// `create_session` stores the session under the SHA-256 of the token, expiring
 /// one session length from now, and returns it with `is_new()` set.
@@ -83,8 +83,13 @@ pub async fn store_returns_saved_session_unchanged<S: SessionStore<Data = TestDa
 ) {
     let (narvik, clock) = narvik_over(store);
     let token = SessionToken::generate();
-    let expires_at = now(&clock) + SESSION_LENGTH;
-    let mut session = Session::new(token.session_id(), "user-ü", expires_at, TestData::full());
+    // Three different stamps, so a store that mixes them up is caught.
+    let times = SessionTimes {
+        issued_at: now(&clock) - Duration::hours(2),
+        authenticated_at: now(&clock) - Duration::minutes(7),
+        expires_at: now(&clock) + SESSION_LENGTH,
+    };
+    let mut session = Session::new(token.session_id(), "user-ü", times, TestData::full());
     let saved = session.clone();
     ok(
         narvik.store().save_session(&mut session).await,

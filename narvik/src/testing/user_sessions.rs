@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 use time::Duration;
 
 use super::helpers::{
-    assert_gone, create, create_concurrently, create_sessions, ids, invalidate, narvik_over, ok,
-    sessions_of, validate,
+    assert_gone, create, create_concurrently, create_sessions, fetch, ids, invalidate, narvik_over,
+    now, ok, save_with_times, sessions_of, some, validate,
 };
 use super::{TestData, SESSION_LENGTH};
 use crate::store::{DeleteUserSessions, FetchUserSessions};
-use crate::SessionId;
+use crate::{SessionId, SessionTimes};
 
 /// `fetch_sessions_for_user` lists every session of that user and none of another.
 pub async fn fetch_sessions_for_user_lists_only_that_users_sessions<S>(store: S)
@@ -144,4 +144,37 @@ where
         "delete_sessions_for_user of a user without sessions",
     );
     validate(&narvik, &bob.token).await;
+}
+
+/// `fetch_sessions_for_user` returns each session's `issued_at` and
+/// `authenticated_at` as stored: set by sign-in, three different stamps, or
+/// [`UNKNOWN_TIME`](crate::UNKNOWN_TIME) (a session of narvik 0.1).
+pub async fn fetch_sessions_for_user_keeps_time_stamps<S>(store: S)
+where
+    S: FetchUserSessions<Data = TestData> + 'static,
+{
+    let (narvik, clock) = narvik_over(store);
+    let signed_in = create(&narvik, "alice", TestData::named("alice")).await;
+    let mut expected = vec![signed_in.session];
+    for authenticated_at in [now(&clock) - Duration::minutes(7), crate::UNKNOWN_TIME] {
+        let times = SessionTimes {
+            issued_at: now(&clock) - Duration::hours(2),
+            authenticated_at,
+            expires_at: now(&clock) + SESSION_LENGTH,
+        };
+        let token = save_with_times(&narvik, "alice", times).await;
+        let stored = some(
+            fetch(&narvik, &token.session_id()).await,
+            "fetch_session lost a saved session",
+        );
+        expected.push(stored);
+    }
+    let mut listed = sessions_of(&narvik, "alice").await;
+    listed.sort_by_key(|session| session.id);
+    expected.sort_by_key(|session| session.id);
+    assert_eq!(
+        listed, expected,
+        "fetch_sessions_for_user must return every field as stored, issued_at and \
+         authenticated_at too"
+    );
 }
