@@ -5,19 +5,22 @@
 /// carries [`narvik::codec::DataError`] instead, which names the field, never the value.
 ///
 /// A session key holds one string framed as
-/// `{expires_at}:{user_id_len}:{user_id}{data}` (see the [crate docs](crate)); each
-/// variant but the last names the part of that frame that is wrong.
+/// `v2:{expires_at}:{issued_at}:{authenticated_at}:{user_id_len}:{user_id}{data}`,
+/// or, written by 0.1, `{expires_at}:{user_id_len}:{user_id}{data}` (see the
+/// [crate docs](crate#key-layout)); each variant but [`NotAString`](Self::NotAString)
+/// names the part of that frame that is wrong.
 ///
 /// [`Narvik::validate_session`](narvik::Narvik::validate_session) deletes such a
 /// session and answers `Ok(None)`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecodeError {
-    /// The value ends before the `:` that closes its `expires_at` or its user id
+    /// The value ends before the `:` that closes one of its times or its user id
     /// length.
     #[error("the stored session has no `:` after its {after}")]
     MissingSeparator {
-        /// The part the separator should follow: `expires_at` or `user id length`.
+        /// The part the separator should follow: `expires_at`, `issued_at`,
+        /// `authenticated_at` or `user id length`.
         after: &'static str,
     },
 
@@ -28,17 +31,30 @@ pub enum DecodeError {
     /// into logs.
     #[error(
         "the stored session's expires_at is not a Unix time in milliseconds \
-         ({length} bytes before the first `:`)"
+         ({length} bytes before its `:`)"
     )]
     InvalidExpiresAt {
         /// How many bytes stand where the expiry should.
         length: usize,
     },
 
+    /// `issued_at` or `authenticated_at` is not a Unix time in milliseconds within
+    /// `time`'s range.
+    #[error(
+        "the stored session's {part} is not a Unix time in milliseconds \
+         ({length} bytes before its `:`)"
+    )]
+    InvalidTimeStamp {
+        /// The time stamp: `issued_at` or `authenticated_at`.
+        part: &'static str,
+        /// How many bytes stand where the time stamp should.
+        length: usize,
+    },
+
     /// The user id length is not a decimal number of bytes.
     #[error(
         "the stored session's user id length is not a number of bytes \
-         ({length} bytes before the second `:`)"
+         ({length} bytes before its `:`)"
     )]
     InvalidUserIdLength {
         /// How many bytes stand where the length should.
@@ -64,7 +80,25 @@ pub enum DecodeError {
         part: &'static str,
     },
 
+    /// The value starts with the mark of a layout this version does not read
+    /// (`v` but not `v2:`): written by a later version of this crate, say.
+    #[error("the stored session is framed in a layout this version does not read")]
+    UnknownLayout,
+
     /// The session key holds another Redis type than a string.
     #[error("the session key is not a string but another Redis type")]
     NotAString,
+}
+
+impl DecodeError {
+    /// The error for the time `part` (`expires_at`, `issued_at` or
+    /// `authenticated_at`) that is not a Unix time in milliseconds, `length`
+    /// bytes long as stored.
+    pub(crate) fn invalid_time(part: &'static str, length: usize) -> Self {
+        if part == "expires_at" {
+            Self::InvalidExpiresAt { length }
+        } else {
+            Self::InvalidTimeStamp { part, length }
+        }
+    }
 }

@@ -1,28 +1,36 @@
-//! The value of a session key: one string, framed as
-//! `{expires_at}:{user_id_len}:{user_id}{data}`.
+//! The value of a session key: one string, framed. Two layouts:
 //!
-//! - `expires_at`: Unix milliseconds in decimal, `-?[0-9]+`;
+//! - the current one, `v2:{expires_at}:{issued_at}:{authenticated_at}:{user_id_len}:{user_id}{data}`,
+//!   for example `v2:1767225600000:1764633600000:1764633600000:2:u1{"username":"x"}`;
+//! - that of 0.1, `{expires_at}:{user_id_len}:{user_id}{data}`, for example
+//!   `1767225600000:2:u1{"username":"x"}`, which kept no time stamps. It still
+//!   decodes (with no [`Stamps`]); the store rewrites it in the current layout on
+//!   its first read (see the crate docs, "Upgrading from 0.1").
+//!
+//! The parts:
+//!
+//! - `v2:`: the layout's mark. A frame of 0.1 starts with a digit or `-`, so a
+//!   leading `v` tells the layouts apart, and a later layout can be marked `v3:`;
+//! - `expires_at`, `issued_at`, `authenticated_at`: Unix milliseconds in decimal,
+//!   `-?[0-9]+`;
 //! - `user_id_len`: the user id's length in bytes, in decimal, `[0-9]+`;
 //! - `user_id`: exactly that many bytes, UTF-8, anything allowed (`:` and digits
 //!   too: the length, not a separator, ends it);
 //! - `data`: the rest, the custom fields as JSON.
 //!
-//! For example `1767225600000:2:u1{"username":"x"}`.
-//!
 //! Why this shape: `fetch_session` reads the whole session with one `GET`, and the
-//! scripts (`lua/common.lua`, `parse_frame`) find the user id and the expiry with
-//! `string.match` alone. Extending a session rewrites only the leading
-//! `expires_at` and copies the rest as stored, so the application's JSON is never
+//! scripts (`lua/common.lua`, `parse_frame`) find the user id and the times with
+//! `string.match` alone. Extending a session rewrites only `expires_at`, which
+//! comes first, and copies the rest as stored, so the application's JSON is never
 //! decoded or re-encoded in Lua (whose cjson would turn large integers into
-//! floats). A value always starts with a digit or `-`, so a later format can be
-//! told apart by a leading letter.
+//! floats).
 //!
 //! [`parse`] and the scripts' `parse_frame` must read the same frames: a value only
 //! Rust read would validate but never be extended or listed. The scripts check the
-//! frame only; Rust also checks that the user id and the data are UTF-8, that
-//! `expires_at` is within `i64` and `time`'s range, and decodes the data. Such a
-//! value does not validate (validation deletes it), yet the scripts still count it
-//! as its user's: listing the user's sessions leaves it out (with a warning),
+//! frame only; Rust also checks that the user id and the data are UTF-8, that the
+//! times are within `i64` and `time`'s range, and decodes the data. Such a value
+//! does not validate (validation deletes it), yet the scripts still count it as
+//! its user's: listing the user's sessions leaves it out (with a warning),
 //! deleting them deletes it.
 
 use std::fmt::Write as _;
@@ -30,34 +38,79 @@ use std::str;
 
 use crate::DecodeError;
 
-/// The separator after `expires_at` and after the user id length.
+/// The separator after each number.
 const SEPARATOR: u8 = b':';
+
+/// What a frame of the current layout starts with.
+pub(crate) const CURRENT_MARK: &[u8] = b"v2:";
 
 /// A session value split into its parts, borrowing from the stored bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Frame<'a> {
     /// Unix milliseconds.
     pub(crate) expires_at_ms: i64,
+    /// `None` in a frame of 0.1, which kept no time stamps.
+    pub(crate) stamps: Option<Stamps>,
     pub(crate) user_id: &'a str,
     /// The custom fields as JSON, not checked here.
     pub(crate) data: &'a str,
 }
 
-/// The stored value of a session.
-pub(crate) fn encode(expires_at_ms: i64, user_id: &str, data: &str) -> String {
-    // Both numbers take at most 20 characters, and two separators.
-    let mut value = String::with_capacity(42 + user_id.len() + data.len());
+/// The time stamps a frame of the current layout carries beside `expires_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamps {
+    /// Unix milliseconds.
+    pub(crate) issued_at_ms: i64,
+    /// Unix milliseconds.
+    pub(crate) authenticated_at_ms: i64,
+}
+
+/// The stored value of a session, in the current layout.
+pub(crate) fn encode(expires_at_ms: i64, stamps: Stamps, user_id: &str, data: &str) -> String {
+    // The mark, four numbers of at most 20 characters, and four separators.
+    let mut value = String::with_capacity(87 + user_id.len() + data.len());
     // Writing to a `String` never fails.
-    let _ = write!(value, "{expires_at_ms}:{}:", user_id.len());
+    let _ = write!(
+        value,
+        "v2:{expires_at_ms}:{}:{}:{}:",
+        stamps.issued_at_ms,
+        stamps.authenticated_at_ms,
+        user_id.len()
+    );
     value.push_str(user_id);
     value.push_str(data);
     value
 }
 
-/// The parts of a stored value, or which one is malformed.
+/// Whether `value` is a well-formed frame of 0.1, which the store rewrites in the
+/// current layout before it decodes it. Costs a comparison of three bytes for a
+/// value of the current layout: validation's path.
+pub(crate) fn is_0_1_frame(value: &[u8]) -> bool {
+    !value.starts_with(CURRENT_MARK) && parse(value).is_ok_and(|frame| frame.stamps.is_none())
+}
+
+/// The parts of a stored value, of either layout, or which one is malformed.
 pub(crate) fn parse(value: &[u8]) -> Result<Frame<'_>, DecodeError> {
-    let (expires_at, rest) = split_at_separator(value, "expires_at")?;
-    let expires_at_ms = parse_expires_at(expires_at)?;
+    let (expires_at_ms, stamps, rest) = match value.strip_prefix(CURRENT_MARK) {
+        Some(rest) => {
+            let (expires_at_ms, rest) = parse_time(rest, "expires_at")?;
+            let (issued_at_ms, rest) = parse_time(rest, "issued_at")?;
+            let (authenticated_at_ms, rest) = parse_time(rest, "authenticated_at")?;
+            let stamps = Stamps {
+                issued_at_ms,
+                authenticated_at_ms,
+            };
+            (expires_at_ms, Some(stamps), rest)
+        }
+        // The mark of a layout this version does not know, written by a later one.
+        None if value.first() == Some(&b'v') => {
+            return Err(DecodeError::UnknownLayout);
+        }
+        None => {
+            let (expires_at_ms, rest) = parse_time(value, "expires_at")?;
+            (expires_at_ms, None, rest)
+        }
+    };
     let (length, rest) = split_at_separator(rest, "user id length")?;
     let length = parse_length(length)?;
     if length > rest.len() {
@@ -71,9 +124,16 @@ pub(crate) fn parse(value: &[u8]) -> Result<Frame<'_>, DecodeError> {
     let data = str::from_utf8(data).map_err(|_| DecodeError::NotUtf8 { part: "data" })?;
     Ok(Frame {
         expires_at_ms,
+        stamps,
         user_id,
         data,
     })
+}
+
+/// The time `part` that starts `value`, and what follows its separator.
+fn parse_time<'a>(value: &'a [u8], part: &'static str) -> Result<(i64, &'a [u8]), DecodeError> {
+    let (text, rest) = split_at_separator(value, part)?;
+    Ok((parse_millis(text, part)?, rest))
 }
 
 /// What comes before the first separator, and what after it.
@@ -90,8 +150,8 @@ fn split_at_separator<'a>(
 
 /// `-?[0-9]+` within `i64`. Checked by hand: `i64::from_str` also takes a leading
 /// `+`, which the scripts' pattern does not.
-fn parse_expires_at(text: &[u8]) -> Result<i64, DecodeError> {
-    let invalid = || DecodeError::InvalidExpiresAt { length: text.len() };
+fn parse_millis(text: &[u8], part: &'static str) -> Result<i64, DecodeError> {
+    let invalid = || DecodeError::invalid_time(part, text.len());
     let digits = text.strip_prefix(b"-").unwrap_or(text);
     if !all_digits(digits) {
         return Err(invalid());
@@ -126,37 +186,90 @@ mod tests {
 
     use super::*;
 
+    /// Two different stamps, so that a mix-up shows.
+    const STAMPS: Stamps = Stamps {
+        issued_at_ms: 1_764_633_600_000,
+        authenticated_at_ms: 1_764_634_000_000,
+    };
+
+    /// A value of 0.1: `{expires_at}:{user_id_len}:{user_id}{data}`.
+    fn frame_of_0_1(expires_at_ms: i64, user_id: &str, data: &str) -> String {
+        format!("{expires_at_ms}:{}:{user_id}{data}", user_id.len())
+    }
+
     #[test]
     fn encode_writes_the_documented_frame() {
         assert_eq!(
-            encode(1_767_225_600_000, "u1", r#"{"username":"x"}"#),
-            r#"1767225600000:2:u1{"username":"x"}"#
+            encode(1_767_225_600_000, STAMPS, "u1", r#"{"username":"x"}"#),
+            r#"v2:1767225600000:1764633600000:1764634000000:2:u1{"username":"x"}"#
         );
-        assert_eq!(encode(-1, "", "{}"), "-1:0:{}");
+        let negative = Stamps {
+            issued_at_ms: -2,
+            authenticated_at_ms: 0,
+        };
+        assert_eq!(encode(-1, negative, "", "{}"), "v2:-1:-2:0:0:{}");
+    }
+
+    #[test]
+    fn parse_reads_a_frame_of_0_1_without_stamps() {
+        let value = frame_of_0_1(1_767_225_600_000, "u1", r#"{"username":"x"}"#);
+        assert_eq!(
+            parse(value.as_bytes()).ok(),
+            Some(Frame {
+                expires_at_ms: 1_767_225_600_000,
+                stamps: None,
+                user_id: "u1",
+                data: r#"{"username":"x"}"#,
+            })
+        );
+        assert!(is_0_1_frame(value.as_bytes()));
+    }
+
+    #[test]
+    fn only_a_well_formed_frame_of_0_1_is_one() {
+        let current = encode(5, STAMPS, "u1", "{}");
+        for value in [
+            current.as_bytes(),
+            b"",
+            b"soon:2:u1{}",
+            b"1:5:u1{}",
+            b"v3:1:2:u1",
+        ] {
+            assert!(
+                !is_0_1_frame(value),
+                "{:?} is no frame of 0.1",
+                String::from_utf8_lossy(value)
+            );
+        }
     }
 
     #[test]
     fn the_length_not_a_separator_ends_the_user_id() {
-        let value = encode(5, "7:user:é", r#"{"a":"1:2:"}"#);
-        assert_eq!(
-            parse(value.as_bytes()).ok(),
-            Some(Frame {
-                expires_at_ms: 5,
-                user_id: "7:user:é",
-                data: r#"{"a":"1:2:"}"#,
-            })
-        );
+        for value in [
+            encode(5, STAMPS, "7:user:é", r#"{"a":"1:2:"}"#),
+            frame_of_0_1(5, "7:user:é", r#"{"a":"1:2:"}"#),
+        ] {
+            let frame = parse(value.as_bytes()).ok();
+            assert_eq!(frame.map(|frame| frame.user_id), Some("7:user:é"));
+            assert_eq!(frame.map(|frame| frame.data), Some(r#"{"a":"1:2:"}"#));
+            assert_eq!(frame.map(|frame| frame.expires_at_ms), Some(5));
+        }
     }
 
     #[test]
     fn parse_takes_the_extremes_of_i64_and_an_empty_user_id_and_data() {
-        for expires_at_ms in [i64::MIN, -1, 0, i64::MAX] {
-            let value = encode(expires_at_ms, "", "");
+        for millis in [i64::MIN, -1, 0, i64::MAX] {
+            let stamps = Stamps {
+                issued_at_ms: millis,
+                authenticated_at_ms: millis,
+            };
+            let value = encode(millis, stamps, "", "");
             let frame = parse(value.as_bytes()).ok();
             assert_eq!(
                 frame,
                 Some(Frame {
-                    expires_at_ms,
+                    expires_at_ms: millis,
+                    stamps: Some(stamps),
                     user_id: "",
                     data: "",
                 })
@@ -170,6 +283,19 @@ mod tests {
             parse(b"007:02:u1{}").ok(),
             Some(Frame {
                 expires_at_ms: 7,
+                stamps: None,
+                user_id: "u1",
+                data: "{}",
+            })
+        );
+        assert_eq!(
+            parse(b"v2:007:08:09:02:u1{}").ok(),
+            Some(Frame {
+                expires_at_ms: 7,
+                stamps: Some(Stamps {
+                    issued_at_ms: 8,
+                    authenticated_at_ms: 9,
+                }),
                 user_id: "u1",
                 data: "{}",
             })
@@ -179,12 +305,12 @@ mod tests {
     /// Each malformed value and the start of its error message.
     #[test]
     fn parse_names_what_is_malformed() {
-        let cases: [(&[u8], &str); 17] = [
+        let cases: [(&[u8], &str); 27] = [
             (b"", "the stored session has no `:` after its expires_at"),
             (b"1767225600000", "no `:` after its expires_at"),
             (
                 br#"{"username":"x"}"#,
-                "expires_at is not a Unix time in milliseconds (11 bytes before",
+                "expires_at is not a Unix time in milliseconds (11 bytes before its `:`)",
             ),
             (
                 b":2:u1{}",
@@ -221,6 +347,26 @@ mod tests {
                 "the stored session's user id is not UTF-8",
             ),
             (b"1:2:u1{\xff}", "the stored session's data is not UTF-8"),
+            // The current layout.
+            (b"v2:", "no `:` after its expires_at"),
+            (b"v2:1:", "no `:` after its issued_at"),
+            (b"v2:1:2:", "no `:` after its authenticated_at"),
+            (b"v2:1:2:3:", "no `:` after its user id length"),
+            (b"v2:x:2:3:2:u1{}", "expires_at is not a Unix time"),
+            (
+                b"v2:1:+2:3:2:u1{}",
+                "issued_at is not a Unix time in milliseconds (2 bytes before its `:`)",
+            ),
+            (
+                b"v2:1:2::2:u1{}",
+                "authenticated_at is not a Unix time in milliseconds (0 bytes",
+            ),
+            (
+                b"v2:1:2:3:9:u1{}",
+                "9 bytes, runs past its end (4 bytes left)",
+            ),
+            (b"v3:1:2:3:4:u1{}", "a layout this version does not read"),
+            (b"v", "a layout this version does not read"),
         ];
         for (value, expected) in cases {
             let message = parse(value)
@@ -240,11 +386,13 @@ mod tests {
     #[test]
     fn a_user_id_cut_inside_a_character_is_not_utf8() {
         // `é` is two bytes; a length of 1 ends the user id inside it.
-        let error = parse("1:1:é{}".as_bytes()).err();
-        assert!(
-            matches!(error, Some(DecodeError::NotUtf8 { part: "user id" })),
-            "{error:?}"
-        );
+        for value in ["1:1:é{}", "v2:1:2:3:1:é{}"] {
+            let error = parse(value.as_bytes()).err();
+            assert!(
+                matches!(error, Some(DecodeError::NotUtf8 { part: "user id" })),
+                "{error:?}"
+            );
+        }
     }
 
     #[test]
@@ -256,27 +404,58 @@ mod tests {
             message.as_deref(),
             Some(
                 "the stored session's expires_at is not a Unix time in milliseconds \
-                 (23 bytes before the first `:`)"
+                 (23 bytes before its `:`)"
             )
         );
-        let value = format!("1:{secret}:u1{{}}");
-        let message = parse(value.as_bytes()).err().map(|error| error.to_string());
-        assert!(message.is_some_and(|message| !message.contains("secret")));
+        for value in [
+            format!("1:{secret}:u1{{}}"),
+            format!("v2:1:{secret}:3:2:u1{{}}"),
+            format!("v2:1:2:{secret}:2:u1{{}}"),
+            format!("v2:1:2:3:{secret}:u1{{}}"),
+            format!("v{secret}:1:2:3:2:u1{{}}"),
+        ] {
+            let message = parse(value.as_bytes()).err().map(|error| error.to_string());
+            assert!(
+                message
+                    .as_deref()
+                    .is_some_and(|message| !message.contains("secret")),
+                "{message:?}"
+            );
+        }
     }
 
     proptest! {
         #[test]
         fn parse_reads_back_what_encode_wrote(
             expires_at_ms in any::<i64>(),
+            issued_at_ms in any::<i64>(),
+            authenticated_at_ms in any::<i64>(),
             user_id in any::<String>(),
             data in any::<String>(),
         ) {
-            let value = encode(expires_at_ms, &user_id, &data);
+            let stamps = Stamps { issued_at_ms, authenticated_at_ms };
+            let value = encode(expires_at_ms, stamps, &user_id, &data);
             let frame = parse(value.as_bytes());
             prop_assert_eq!(
                 frame.ok(),
-                Some(Frame { expires_at_ms, user_id: &user_id, data: &data })
+                Some(Frame { expires_at_ms, stamps: Some(stamps), user_id: &user_id, data: &data })
             );
+            prop_assert!(!is_0_1_frame(value.as_bytes()));
+        }
+
+        #[test]
+        fn parse_reads_back_a_frame_of_0_1(
+            expires_at_ms in any::<i64>(),
+            user_id in any::<String>(),
+            data in any::<String>(),
+        ) {
+            let value = frame_of_0_1(expires_at_ms, &user_id, &data);
+            let frame = parse(value.as_bytes());
+            prop_assert_eq!(
+                frame.ok(),
+                Some(Frame { expires_at_ms, stamps: None, user_id: &user_id, data: &data })
+            );
+            prop_assert!(is_0_1_frame(value.as_bytes()));
         }
 
         #[test]
@@ -286,11 +465,13 @@ mod tests {
 
         #[test]
         fn parse_never_panics_on_near_frames(
+            mark in "(v2:)?",
             expires_at in "-?[0-9]{0,21}",
+            stamps in "(-?[0-9]{0,21}:-?[0-9]{0,21}:)?",
             length in "[0-9+-]{0,25}",
             rest in proptest::collection::vec(any::<u8>(), 0..16),
         ) {
-            let mut value = format!("{expires_at}:{length}:").into_bytes();
+            let mut value = format!("{mark}{expires_at}:{stamps}{length}:").into_bytes();
             value.extend(rest);
             let _ = parse(&value);
         }

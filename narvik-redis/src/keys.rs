@@ -43,17 +43,27 @@ impl Keys {
         self.user_index("")
     }
 
-    /// A `SCAN ... MATCH` pattern for every user index of this prefix. The prefix is
-    /// escaped, so one holding `*` or `[` matches only itself.
+    /// A `SCAN ... MATCH` pattern for every user index of this prefix.
     pub(crate) fn user_index_pattern(&self) -> String {
-        let mut pattern = String::with_capacity(self.prefix.len() + USER_INFIX.len() + 1);
+        self.pattern(USER_INFIX)
+    }
+
+    /// A `SCAN ... MATCH` pattern for every session key of this prefix.
+    pub(crate) fn session_pattern(&self) -> String {
+        self.pattern(SESSION_INFIX)
+    }
+
+    /// A `SCAN ... MATCH` pattern for every key of this prefix followed by `infix`.
+    /// The prefix is escaped, so one holding `*` or `[` matches only itself.
+    fn pattern(&self, infix: &str) -> String {
+        let mut pattern = String::with_capacity(self.prefix.len() + infix.len() + 1);
         for character in self.prefix.chars() {
             if matches!(character, '*' | '?' | '[' | ']' | '\\') {
                 pattern.push('\\');
             }
             pattern.push(character);
         }
-        pattern.push_str(USER_INFIX);
+        pattern.push_str(infix);
         pattern.push('*');
         pattern
     }
@@ -69,11 +79,13 @@ mod tests {
         assert_eq!(keys.session("abc"), "app:session:abc");
         assert_eq!(keys.user_index("42"), "app:user:42");
         assert_eq!(keys.user_index_pattern(), "app:user:*");
+        assert_eq!(keys.session_pattern(), "app:session:*");
     }
 
     #[test]
     fn user_index_pattern_escapes_glob_characters_of_the_prefix() {
         let keys = Keys::new(r"a*b?c[d]e\f:");
         assert_eq!(keys.user_index_pattern(), r"a\*b\?c\[d\]e\\f:user:*");
+        assert_eq!(keys.session_pattern(), r"a\*b\?c\[d\]e\\f:session:*");
     }
 }

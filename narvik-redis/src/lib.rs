@@ -1,6 +1,6 @@
-//! A Redis session store for [narvik] with all seven operations: sessions expire by
-//! themselves, and every write keeps a session and its user's index in step in one
-//! atomic script.
+//! A Redis session store for [narvik] with every operation, the lifecycle controls
+//! of narvik 0.2 included: sessions expire by themselves, and every write keeps a
+//! session and its user's index in step in one atomic script.
 //!
 //! ```no_run
 //! use narvik::{Narvik, SessionData};
@@ -43,20 +43,25 @@
 //!
 //! | key | type | holds | expires |
 //! | --- | --- | --- | --- |
-//! | `{prefix}session:{session_id}` | string | `{expires_at}:{user_id_len}:{user_id}{data}` | at `expires_at` (`SET ... PXAT`) |
+//! | `{prefix}session:{session_id}` | string | `v2:{expires_at}:{issued_at}:{authenticated_at}:{user_id_len}:{user_id}{data}` | at `expires_at` (`SET ... PXAT`) |
 //! | `{prefix}user:{user_id}` | sorted set | the user's session ids, scored by their `expires_at` | never (no TTL); deleted once empty |
 //!
-//! A session is one string, framed: `expires_at` in Unix milliseconds, a `:`, the
-//! user id's length in bytes, a `:`, the user id, then the custom fields as JSON, as
-//! in `1767225600000:2:u1{"username":"x"}`. The length, not a separator, ends the
-//! user id, so a user id may hold anything.
+//! A session is one string, framed: the mark `v2:`, then `expires_at`, `issued_at`
+//! and `authenticated_at` in Unix milliseconds, each followed by a `:`, the user
+//! id's length in bytes, a `:`, the user id, then the custom fields as JSON, as in
+//! `v2:1767225600000:1764633600000:1764633600000:2:u1{"username":"x"}`. The length,
+//! not a separator, ends the user id, so a user id may hold anything. Frames
+//! written by 0.1 lack the mark and the two stamps
+//! (`{expires_at}:{user_id_len}:{user_id}{data}`): they still decode, and are
+//! rewritten once (see [Upgrading from 0.1](#upgrading-from-01)).
 //!
 //! One string, so that validating is a single `GET` with one reply, as with
-//! tower-sessions-redis-store. Framed rather than one JSON document, so that the
-//! scripts read the user id and rewrite the leading `expires_at` with string
-//! functions alone, copying the data as stored: Lua's JSON would turn large
-//! integers into floats. The session id is the SHA-256 of the token; the token
-//! itself is never stored.
+//! tower-sessions-redis-store; `issued_at` and `authenticated_at` live in it, so
+//! an absolute lifetime costs validation nothing more. Framed rather than one JSON
+//! document, so that the scripts read the times and the user id and rewrite
+//! `expires_at` with string functions alone, copying the data as stored: Lua's
+//! JSON would turn large integers into floats. The session id is the SHA-256 of the
+//! token; the token itself is never stored.
 //!
 //! # Atomicity
 //!
@@ -72,12 +77,28 @@
 //! - `fetch_sessions_for_user` and `delete_sessions_for_user` read each member's
 //!   session: a member whose session expired by itself is dropped, never returned; a
 //!   session that names another user is never returned or deleted.
+//! - `rotate_session` reads the old session, writes it under the new id with the
+//!   same expiry (and the new `authenticated_at`, when given), deletes the old key
+//!   and swaps the id in the index. An old session that is gone stays gone: nothing
+//!   is written.
+//! - `delete_other_sessions_for_user` is `delete_sessions_for_user` sparing one
+//!   session: a session the user creates meanwhile is either deleted or kept, whole.
+//! - `save_session_limited` (for
+//!   [`max_sessions_per_user`](narvik::NarvikBuilder::max_sessions_per_user)) reads
+//!   the user's index and the `expires_at` in each member's frame, deletes the
+//!   sessions that are over, then refuses the new session or ends the ones with
+//!   the earliest `expires_at`, and saves. Redis runs one script at a time: 50
+//!   simultaneous sign-ins of one user under a limit of 5 leave exactly 5.
 //! - `save_session`, `update_session_expiry` and `delete_session` also drop the
 //!   members scored before now (`ZREMRANGEBYSCORE`: their sessions expired by
 //!   themselves), so the index of a user who never signs out stays as small as their
 //!   live sessions, without a walk over its members.
 //!
-//! `fetch_session` is a plain `GET`, decoded in Rust.
+//! `fetch_session` is a plain `GET`, decoded in Rust. `delete_all_sessions` is the
+//! one operation that is not one step: it walks the session keys of the prefix
+//! with `SCAN`, one script per page (each session deleted with its index member),
+//! then the indexes. Every session there when it starts is deleted; one created
+//! while it runs may survive, whole and indexed.
 //!
 //! # Expiry needs no cleanup job
 //!
@@ -97,10 +118,43 @@
 //! # Round trips
 //!
 //! A validation that does not extend the session costs one round trip (the
-//! `GET`); one that extends it, two (the `GET`, then one `EVALSHA`). The scripts are loaded
+//! `GET`), with or without an absolute lifetime; one that extends it, two (the
+//! `GET`, then one `EVALSHA`). A frame of 0.1 costs one more, once (see
+//! [Upgrading from 0.1](#upgrading-from-01)). The scripts are loaded
 //! at [`connect`](RedisStore::connect); over a connection you made, call
 //! [`load_scripts`](RedisStore::load_scripts) once, or the first call of each
 //! script costs one more round trip.
+//!
+//! # Upgrading from 0.1
+//!
+//! Sessions stored by 0.1 keep working. Their frames,
+//! `{expires_at}:{user_id_len}:{user_id}{data}`, kept no sign-in time nor proof of
+//! a credential, so on its first read by this version (a validation's
+//! `fetch_session`, a listing of its user, a rotation) a script rewrites such a
+//! frame in the current layout, once, keeping the key's expiry (`SET ... KEEPTTL`),
+//! with:
+//!
+//! - `issued_at` = the time of that read (this app server's clock): an
+//!   [absolute lifetime](narvik::NarvikBuilder::absolute_lifetime) counts from the
+//!   first validation after the upgrade, not from the sign-in, which nobody
+//!   recorded. A session signed in long before the upgrade gets a full absolute
+//!   lifetime from then on.
+//! - `authenticated_at` = [`narvik::UNKNOWN_TIME`] (the Unix epoch): no proof of a
+//!   credential is on record, so
+//!   [`authenticated_within`](narvik::Session::authenticated_within) is false and
+//!   "sudo mode" asks for the password again.
+//!
+//! The rewrite is one atomic script that reads the value again: a frame still of
+//! 0.1 is rewritten as it is then (with an expiry another app server set
+//! meanwhile, say), one already rewritten by another app server is returned
+//! unchanged (so its `issued_at` is never moved), and a session deleted meanwhile
+//! stays deleted. That read costs validation one more round trip, once per
+//! session; a frame of the current layout is validated with the one `GET`.
+//!
+//! Indexes of 0.1 are upgraded as well; see [Eviction](#eviction). App servers of
+//! 0.1 running beside this version during a rolling upgrade read the new frames
+//! as malformed (their validation deletes such a session): upgrade them all at
+//! once, or expect users whose sessions both versions see to sign in again.
 //!
 //! # When Redis is down
 //!
@@ -184,7 +238,9 @@ mod error;
 mod eviction;
 mod frame;
 mod keys;
+mod lifecycle;
 mod record;
+mod scan;
 mod scripts;
 mod store;
 

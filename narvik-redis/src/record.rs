@@ -1,39 +1,61 @@
 //! A [`Session`] to and from the value of its key (framed as [`crate::frame`]
-//! describes), with `expires_at` in Unix milliseconds, the unit of `PXAT`.
+//! describes), with its times in Unix milliseconds, the unit of `PXAT`.
 
-use narvik::{codec, Session, SessionData, SessionId};
+use narvik::{codec, Session, SessionData, SessionId, SessionTimes, UNKNOWN_TIME};
 use time::OffsetDateTime;
 
-use crate::{frame, DecodeError};
+use crate::frame::{self, Stamps};
+use crate::DecodeError;
 
-/// `expires_at` as Unix milliseconds, rounded down: the key then expires no later
-/// than the session.
-pub(crate) fn unix_ms(expires_at: OffsetDateTime) -> i64 {
-    let millis = expires_at.unix_timestamp_nanos().div_euclid(1_000_000);
+/// `at` as Unix milliseconds, rounded down: a key then expires no later than its
+/// session.
+pub(crate) fn unix_ms(at: OffsetDateTime) -> i64 {
+    let millis = at.unix_timestamp_nanos().div_euclid(1_000_000);
     // `time` spans at most ±999,999 years, about ±2^55 ms: always within `i64`.
     i64::try_from(millis).unwrap_or(if millis < 0 { i64::MIN } else { i64::MAX })
 }
 
-/// The value to store for `session`.
+/// The value to store for `session`, in the current layout.
 pub(crate) fn encode<D: SessionData>(session: &Session<D>) -> narvik::Result<String> {
     let data = codec::encode_data(&session.data)?;
+    let stamps = Stamps {
+        issued_at_ms: unix_ms(session.issued_at),
+        authenticated_at_ms: unix_ms(session.authenticated_at),
+    };
     Ok(frame::encode(
         unix_ms(session.expires_at),
+        stamps,
         &session.user_id,
         &data,
     ))
 }
 
 /// The session `session_id` from the value of its key.
+///
+/// A frame of 0.1 reads both stamps as [`UNKNOWN_TIME`], which is what it says;
+/// the store rewrites such a frame (see `frame::is_0_1_frame`) before it
+/// decodes it, so no session it returns carries that `issued_at`.
 pub(crate) fn decode<D: SessionData>(
     session_id: &SessionId,
     value: &[u8],
 ) -> narvik::Result<Session<D>> {
     let fail = |error: DecodeError| narvik::Error::decode(session_id, error);
     let frame = frame::parse(value).map_err(fail)?;
-    let expires_at = from_unix_ms(frame.expires_at_ms).map_err(fail)?;
+    let expires_at = from_unix_ms(frame.expires_at_ms, "expires_at").map_err(fail)?;
+    let (issued_at, authenticated_at) = match frame.stamps {
+        Some(stamps) => (
+            from_unix_ms(stamps.issued_at_ms, "issued_at").map_err(fail)?,
+            from_unix_ms(stamps.authenticated_at_ms, "authenticated_at").map_err(fail)?,
+        ),
+        None => (UNKNOWN_TIME, UNKNOWN_TIME),
+    };
     let data = codec::decode_data(session_id, frame.data)?;
-    Ok(Session::new(*session_id, frame.user_id, expires_at, data))
+    let times = SessionTimes {
+        issued_at,
+        authenticated_at,
+        expires_at,
+    };
+    Ok(Session::new(*session_id, frame.user_id, times, data))
 }
 
 /// A session a listing found: its id as the user's index holds it, and the value
@@ -51,12 +73,10 @@ pub(crate) fn decode_listed<D: SessionData>(
     decode(&parsed, value)
 }
 
-fn from_unix_ms(millis: i64) -> Result<OffsetDateTime, DecodeError> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).map_err(|_| {
-        DecodeError::InvalidExpiresAt {
-            length: millis.to_string().len(),
-        }
-    })
+/// The time `part` of a frame, `millis` after the Unix epoch.
+fn from_unix_ms(millis: i64, part: &'static str) -> Result<OffsetDateTime, DecodeError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+        .map_err(|_| DecodeError::invalid_time(part, millis.to_string().len()))
 }
 
 #[cfg(test)]
@@ -77,8 +97,17 @@ mod tests {
         SessionId::of_token("token")
     }
 
+    /// Three different times, so that a mix-up shows.
+    fn times() -> SessionTimes {
+        SessionTimes {
+            issued_at: datetime!(2025-12-01 0:00:00.456 UTC),
+            authenticated_at: datetime!(2025-12-02 0:00:00.789 UTC),
+            expires_at: datetime!(2026-01-01 0:00:00.123 UTC),
+        }
+    }
+
     fn session(user_id: &str, data: Data) -> Session<Data> {
-        Session::new(id(), user_id, datetime!(2026-01-01 0:00:00.123 UTC), data)
+        Session::new(id(), user_id, times(), data)
     }
 
     #[test]
@@ -96,7 +125,10 @@ mod tests {
                 big: None,
             },
         ))?;
-        assert_eq!(value, r#"1767225600123:2:u1{"name":"x","big":null}"#);
+        assert_eq!(
+            value,
+            r#"v2:1767225600123:1764547200456:1764633600789:2:u1{"name":"x","big":null}"#
+        );
         Ok(())
     }
 
@@ -112,8 +144,19 @@ mod tests {
         let decoded: Session<Data> = decode(&id(), encode(&stored)?.as_bytes())?;
         assert_eq!(decoded.id, id());
         assert_eq!(decoded.user_id, stored.user_id);
-        assert_eq!(decoded.expires_at, stored.expires_at);
+        assert_eq!(decoded.times(), stored.times());
         assert_eq!(decoded.data, stored.data);
+        Ok(())
+    }
+
+    #[test]
+    fn decode_reads_a_frame_of_0_1_with_unknown_stamps() -> narvik::Result<()> {
+        let decoded: Session<Data> = decode(&id(), br#"1767225600123:2:u1{"name":"x"}"#)?;
+        assert_eq!(decoded.user_id, "u1");
+        assert_eq!(decoded.expires_at, times().expires_at);
+        assert_eq!(decoded.issued_at, UNKNOWN_TIME);
+        assert_eq!(decoded.authenticated_at, UNKNOWN_TIME);
+        assert_eq!(decoded.data.name, "x");
         Ok(())
     }
 
@@ -128,18 +171,33 @@ mod tests {
     }
 
     #[test]
-    fn decode_refuses_an_expiry_outside_times_range() {
-        let error = decode::<()>(&id(), format!("{}:2:u1{{}}", i64::MAX).as_bytes()).err();
-        assert!(
-            matches!(&error, Some(narvik::Error::Decode { source, .. })
-                if source.to_string().contains("not a Unix time in milliseconds (19 bytes")),
-            "{error:?}"
-        );
+    fn decode_refuses_a_time_outside_times_range() {
+        let max = i64::MAX;
+        let cases = [
+            (format!("{max}:2:u1{{}}"), "expires_at"),
+            (format!("v2:{max}:1:1:2:u1{{}}"), "expires_at"),
+            (format!("v2:1:{max}:1:2:u1{{}}"), "issued_at"),
+            (format!("v2:1:1:{max}:2:u1{{}}"), "authenticated_at"),
+        ];
+        for (value, part) in cases {
+            let error = decode::<()>(&id(), value.as_bytes()).err();
+            let expected = format!("{part} is not a Unix time in milliseconds (19 bytes");
+            assert!(
+                matches!(&error, Some(narvik::Error::Decode { source, .. })
+                    if source.to_string().contains(&expected)),
+                "{value}: {error:?}"
+            );
+        }
     }
 
     #[test]
     fn decode_refuses_data_that_is_not_json_or_does_not_fit() {
-        for value in [&b"1:2:u1{"[..], b"1:2:u1", br#"1:2:u1{"name":7}"#] {
+        for value in [
+            &b"1:2:u1{"[..],
+            b"1:2:u1",
+            br#"1:2:u1{"name":7}"#,
+            br#"v2:1:1:1:2:u1{"name":7}"#,
+        ] {
             let error = decode::<Data>(&id(), value).err();
             assert!(
                 matches!(&error, Some(narvik::Error::Decode { session_id, .. })

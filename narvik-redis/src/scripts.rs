@@ -23,15 +23,25 @@ const DELETE_LUA: &str = source!("delete.lua");
 const FETCH_USER_LUA: &str = source!("fetch_user.lua");
 const DELETE_USER_LUA: &str = source!("delete_user.lua");
 const PRUNE_EXPIRED_LUA: &str = source!("prune_expired.lua");
+const UPGRADE_LUA: &str = source!("upgrade.lua");
+const ROTATE_LUA: &str = source!("rotate.lua");
+const DELETE_OTHERS_LUA: &str = source!("delete_others.lua");
+const DELETE_SESSIONS_LUA: &str = source!("delete_sessions.lua");
+const SAVE_LIMITED_LUA: &str = source!("save_limited.lua");
 
 /// Every script's source, to load them all in one round trip.
-pub(crate) const SOURCES: [&str; 6] = [
+pub(crate) const SOURCES: [&str; 11] = [
     SAVE_LUA,
     UPDATE_EXPIRY_LUA,
     DELETE_LUA,
     FETCH_USER_LUA,
     DELETE_USER_LUA,
     PRUNE_EXPIRED_LUA,
+    UPGRADE_LUA,
+    ROTATE_LUA,
+    DELETE_OTHERS_LUA,
+    DELETE_SESSIONS_LUA,
+    SAVE_LIMITED_LUA,
 ];
 
 /// `save_session`: writes the session's string with its expiry, indexes it.
@@ -53,3 +63,20 @@ pub(crate) static DELETE_USER: LazyLock<Script> = LazyLock::new(|| Script::new(D
 /// `delete_all_expired_sessions`, one SCAN page of user indexes at a time.
 pub(crate) static PRUNE_EXPIRED: LazyLock<Script> =
     LazyLock::new(|| Script::new(PRUNE_EXPIRED_LUA));
+
+/// `fetch_session` of a frame of 0.1: rewrites it in the current layout, once.
+pub(crate) static UPGRADE: LazyLock<Script> = LazyLock::new(|| Script::new(UPGRADE_LUA));
+
+/// `rotate_session`: moves a session to a new id.
+pub(crate) static ROTATE: LazyLock<Script> = LazyLock::new(|| Script::new(ROTATE_LUA));
+
+/// `delete_other_sessions_for_user`: deletes a user's sessions but one.
+pub(crate) static DELETE_OTHERS: LazyLock<Script> =
+    LazyLock::new(|| Script::new(DELETE_OTHERS_LUA));
+
+/// `delete_all_sessions`, one SCAN page of session keys at a time.
+pub(crate) static DELETE_SESSIONS: LazyLock<Script> =
+    LazyLock::new(|| Script::new(DELETE_SESSIONS_LUA));
+
+/// `save_session_limited`: saves a session under a limit on its user's sessions.
+pub(crate) static SAVE_LIMITED: LazyLock<Script> = LazyLock::new(|| Script::new(SAVE_LIMITED_LUA));

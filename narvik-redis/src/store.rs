@@ -1,4 +1,5 @@
-//! [`RedisStore`]: the seven store operations over one Redis connection.
+//! [`RedisStore`]: the store over one Redis connection, and the seven operations
+//! of narvik 0.1 (the lifecycle controls are in `lifecycle.rs`).
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -13,26 +14,27 @@ use redis::RedisError;
 use time::OffsetDateTime;
 
 use crate::keys::Keys;
-use crate::{eviction, record, scripts, DecodeError, RedisStoreBuilder};
+use crate::scan::Scan;
+use crate::{eviction, frame, record, scripts, DecodeError, RedisStoreBuilder};
 
 /// The key prefix of a store unless [`RedisStore::with_key_prefix`] sets another.
 pub const DEFAULT_KEY_PREFIX: &str = "narvik:";
 
-/// How many keys one `SCAN` call of
-/// [`delete_all_expired_sessions`](DeleteExpiredSessions::delete_all_expired_sessions)
-/// asks for, and so about how many user indexes one script call prunes.
-const SCAN_PAGE: u32 = 100;
-
 /// Sessions in Redis: each one string key that expires by itself, with a per-user
-/// index kept in step by Lua scripts. Supports all seven operations.
+/// index kept in step by Lua scripts. Supports every operation: the four required,
+/// the optional three of narvik 0.1, and the lifecycle controls
+/// ([`RotateSessions`](narvik::RotateSessions),
+/// [`DeleteOtherUserSessions`](narvik::DeleteOtherUserSessions),
+/// [`DeleteAllSessions`](narvik::DeleteAllSessions),
+/// [`LimitUserSessions`](narvik::LimitUserSessions)).
 ///
 /// `C` is the connection: a [`ConnectionManager`] (from [`connect`](Self::connect)),
 /// or any clonable `redis` async connection given to
 /// [`from_connection`](Self::from_connection). See the [crate docs](crate) for the
 /// key layout, the round trips and the behaviour when Redis is down.
 pub struct RedisStore<D, C = ConnectionManager> {
-    connection: C,
-    keys: Keys,
+    pub(crate) connection: C,
+    pub(crate) keys: Keys,
     data: PhantomData<fn() -> D>,
 }
 
@@ -227,17 +229,34 @@ where
             .map_err(Error::store)
     }
 
-    /// One round trip: a `GET` of the session's string, decoded here.
+    /// One round trip: a `GET` of the session's string, decoded here. A frame of
+    /// 0.1 costs one more, once: a script rewrites it in the current layout (see
+    /// the [crate docs](crate#upgrading-from-01)).
     async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<D>>> {
         let mut connection = self.connection.clone();
+        let session_key = self.keys.session(session_id.as_str());
         let value: Option<Vec<u8>> = redis::cmd("GET")
-            .arg(self.keys.session(session_id.as_str()))
+            .arg(&session_key)
             .query_async(&mut connection)
             .await
             .map_err(|error| fetch_error(session_id, error))?;
-        value
-            .map(|value| record::decode(session_id, &value))
-            .transpose()
+        let Some(mut value) = value else {
+            return Ok(None);
+        };
+        if frame::is_0_1_frame(&value) {
+            let upgraded: Option<Vec<u8>> = scripts::UPGRADE
+                .key(session_key)
+                .arg(record::unix_ms(OffsetDateTime::now_utc()))
+                .invoke_async(&mut connection)
+                .await
+                .map_err(|error| fetch_error(session_id, error))?;
+            // Deleted since the GET: signed out meanwhile.
+            let Some(upgraded) = upgraded else {
+                return Ok(None);
+            };
+            value = upgraded;
+        }
+        record::decode(session_id, &value).map(Some)
     }
 
     async fn update_session_expiry(
@@ -275,7 +294,9 @@ where
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
     /// The user's sessions, soonest to expire first, in one script call. Members of
-    /// the index whose session expired by itself are dropped on the way.
+    /// the index whose session expired by itself are dropped on the way, and frames
+    /// of 0.1 are rewritten in the current layout, as a fetch does (see the
+    /// [crate docs](crate#upgrading-from-01)).
     ///
     /// A session whose stored value no longer decodes is left out, with a
     /// `tracing` warning naming it (see [`codec::decodable_sessions`]); validating
@@ -288,6 +309,7 @@ where
             .key(self.keys.user_index(user_id))
             .arg(self.keys.session_prefix())
             .arg(user_id)
+            .arg(record::unix_ms(OffsetDateTime::now_utc()))
             .invoke_async(&mut connection)
             .await
             .map_err(Error::store)?;
@@ -334,43 +356,27 @@ where
     /// no TTL (see the [crate docs](crate#eviction)).
     async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()> {
         let mut connection = self.connection.clone();
-        let pattern = self.keys.user_index_pattern();
         let session_prefix = self.keys.session_prefix();
         let user_index_prefix = self.keys.user_index_prefix();
         let now = record::unix_ms(now);
-        let mut cursor: u64 = 0;
-        loop {
-            let (next_cursor, indexes): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(SCAN_PAGE)
-                .query_async(&mut connection)
+        let mut indexes = Scan::new(self.keys.user_index_pattern());
+        while let Some(page) = indexes.next_page(&mut connection).await? {
+            scripts::PRUNE_EXPIRED
+                .key(page)
+                .arg(&session_prefix)
+                .arg(&user_index_prefix)
+                .arg(now)
+                .invoke_async::<()>(&mut connection)
                 .await
                 .map_err(Error::store)?;
-            if !indexes.is_empty() {
-                scripts::PRUNE_EXPIRED
-                    .key(indexes)
-                    .arg(&session_prefix)
-                    .arg(&user_index_prefix)
-                    .arg(now)
-                    .invoke_async::<()>(&mut connection)
-                    .await
-                    .map_err(Error::store)?;
-            }
-            // SCAN ends, having visited every key there all along, at cursor 0.
-            if next_cursor == 0 {
-                return Ok(());
-            }
-            cursor = next_cursor;
         }
+        Ok(())
     }
 }
 
 /// A key that holds no string is stored data that does not decode (so validation
 /// drops it); any other failure is the store's.
-fn fetch_error(session_id: &SessionId, error: RedisError) -> Error {
+pub(crate) fn fetch_error(session_id: &SessionId, error: RedisError) -> Error {
     if error.code() == Some("WRONGTYPE") {
         Error::decode(session_id, DecodeError::NotAString)
     } else {

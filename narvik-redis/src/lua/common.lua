@@ -2,41 +2,92 @@
 --
 -- Layout (see keys.rs and frame.rs):
 --   {prefix}session:{session_id}  a string framed as
---                                 {expires_at}:{user_id_len}:{user_id}{data}
---                                 (expires_at in Unix ms, user_id_len in bytes, data
---                                 the custom fields as JSON); expires by itself at
---                                 expires_at (SET ... PXAT)
+--                                 v2:{expires_at}:{issued_at}:{authenticated_at}:{user_id_len}:{user_id}{data}
+--                                 (times in Unix ms, user_id_len in bytes, data the
+--                                 custom fields as JSON), or as 0.1 wrote it,
+--                                 {expires_at}:{user_id_len}:{user_id}{data};
+--                                 expires by itself at expires_at (SET ... PXAT)
 --   {prefix}user:{user_id}        a sorted set: member the session id, score its
 --                                 expires_at; no TTL, so that an eviction policy
 --                                 that takes only keys with a TTL (volatile-*) never
 --                                 takes it while its sessions live on
 --
--- Scripts never decode the data: they read the user id and rewrite the leading
--- expires_at with string functions only (cjson would turn large integers into
--- floats). Numbers reach Redis as the strings they came in: Lua would print a large
--- number in exponent form.
+-- Scripts never decode the data: they read the times and the user id and rewrite
+-- the frame's head with string functions only (cjson would turn large integers
+-- into floats). Numbers reach Redis as the strings they came in: Lua would print a
+-- large number in exponent form.
 --
 -- Scripts build the keys of other sessions and indexes from prefixes passed in ARGV,
 -- which a single Redis server allows (Redis Cluster would not: see the crate docs).
 -- Needs Redis 7 (the version tested): TIME in a script that writes, SET ... PXAT,
--- GETDEL.
+-- SET ... KEEPTTL, GETDEL.
 
--- The frame of a session value: its expires_at (the text as stored) and user id;
--- nil when the value is not framed as above. Reads the same frames as frame.rs
--- `parse`: a value only Rust read would validate but never be extended or listed.
--- Rust alone also checks UTF-8, the range of expires_at and the data: such a value
--- does not validate, yet here it stays its user's (handed to Rust by a listing,
--- which leaves it out, and deleted with the user's other sessions).
+-- What a frame of the current layout starts with.
+local CURRENT_MARK = 'v2:'
+
+-- The frame of a session value, or nil when the value is not framed as above:
+--   expires_at, issued_at, authenticated_at  the times as stored (text); the last
+--                                            two nil in a frame of 0.1
+--   user_id                                  the user id
+--   head                                     what precedes expires_at: the mark,
+--                                            or '' in a frame of 0.1
+--   after_expires_at                         where the `:` after expires_at is
+--   tail                                     where user_id_len starts: the rest
+--                                            is {user_id_len}:{user_id}{data}
+-- Reads the same frames as frame.rs `parse`: a value only Rust read would validate
+-- but never be extended or listed. Rust alone also checks UTF-8, the range of the
+-- times and the data: such a value does not validate, yet here it stays its user's
+-- (handed to Rust by a listing, which leaves it out, and deleted with the user's
+-- other sessions).
 local function parse_frame(value)
-  local expires_at, length, start = string.match(value, '^(%-?%d+):(%d+):()')
-  if not expires_at then
+  local frame = { head = '' }
+  local length, start
+  if string.sub(value, 1, #CURRENT_MARK) == CURRENT_MARK then
+    frame.head = CURRENT_MARK
+    frame.expires_at, frame.issued_at, frame.authenticated_at, frame.tail, length, start =
+      string.match(value, '^v2:(%-?%d+):(%-?%d+):(%-?%d+):()(%d+):()')
+  else
+    frame.expires_at, frame.tail, length, start = string.match(value, '^(%-?%d+):()(%d+):()')
+  end
+  if not frame.expires_at then
     return nil
   end
   local stop = start + tonumber(length) - 1
   if stop > #value then
     return nil
   end
-  return { expires_at = expires_at, user_id = string.sub(value, start, stop) }
+  frame.user_id = string.sub(value, start, stop)
+  frame.after_expires_at = #frame.head + #frame.expires_at + 1
+  return frame
+end
+
+-- The value `value` (framed as `frame`) in the current layout with the times
+-- given (text, as stored); the user id and the data copied as stored.
+local function restamp(value, frame, expires_at, issued_at, authenticated_at)
+  return CURRENT_MARK .. expires_at .. ':' .. issued_at .. ':' .. authenticated_at .. ':'
+    .. string.sub(value, frame.tail)
+end
+
+-- The value `value` (framed as `frame`) with `expires_at` in place of its own, in
+-- its own layout; the rest copied as stored.
+local function with_expiry(value, frame, expires_at)
+  return frame.head .. expires_at .. string.sub(value, frame.after_expires_at)
+end
+
+-- Whether `frame` was written by 0.1, which kept no issued_at nor authenticated_at.
+local function is_0_1_frame(frame)
+  return frame.head == ''
+end
+
+-- Rewrites the 0.1 frame `value` (framed as `frame`) of the session key `session`
+-- in the current layout, keeping the key's expiry: issued_at becomes `now` (Unix
+-- ms, text), so an absolute lifetime counts from this first read after the
+-- upgrade, and authenticated_at 0, the Unix epoch (narvik::UNKNOWN_TIME), so that
+-- "sudo mode" asks for the password again. Returns the new value.
+local function upgrade_0_1_frame(session, value, frame, now)
+  local upgraded = restamp(value, frame, frame.expires_at, now, '0')
+  redis.call('SET', session, upgraded, 'KEEPTTL')
+  return upgraded
 end
 
 -- The value of the session key `session` and its frame; nil when that key is gone

@@ -2,8 +2,8 @@
 //! a clock near Redis's own, with the calls the checks make.
 
 use narvik::{
-    CreatedSession, FetchUserSessions, ManualClock, Narvik, Session, SessionData, SessionId,
-    SessionStore,
+    CreatedSession, FetchUserSessions, ManualClock, Narvik, NarvikBuilder, Session, SessionData,
+    SessionId, SessionStore,
 };
 use narvik_redis::RedisStore;
 use narvik_tests::sessions_of;
@@ -40,13 +40,20 @@ pub(crate) fn alice() -> AppData {
 /// make keys expire at once (or never). Cut to the millisecond, the precision the
 /// store keeps.
 pub(crate) fn narvik_over<S: SessionStore<Data = AppData>>(store: S) -> (Narvik<S>, ManualClock) {
+    narvik_with(store, |builder| builder)
+}
+
+/// [`narvik_over`] with more `settings` (an absolute lifetime, a limit…).
+pub(crate) fn narvik_with<S: SessionStore<Data = AppData>>(
+    store: S,
+    settings: impl FnOnce(NarvikBuilder<S>) -> NarvikBuilder<S>,
+) -> (Narvik<S>, ManualClock) {
     let now = OffsetDateTime::now_utc();
     let clock = ManualClock::new(
         now.replace_millisecond(now.millisecond())
             .expect("a whole millisecond"),
     );
-    let narvik = Narvik::builder(store)
-        .clock(clock.clone())
+    let narvik = settings(Narvik::builder(store).clock(clock.clone()))
         .build()
         .expect("valid settings");
     (narvik, clock)

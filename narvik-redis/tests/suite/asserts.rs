@@ -2,12 +2,12 @@
 
 use std::error::Error as _;
 
-use narvik::{CreatedSession, Error, Narvik, SessionId, SessionStore};
-use narvik_redis::redis;
+use narvik::{CreatedSession, Error, Narvik, SessionId, SessionStore, SessionTimes};
+use narvik_redis::{redis, RedisStore};
 use time::OffsetDateTime;
 
 use crate::app::{AppData, RedisNarvik};
-use crate::frame::{frame, unix_ms};
+use crate::frame::{frame, unix_ms, user_id_of};
 use crate::server::Server;
 
 /// `error` is a store error whose source is Redis's.
@@ -64,22 +64,22 @@ pub(crate) async fn assert_expires_at(server: &Server, key: &str, expires_at_ms:
     );
 }
 
-/// The session at `session_key` is the frame of `expires_at_ms`, `user_id` and
-/// `data`, and the key expires with it; `what` says why.
+/// The session at `session_key` is the frame of `times`, `user_id` and `data`,
+/// and the key expires with it; `what` says why.
 pub(crate) async fn assert_stored_frame(
     server: &Server,
     session_key: &str,
-    expires_at_ms: i64,
+    times: SessionTimes,
     user_id: &str,
     data: &str,
     what: &str,
 ) {
     assert_eq!(
         server.value(session_key).await,
-        frame(expires_at_ms, user_id, data),
+        frame(times, user_id, data),
         "{what}"
     );
-    assert_expires_at(server, session_key, expires_at_ms).await;
+    assert_expires_at(server, session_key, unix_ms(times.expires_at)).await;
 }
 
 /// The index at `index_key` lists `session_id` at `expires_at_ms`, and never
@@ -121,4 +121,40 @@ pub(crate) async fn assert_validation_deletes(
         !server.exists(&session_key).await,
         "{what}: validation deletes it"
     );
+}
+
+/// Every session of `store` is listed in its user's index, and every index
+/// member of `store` is a session of that user: no session an index misses (a
+/// "sign out everywhere" would miss it), no member without its session. For
+/// checks where no session expires by itself (its member stays until a script
+/// next reads the index).
+pub(crate) async fn assert_indexes_match_sessions(server: &Server, store: &RedisStore<AppData>) {
+    let session_prefix = format!("{}session:", store.key_prefix());
+    let index_prefix = format!("{}user:", store.key_prefix());
+    for key in server.keys().await {
+        if let Some(session_id) = key.strip_prefix(&session_prefix) {
+            let value = server.value_bytes(&key).await;
+            let user_id = user_id_of(&value).expect("a framed session");
+            let member = redis::cmd("ZSCORE")
+                .arg(store.user_index_key(&user_id))
+                .arg(session_id)
+                .clone();
+            let score: Option<i64> = server.query(&member).await;
+            assert!(score.is_some(), "{key} of {user_id} is not in their index");
+        } else if let Some(user_id) = key.strip_prefix(&index_prefix) {
+            let members: Vec<String> = server
+                .query(redis::cmd("ZRANGE").arg(&key).arg(0).arg(-1))
+                .await;
+            for session_id in members {
+                let session_key = format!("{session_prefix}{session_id}");
+                let value: Option<Vec<u8>> =
+                    server.query(redis::cmd("GET").arg(&session_key)).await;
+                assert_eq!(
+                    value.as_deref().and_then(user_id_of).as_deref(),
+                    Some(user_id),
+                    "{key} lists {session_id}, which is no session of theirs"
+                );
+            }
+        }
+    }
 }

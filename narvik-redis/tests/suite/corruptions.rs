@@ -2,9 +2,9 @@
 //! that names what is wrong, an extension rewrites no more than it can read, and
 //! validation deletes the session.
 
-use narvik::SessionStore;
+use narvik::{SessionStore, SessionTimes};
 use narvik_tests::sessions_of;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use crate::app::{clock_now, create, store_and_narvik};
 use crate::asserts::{assert_fetch_does_not_decode, assert_validation_deletes};
@@ -12,28 +12,30 @@ use crate::frame::unix_ms;
 use crate::server::Server;
 
 /// Values whose frame the scripts read (they never look at the data), but Rust
-/// refuses: what is wrong, the value (`{exp}` stands for the session's expires_at
-/// in Unix ms), and what the error must mention.
+/// refuses: what is wrong, the value (`{head}` stands for the session's
+/// `v2:{expires_at}:{issued_at}:{authenticated_at}:`, its times in Unix ms), and
+/// what the error must mention.
 const READABLE: [(&str, &[u8], &str); 3] = [
     (
         "data that is not JSON",
-        b"{exp}:6:user-1{not json",
+        b"{head}6:user-1{not json",
         "line 1",
     ),
     (
         "data of the wrong type",
-        br#"{exp}:6:user-1{"username":7}"#,
+        br#"{head}6:user-1{"username":7}"#,
         "invalid value at `username`",
     ),
     (
         "data that is not UTF-8",
-        b"{exp}:6:user-1{\"username\":\"\xff\"}",
+        b"{head}6:user-1{\"username\":\"\xff\"}",
         "data is not UTF-8",
     ),
 ];
 
-/// Values the scripts cannot read either, as [`READABLE`] gives them.
-const UNREADABLE: [(&str, &[u8], &str); 6] = [
+/// Values the scripts cannot read either, as [`READABLE`] gives them (`{exp}`
+/// stands for the session's expires_at alone).
+const UNREADABLE: [(&str, &[u8], &str); 10] = [
     (
         "no frame at all, a bare JSON object",
         br#"{"username":"alice"}"#,
@@ -51,18 +53,38 @@ const UNREADABLE: [(&str, &[u8], &str); 6] = [
     ),
     (
         "no separator after the user id length",
-        b"{exp}:6",
+        b"{head}6",
         "no `:` after its user id length",
     ),
     (
         "a user id length that is no number",
-        br#"{exp}:six:user-1{"username":"alice"}"#,
+        br#"{head}six:user-1{"username":"alice"}"#,
         "not a number of bytes (3 bytes",
     ),
     (
         "a user id length past the end",
-        b"{exp}:99:user-1{}",
+        b"{head}99:user-1{}",
         "runs past its end",
+    ),
+    (
+        "an issued_at that is no number",
+        br#"v2:{exp}:yesterday:0:6:user-1{"username":"alice"}"#,
+        "issued_at is not a Unix time in milliseconds (9 bytes",
+    ),
+    (
+        "an authenticated_at that is no number",
+        br#"v2:{exp}:0:+1:6:user-1{"username":"alice"}"#,
+        "authenticated_at is not a Unix time in milliseconds (2 bytes",
+    ),
+    (
+        "the mark of a later layout",
+        br#"v3:{exp}:0:0:6:user-1{"username":"alice"}"#,
+        "a layout this version does not read",
+    ),
+    (
+        "a frame of 0.1 cut short",
+        b"{exp}:6",
+        "no `:` after its user id length",
     ),
 ];
 
@@ -99,7 +121,7 @@ pub(crate) async fn malformed_stored_sessions_are_decode_errors_that_validation_
         let session_key = store.session_key(&created.session.id);
         match corruption {
             Corruption::Readable(template) | Corruption::Unreadable(template) => {
-                let value = with_expiry(template, created.session.expires_at);
+                let value = with_times(template, created.session.times());
                 server.replace_value(&session_key, value).await;
             }
             Corruption::Hash => {
@@ -121,7 +143,11 @@ pub(crate) async fn malformed_stored_sessions_are_decode_errors_that_validation_
             .await
             .unwrap_or_else(|error| panic!("{what}: update_session_expiry: {error}"));
         if let Corruption::Readable(template) = corruption {
-            let expected = with_expiry(template, later);
+            let times = SessionTimes {
+                expires_at: later,
+                ..created.session.times()
+            };
+            let expected = with_times(template, times);
             let stored = server.value_bytes(&session_key).await;
             assert_eq!(
                 after_expiry(&stored),
@@ -141,18 +167,27 @@ pub(crate) async fn malformed_stored_sessions_are_decode_errors_that_validation_
     assert!(server.index_members(&store, "user-1").await.is_empty());
 }
 
-/// `template` with each `{exp}` replaced by `expires_at` in Unix ms.
-fn with_expiry(template: &[u8], expires_at: OffsetDateTime) -> Vec<u8> {
-    let expires_at_ms = unix_ms(expires_at).to_string();
-    replace_bytes(template, b"{exp}", expires_at_ms.as_bytes())
+/// `template` with each `{head}` replaced by the head of a frame of `times` (see
+/// [`READABLE`]), and each `{exp}` by their expires_at, in Unix ms.
+fn with_times(template: &[u8], times: SessionTimes) -> Vec<u8> {
+    let expires_at_ms = unix_ms(times.expires_at).to_string();
+    let head = format!(
+        "v2:{expires_at_ms}:{}:{}:",
+        unix_ms(times.issued_at),
+        unix_ms(times.authenticated_at)
+    );
+    let value = replace_bytes(template, b"{head}", head.as_bytes());
+    replace_bytes(&value, b"{exp}", expires_at_ms.as_bytes())
 }
 
-/// What follows the expires_at of a value: from its first `:` on.
+/// What follows the expires_at of a value of the current layout: from the `:`
+/// after it on.
 fn after_expiry(value: &[u8]) -> Option<Vec<u8>> {
-    value
+    let times = value.strip_prefix(b"v2:")?;
+    times
         .iter()
         .position(|&byte| byte == b':')
-        .map(|colon| value[colon..].to_vec())
+        .map(|colon| times[colon..].to_vec())
 }
 
 /// `bytes` with each `from` replaced by `to`.

@@ -3,7 +3,7 @@
 
 use std::time::Duration as StdDuration;
 
-use narvik::{Narvik, Session, SessionId, SessionStore};
+use narvik::{Narvik, Session, SessionId, SessionStore, SessionTimes};
 use narvik_tests::{invalidate, stored};
 use time::{Duration, OffsetDateTime};
 
@@ -95,7 +95,8 @@ pub(crate) async fn saving_or_extending_to_a_past_expiry_leaves_nothing_behind(s
         now - Duration::seconds(1),
         OffsetDateTime::UNIX_EPOCH - Duration::days(1),
     ] {
-        let mut session = Session::new(SessionId::of_token("past"), "user-1", expires_at, alice());
+        let times = SessionTimes::issued(now, expires_at);
+        let mut session = Session::new(SessionId::of_token("past"), "user-1", times, alice());
         store.save_session(&mut session).await.expect("save");
         assert!(server.keys().await.is_empty(), "saved at {expires_at}");
     }

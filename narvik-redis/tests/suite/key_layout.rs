@@ -34,7 +34,7 @@ pub(crate) async fn each_session_is_one_string_that_expires_with_it_and_each_use
     assert_stored_frame(
         &server,
         &session_key,
-        expires_at_ms,
+        created.session.times(),
         "user-1",
         ALICE_JSON,
         what,
@@ -65,7 +65,7 @@ pub(crate) async fn extending_rewrites_only_the_expiry_and_keeps_the_data_byte_f
     let session_key = store.session_key(&created.session.id);
     let data = r#"{"username":"al:1:ice \"q\" \u00e9","visits":7,"gone":18446744073709551615}"#;
     server
-        .plant_frame(&session_key, created.session.expires_at, user_id, data)
+        .plant_frame(&session_key, created.session.times(), user_id, data)
         .await;
 
     clock.advance(Duration::days(16));
@@ -73,9 +73,9 @@ pub(crate) async fn extending_rewrites_only_the_expiry_and_keeps_the_data_byte_f
     assert!(extended.is_extended());
     assert_eq!(extended.user_id, user_id);
     assert_eq!(extended.data.username, "al:1:ice \"q\" é");
-    let new_ms = unix_ms(extended.expires_at);
     let what = "the data kept byte for byte";
-    assert_stored_frame(&server, &session_key, new_ms, user_id, data, what).await;
+    let times = extended.times();
+    assert_stored_frame(&server, &session_key, times, user_id, data, what).await;
     let listed = sessions_of(&narvik, user_id).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].expires_at, extended.expires_at);
@@ -95,8 +95,9 @@ pub(crate) async fn update_session_expiry_moves_the_key_expiry_the_stored_expiry
 
     let new_ms = unix_ms(extended.expires_at);
     let session_key = store.session_key(&created.session.id);
-    let what = "only the leading expires_at changed";
-    assert_stored_frame(&server, &session_key, new_ms, "user-1", ALICE_JSON, what).await;
+    let what = "only expires_at changed";
+    let times = extended.times();
+    assert_stored_frame(&server, &session_key, times, "user-1", ALICE_JSON, what).await;
     let index_key = store.user_index_key("user-1");
     assert_indexed_until(&server, &index_key, &created.session.id, new_ms).await;
     let fetched = stored(&narvik, &created.session.id).await;

@@ -1,8 +1,9 @@
 //! `narvik-redis` against a real Redis (`NARVIK_TEST_REDIS_URL`, default
 //! `redis://127.0.0.1:6379`): the conformance suite, then what only a Redis store
 //! has: keys that expire by themselves, the per-user index, round trips on the
-//! wire, outages, stored data that no longer decodes, and two app servers sharing
-//! one Redis.
+//! wire, outages, stored data that no longer decodes, two app servers sharing
+//! one Redis, sessions stored by 0.1, and the lifecycle controls' scripts
+//! (rotation, the limit per user, ending many sessions at once).
 //!
 //! The checks are `async fn`s over a [`Server`](server::Server), in one module per
 //! topic; [`redis_tests!`] makes them tests. What they share:
@@ -34,13 +35,17 @@ mod server;
 mod conformance;
 mod connections;
 mod corruptions;
+mod ending;
 mod eviction_policy;
 mod expiry;
 mod index_ttl;
 mod key_layout;
+mod rotation;
 mod round_trips;
+mod session_limit;
 mod sharing;
 mod undecodable;
+mod upgrade_0_1;
 mod user_index;
 
 use server::with_server;
@@ -86,6 +91,28 @@ redis_tests! {
     user_index::delete_all_expired_sessions_walks_every_index_page_by_page,
     index_ttl::a_user_index_has_no_ttl_after_any_operation_even_if_0_1_gave_it_one,
     index_ttl::an_index_past_all_its_sessions_is_deleted_by_delete_all_expired_sessions,
+    upgrade_0_1::a_0_1_session_is_rewritten_once_and_its_absolute_deadline_counts_from_its_first_validation,
+    upgrade_0_1::a_0_1_session_costs_one_more_round_trip_on_its_first_validation_only,
+    #[runtime(flavor = "multi_thread", worker_threads = 2)]
+    upgrade_0_1::concurrent_first_validations_of_a_0_1_session_agree_on_its_issued_at,
+    upgrade_0_1::listing_and_rotating_rewrite_0_1_sessions_as_validation_does,
+    upgrade_0_1::a_0_1_session_whose_data_no_longer_decodes_is_deleted_by_validation,
+    rotation::rotation_moves_the_frame_to_a_new_key_with_its_expiry_and_swaps_the_index_member,
+    rotation::rotating_a_session_that_is_gone_writes_nothing,
+    #[runtime(flavor = "multi_thread", worker_threads = 2)]
+    rotation::rotation_racing_a_sign_out_never_brings_the_session_back,
+    #[runtime(flavor = "multi_thread", worker_threads = 2)]
+    session_limit::fifty_sign_ins_at_once_under_a_limit_of_5_leave_exactly_5_ending_the_oldest,
+    #[runtime(flavor = "multi_thread", worker_threads = 2)]
+    session_limit::fifty_sign_ins_at_once_under_a_limit_of_5_leave_exactly_5_refusing_new_ones,
+    session_limit::the_limit_ends_the_least_recently_extended_session_of_either_layout,
+    session_limit::the_limit_counts_neither_sessions_that_are_over_nor_stale_or_foreign_members,
+    ending::deleting_other_sessions_keeps_one_and_never_touches_another_users,
+    #[runtime(flavor = "multi_thread", worker_threads = 2)]
+    ending::sign_ins_racing_deleting_other_sessions_are_ended_or_kept_whole,
+    ending::deleting_all_sessions_ends_every_session_under_the_prefix_and_nothing_else,
+    #[runtime(flavor = "multi_thread", worker_threads = 2)]
+    ending::sign_ins_racing_deleting_all_sessions_survive_whole_or_not_at_all,
 }
 
 /// Turns checks over an [`OwnServer`](own_server::OwnServer) into `#[tokio::test]`s

@@ -1,12 +1,13 @@
 //! The test's own commands beside the store: reading what it wrote, and planting
 //! values as an older version (or a person at `redis-cli`) might have left them.
 
+use narvik::{SessionId, SessionTimes};
 use narvik_redis::redis::{self, FromRedisValue};
 use narvik_redis::RedisStore;
 use time::OffsetDateTime;
 
 use crate::app::AppData;
-use crate::frame::{frame, unix_ms};
+use crate::frame::{frame, frame_of_0_1, unix_ms};
 use crate::server::{scan_page, Server};
 
 impl Server {
@@ -30,17 +31,45 @@ impl Server {
         .await;
     }
 
-    /// Replaces the value at `key` with a frame of `expires_at`, `user_id` and
-    /// `data` (see [`frame`]), keeping the key's expiry.
+    /// Replaces the value at `key` with a frame of `times`, `user_id` and `data`
+    /// (see [`frame`]), keeping the key's expiry.
     pub(crate) async fn plant_frame(
         &self,
         key: &str,
-        expires_at: OffsetDateTime,
+        times: SessionTimes,
         user_id: &str,
         data: &str,
     ) {
-        let value = frame(unix_ms(expires_at), user_id, data);
+        let value = frame(times, user_id, data);
         self.replace_value(key, value).await;
+    }
+
+    /// Stores session `session_id` of `user_id` as 0.1 did: its frame
+    /// (`{expires_at}:{user_id_len}:{user_id}{data}`, no time stamps) expiring at
+    /// `expires_at`, listed in the user's index, which expires with it.
+    pub(crate) async fn plant_session_of_0_1(
+        &self,
+        store: &RedisStore<AppData>,
+        session_id: &SessionId,
+        user_id: &str,
+        expires_at: OffsetDateTime,
+        data: &str,
+    ) {
+        let expires_at_ms = unix_ms(expires_at);
+        let session_key = store.session_key(session_id);
+        let index_key = store.user_index_key(user_id);
+        self.query::<()>(
+            redis::cmd("SET")
+                .arg(&session_key)
+                .arg(frame_of_0_1(expires_at_ms, user_id, data))
+                .arg("PXAT")
+                .arg(expires_at_ms),
+        )
+        .await;
+        self.add_index_members(&index_key, expires_at_ms, &[session_id.as_str()])
+            .await;
+        self.query::<()>(redis::cmd("PEXPIREAT").arg(&index_key).arg(expires_at_ms))
+            .await;
     }
 
     /// Replaces the string at `key` with a hash of one `field`: the layout before

@@ -6,7 +6,7 @@ use narvik_tests::{delete_sessions_of, sessions_of};
 
 use crate::app::{create, listed_ids, store_and_narvik, validate, validates_to_none, AppData};
 use crate::asserts::{assert_fetch_does_not_decode, assert_validation_deletes};
-use crate::frame::{frame, unix_ms};
+use crate::frame::{frame, frame_of_ms, unix_ms};
 use crate::server::Server;
 
 /// Data stored before a required field existed does not decode; validation deletes
@@ -14,12 +14,11 @@ use crate::server::Server;
 pub(crate) async fn session_missing_a_required_field_is_deleted_by_validation(server: Server) {
     let (store, narvik, _clock) = store_and_narvik(&server).await;
     let created = create(&narvik, "user-1").await;
-    let expires_at = created.session.expires_at;
     // Stored before `username` existed.
     let session_key = store.session_key(&created.session.id);
     let data = r#"{"theme":"dark"}"#;
     server
-        .plant_frame(&session_key, expires_at, "user-1", data)
+        .plant_frame(&session_key, created.session.times(), "user-1", data)
         .await;
 
     let what = "data without a required field";
@@ -43,7 +42,7 @@ pub(crate) async fn session_missing_an_optional_field_reads_its_default(server: 
     let data = r#"{"username":"alice","removed_since":true}"#;
     let session_key = store.session_key(&created.session.id);
     server
-        .plant_frame(&session_key, created.session.expires_at, "user-1", data)
+        .plant_frame(&session_key, created.session.times(), "user-1", data)
         .await;
 
     let session = validate(&narvik, &created).await;
@@ -66,10 +65,12 @@ pub(crate) async fn an_expiry_out_of_range_does_not_decode_yet_the_session_stays
     // Only Rust checks the range of expires_at; the scripts still read the
     // frame, so the session stays indexed as user-1's and goes with their
     // others, but a listing leaves it out.
-    let value = frame(i64::MAX, "user-1", r#"{"username":"alice"}"#).replacen(
-        &i64::MAX.to_string(),
+    let value = frame_of_ms(
         "99999999999999999999",
-        1,
+        0,
+        0,
+        "user-1",
+        r#"{"username":"alice"}"#,
     );
     let kept = create(&narvik, "user-1").await;
     let spoiled = create(&narvik, "user-1").await;
@@ -109,7 +110,7 @@ pub(crate) async fn a_session_whose_frame_names_another_user_is_neither_listed_n
     let spoiled = create(&narvik, "user-1").await;
     let spoiled_key = store.session_key(&spoiled.session.id);
     // A length one too long reaches into the data: the user id reads `user-1{`.
-    let value = frame(unix_ms(spoiled.session.expires_at), "user-1", "{}");
+    let value = frame(spoiled.session.times(), "user-1", "{}");
     server
         .replace_value(&spoiled_key, value.replacen(":6:", ":7:", 1))
         .await;
@@ -140,7 +141,7 @@ pub(crate) async fn a_listed_member_that_is_no_session_id_is_left_out_not_a_fail
     server
         .plant_frame(
             &odd_key,
-            kept.session.expires_at,
+            kept.session.times(),
             "user-1",
             r#"{"username":"alice"}"#,
         )
