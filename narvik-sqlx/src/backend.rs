@@ -4,7 +4,7 @@
 //! The store is written once, generic over its backend. A backend names its sqlx
 //! database and says, in a few constants and small functions, what the store cannot
 //! write in one way for all of them: the SQL dialect (quoting, placeholders, the
-//! schema), how `expires_at` is stored, whether writes take turns, and how a URL
+//! schema), how the time stamps are stored, whether writes take turns, and how a URL
 //! becomes connect and pool options. Everything sqlx itself needs to run the
 //! store's queries on that database is checked once, for every backend, by
 //! [`Queries`](crate::queries::Queries).
@@ -34,13 +34,16 @@ pub trait Backend: sealed::Sealed + Send + Sync + 'static {
     /// The sqlx database: [`sqlx::Sqlite`], [`sqlx::Postgres`] or [`sqlx::MySql`].
     type Database: sqlx::Database + Queries;
 
-    /// The type `expires_at` is bound and read as: unix microseconds (`i64`) on
-    /// SQLite, which has no timestamp type; an `OffsetDateTime` elsewhere.
+    /// The type the time stamps (`expires_at`, `issued_at`, `authenticated_at`)
+    /// are bound and read as: unix microseconds (`i64`) on SQLite, which has no
+    /// timestamp type; an `OffsetDateTime` elsewhere.
     #[doc(hidden)]
-    type ExpiresAt: for<'q> sqlx::Encode<'q, Self::Database>
+    type Timestamp: for<'q> sqlx::Encode<'q, Self::Database>
         + for<'r> sqlx::Decode<'r, Self::Database>
         + sqlx::Type<Self::Database>
+        + Copy
         + Send
+        + Sync
         + 'static;
 
     /// The database's name, for the store's `Debug`.
@@ -64,11 +67,11 @@ pub trait Backend: sealed::Sealed + Send + Sync + 'static {
 
     /// `at`, already in UTC and cut to whole microseconds, as stored.
     #[doc(hidden)]
-    fn expires_at_to_sql(at: OffsetDateTime) -> narvik::Result<Self::ExpiresAt>;
+    fn timestamp_to_sql(at: OffsetDateTime) -> narvik::Result<Self::Timestamp>;
 
-    /// A stored `expires_at` as a time.
+    /// A stored time stamp as a time.
     #[doc(hidden)]
-    fn expires_at_from_sql(stored: Self::ExpiresAt) -> Result<OffsetDateTime, BoxError>;
+    fn timestamp_from_sql(stored: Self::Timestamp) -> Result<OffsetDateTime, BoxError>;
 
     /// The options `connect(url)` connects with: `url` parsed, on a pool made from
     /// [`pool_options`](crate::pool_options).

@@ -232,6 +232,17 @@ impl<DB: Queries> Connections<DB> {
         connection.finish(result).map_err(narvik::Error::store)
     }
 
+    /// The row `query`, a statement that writes, answers (`RETURNING`), if any;
+    /// in its [write turn](Self::write_turn).
+    pub(crate) async fn fetch_optional_writing(
+        &self,
+        query: QueryOf<'_, DB>,
+        time_limit: Duration,
+    ) -> narvik::Result<Option<DB::Row>> {
+        let _turn = self.write_turn().await.map_err(narvik::Error::store)?;
+        self.fetch_optional(query, time_limit).await
+    }
+
     /// Every row `query` selects.
     pub(crate) async fn fetch_all(
         &self,
@@ -242,28 +253,11 @@ impl<DB: Queries> Connections<DB> {
         let result = within(time_limit, DB::fetch_all(&mut *connection, query)).await;
         connection.finish(result).map_err(narvik::Error::store)
     }
-
-    /// Runs the migration statements, one after the other, on one connection,
-    /// with no time limit: changing a column of a big table may take a while.
-    pub(crate) async fn execute_all(&self, statements: &[String]) -> Result<(), sqlx::Error> {
-        let _turn = self.write_turn().await?;
-        let mut connection = self.acquire().await?;
-        let mut result = Ok(());
-        for statement in statements {
-            // Run once at start-up: not worth a place in the statement cache.
-            let query = sqlx::query(statement).persistent(false);
-            result = DB::execute(&mut *connection, query).await;
-            if result.is_err() {
-                break;
-            }
-        }
-        connection.finish(result)
-    }
 }
 
 /// The answer to `query`, or a timeout error (which ends the connection) if none
 /// came within `time_limit`.
-async fn within<T>(
+pub(crate) async fn within<T>(
     time_limit: Duration,
     query: impl Future<Output = Result<T, sqlx::Error>>,
 ) -> Result<T, sqlx::Error> {
@@ -370,6 +364,15 @@ impl<DB: Database> Checkout<'_, DB> {
             Some(_) | None => let_go(connection, broken && close_broken),
         }
         result
+    }
+
+    /// Lets the connection go, never to be kept, after a use that stopped
+    /// halfway (its future was dropped inside a transaction): closed over a
+    /// network, where the server then rolls back and lets go of every lock the
+    /// connection held; else given back to the pool, which runs the rollback
+    /// queued on it before anything else.
+    pub(crate) fn abandon(self) {
+        let_go(self.connection, self.close_broken);
     }
 }
 

@@ -40,11 +40,12 @@ pub enum Error {
         source: sqlx::Error,
     },
 
-    /// Creating the session table or its indexes failed; why is in the
+    /// Creating the session table or its indexes, or upgrading a table of an
+    /// earlier release, failed; why is in the
     /// [`source`](std::error::Error::source).
-    #[error("could not create the session table `{table}`")]
+    #[error("could not create or upgrade the session table `{table}`")]
     Migrate {
-        /// The table being created.
+        /// The table being created or upgraded.
         table: String,
         /// The sqlx error.
         #[source]

@@ -73,6 +73,20 @@ pub(crate) fn query_timed_out(time_limit: Duration) -> sqlx::Error {
     ))
 }
 
+/// The error of a sign-in under a session limit that found the user's lock
+/// taken for longer than `wait` (by other sign-ins of the user): an I/O error of
+/// kind [`TimedOut`](io::ErrorKind::TimedOut), stored as the source of
+/// [`narvik::Error::Store`]. The server answered: the connection is fine.
+pub(crate) fn user_lock_busy(wait: Duration) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!(
+            "the user's session-limit lock was not free within the query timeout of {wait:?}: \
+             other sign-ins of the user held it"
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

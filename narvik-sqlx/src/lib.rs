@@ -9,9 +9,12 @@
 //! | [`PostgresStore<D>`](PostgresStore) | [`Postgres`] | `postgres` | PostgreSQL |
 //! | [`MySqlStore<D>`](MySqlStore) | [`MySql`] | `mysql` | MySQL 8, MariaDB 10.5+ |
 //!
-//! Each implements every store operation: the four of [`narvik::SessionStore`] and
-//! the optional [`narvik::FetchUserSessions`], [`narvik::DeleteUserSessions`] and
-//! [`narvik::DeleteExpiredSessions`]. Code written for any backend takes a
+//! Each implements every store operation: the four of [`narvik::SessionStore`], the
+//! optional [`narvik::FetchUserSessions`], [`narvik::DeleteUserSessions`] and
+//! [`narvik::DeleteExpiredSessions`], and the lifecycle controls
+//! [`narvik::RotateSessions`], [`narvik::DeleteOtherUserSessions`],
+//! [`narvik::DeleteAllSessions`] and [`narvik::LimitUserSessions`], each one atomic
+//! step (see [Lifecycle](#lifecycle)). Code written for any backend takes a
 //! `SqlStore<B, D>` with `B: Backend`.
 //!
 //! ```
@@ -29,7 +32,7 @@
 //! let store = SqliteStore::<AppData>::connect("sqlite::memory:")
 //!     .await?
 //!     .with_table_name("sessions")?;
-//! store.migrate().await?; // creates the table and its indexes unless they exist
+//! store.migrate().await?; // creates the table unless it exists, upgrades one of 0.1
 //! let narvik = Narvik::new(store);
 //!
 //! // Sign-in, then a request, then sign-out.
@@ -51,7 +54,9 @@
 //!
 //! Then `with_table_name(name)` to use another table than
 //! [`DEFAULT_TABLE_NAME`] (the name is checked: ASCII letters, digits and `_` only,
-//! so it can go into SQL text), and `migrate()` at start-up.
+//! so it can go into SQL text), and `migrate()` at start-up: it creates the table
+//! and its indexes unless they exist, and upgrades a table of an earlier release
+//! in place (see [Upgrading from 0.1](#upgrading-from-01)).
 //!
 //! # Schema
 //!
@@ -63,17 +68,77 @@
 //! every backend keeps the same data, NUL characters included. User ids are at
 //! most [`narvik::MAX_USER_ID_LEN`] bytes: `save_session` refuses a longer one
 //! with [`narvik::Error::UserIdTooLong`], as `create_session` does, rather than
-//! let MySQL without strict mode cut it short. `expires_at` keeps microseconds everywhere: `timestamptz` on PostgreSQL,
+//! let MySQL without strict mode cut it short.
+//!
+//! The three time stamps of a session, `expires_at`, `issued_at` (the sign-in)
+//! and `authenticated_at` (the last proof of a credential), are columns of the
+//! same type, which keeps microseconds everywhere: `timestamptz` on PostgreSQL,
 //! `DATETIME(6)` in UTC on MySQL, an integer of unix microseconds on SQLite (which
-//! has no timestamp type). `save_session` cuts `expires_at` to whole microseconds,
-//! so the session `create_session` returns equals the one read back. The modules
+//! has no timestamp type). `save_session` cuts them to whole microseconds, so the
+//! session `create_session` returns equals the one read back. Validation reads all
+//! three with the rest of the row: still one `SELECT` by primary key. The modules
 //! [`sqlite`], [`postgres`] and [`mysql`] show each table.
+//!
+//! # Upgrading from 0.1
+//!
+//! Tables made by narvik-sqlx 0.1 have no `issued_at` nor `authenticated_at`.
+//! `migrate()` adds both columns in place (`ALTER TABLE ... ADD COLUMN`), and the
+//! sessions already stored stay signed in, with:
+//!
+//! - `issued_at` = the time of the migration: with an
+//!   [absolute lifetime](narvik::NarvikBuilder::absolute_lifetime), their deadline
+//!   counts from the upgrade;
+//! - `authenticated_at` = [`narvik::UNKNOWN_TIME`] (the Unix epoch): 0.1 never
+//!   recorded a proof of a credential, so
+//!   [`authenticated_within`](narvik::Session::authenticated_within) is false and
+//!   "sudo mode" asks for the password again.
+//!
+//! On PostgreSQL it also changes a `jsonb` data column (0.1.0) to `json`.
+//! `migrate()` is idempotent, and safe to run from several application servers at
+//! once (they take turns on PostgreSQL and SQLite; on MySQL a column a concurrent
+//! migration added counts as added).
+//!
+//! The new columns keep a default, so servers of 0.1 still running beside upgraded
+//! ones (a rolling upgrade) keep signing users in: their sessions get
+//! `authenticated_at` = the epoch, and `issued_at` = the time of the insert (on
+//! SQLite tables upgraded from 0.1: the time of the upgrade, as SQLite adds a
+//! column only with a constant default). Adding the columns is quick on
+//! PostgreSQL 11+ (no rewrite of the table), SQLite and MariaDB (an instant `ADD
+//! COLUMN`); MySQL may rebuild the table for a column with a time default (online:
+//! reads and writes go on), which on a big table takes a while.
+//!
+//! # Lifecycle
+//!
+//! - A rotation ([`narvik::Narvik::rotate_session`],
+//!   [`reauthenticate`](narvik::Narvik::reauthenticate)) is one `UPDATE` of the
+//!   row's id: the old token never validates once it returns, and a session signed
+//!   out before it stays signed out. One round trip with PostgreSQL and SQLite
+//!   (`UPDATE ... RETURNING`); two with MySQL, which has no `RETURNING` on
+//!   `UPDATE` and reads the moved row next.
+//! - Ending a user's other sessions, or every session of the table, is one
+//!   `DELETE`: one round trip.
+//! - A sign-in under [`max_sessions_per_user`](narvik::NarvikBuilder::max_sessions_per_user)
+//!   is one transaction holding a lock of the user's: it counts the user's live
+//!   sessions, inserts the new one and deletes the least recently extended beyond
+//!   the limit (or refuses). PostgreSQL takes `pg_advisory_xact_lock` of the user,
+//!   MySQL `GET_LOCK` of the user (in a `READ COMMITTED` transaction, which locks
+//!   no gaps between rows), SQLite the database's write lock (`BEGIN IMMEDIATE`).
+//!   Concurrent sign-ins of one user, from any number of application servers,
+//!   take turns, so the limit holds exactly; other users' do not wait (except on
+//!   SQLite, one writer at a time anyway). The server waits for the lock at most
+//!   the query timeout (PostgreSQL's `lock_timeout`; MySQL's `GET_LOCK` timeout, in
+//!   whole seconds rounded up); a sign-in that did not get it in time fails with
+//!   [`narvik::Error::Store`] and stores nothing. A sign-in given up halfway (its
+//!   future dropped) never leaves its connection in the pool with the transaction
+//!   or the lock still held: over a network the connection is closed.
 //!
 //! # Round trips
 //!
 //! Validating a session that is not extended is one query (a `SELECT` by primary
 //! key), one round trip on the wire; one that is extended adds an `UPDATE` (never an
-//! upsert: a session deleted meanwhile stays deleted), two round trips.
+//! upsert: a session deleted meanwhile stays deleted), two round trips. A sign-in
+//! is one `INSERT`; under a session limit it is a transaction of four (SQLite) to
+//! seven (MySQL) round trips (see [Lifecycle](#lifecycle)).
 //!
 //! That holds because a store made by `connect` or `connect_with` keeps the
 //! connections it has used, checked out of its pool, and hands them straight to the
@@ -125,6 +190,9 @@ mod backend;
 mod conn;
 mod error;
 mod failure;
+mod held;
+mod lifecycle;
+mod migration;
 mod operations;
 mod queries;
 mod sql;

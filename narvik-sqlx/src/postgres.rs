@@ -4,10 +4,12 @@
 //!
 //! ```sql
 //! CREATE TABLE IF NOT EXISTS "narvik_sessions" (
-//!     id         TEXT        NOT NULL PRIMARY KEY,
-//!     user_id    TEXT        NOT NULL,
-//!     expires_at TIMESTAMPTZ NOT NULL, -- microseconds
-//!     data       JSON        NOT NULL  -- the custom data as a JSON object
+//!     id               TEXT        NOT NULL PRIMARY KEY,
+//!     user_id          TEXT        NOT NULL,
+//!     expires_at       TIMESTAMPTZ NOT NULL, -- microseconds
+//!     data             JSON        NOT NULL, -- the custom data as a JSON object
+//!     issued_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
+//!     authenticated_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch'
 //! );
 //! CREATE INDEX IF NOT EXISTS "narvik_sessions_user_id_idx" ON "narvik_sessions" (user_id);
 //! CREATE INDEX IF NOT EXISTS "narvik_sessions_expires_at_idx" ON "narvik_sessions" (expires_at);
@@ -17,6 +19,29 @@
 //! NUL character (`\u0000`), which the other stores keep, and the store never
 //! looks inside the data anyway. (`json` also spares the conversion to and from
 //! `jsonb`'s binary form on every write and read.)
+//!
+//! The store writes every column; the defaults are for writers that leave the
+//! time stamps out (a server of 0.1 during a rolling upgrade): their sessions are
+//! issued at the insert, with the epoch ([`narvik::UNKNOWN_TIME`]) as the last
+//! proof of a credential.
+//!
+//! # Upgrading from 0.1
+//!
+//! `migrate()` runs in one transaction holding an advisory lock of the table's
+//! (`pg_advisory_xact_lock`), so application servers that start at once migrate
+//! one after the other. On a table of 0.1 it adds `issued_at` and
+//! `authenticated_at` with the defaults above, in one `ALTER TABLE`: the
+//! sessions already stored get the time of the migration (`now()`, the start of
+//! its transaction) and the epoch. PostgreSQL 11 and later add a column with such
+//! a default without rewriting the table.
+//!
+//! # Session limits
+//!
+//! A sign-in under a session limit is one transaction that first takes an
+//! advisory lock of the user's (`pg_advisory_xact_lock` of a 64-bit hash of the
+//! table name and the user id), released when the transaction ends, with
+//! `lock_timeout` set to the store's query timeout: no lock wait of the
+//! transaction outlasts it.
 //!
 //! # Upgrading from `jsonb`
 //!
@@ -28,11 +53,13 @@
 //! working on the changed table meanwhile: PostgreSQL converts their `jsonb`
 //! to `json` as it stores it.
 
+use std::time::Duration;
+
 use narvik::BoxError;
 use time::OffsetDateTime;
 
 use crate::backend::{sealed, Backend};
-use crate::sql::{self, Dialect};
+use crate::sql::{self, Dialect, MigrationTurns, UserLock};
 use crate::SqlStore;
 
 /// Sessions in PostgreSQL.
@@ -61,7 +88,7 @@ impl sealed::Sealed for Postgres {}
 
 impl Backend for Postgres {
     type Database = sqlx::Postgres;
-    type ExpiresAt = OffsetDateTime;
+    type Timestamp = OffsetDateTime;
 
     const NAME: &'static str = "PostgreSQL";
     const DIALECT: Dialect = Dialect {
@@ -71,19 +98,31 @@ impl Backend for Postgres {
         text_column: sql::text_column_as_is,
         data_column: "data::text",
         columns: "id TEXT NOT NULL PRIMARY KEY, user_id TEXT NOT NULL, \
-                  expires_at TIMESTAMPTZ NOT NULL, data JSON NOT NULL",
+                  expires_at TIMESTAMPTZ NOT NULL, data JSON NOT NULL, \
+                  issued_at TIMESTAMPTZ NOT NULL DEFAULT now(), \
+                  authenticated_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch'",
         table_options: "",
         indexes_in_table: false,
         upgrade: data_column_to_json,
+        added_columns,
+        one_column_per_alter: false,
+        column_names: "SELECT column_name::text FROM information_schema.columns \
+                       WHERE table_schema = current_schema() AND table_name = $1",
+        migration_turns: MigrationTurns::LockedTransaction(migration_lock),
+        update_returning: true,
+        user_lock: UserLock::Transaction {
+            begin: begin_with_lock_timeout,
+            take: user_lock,
+        },
     };
     const ONE_WRITER_AT_A_TIME: bool = false;
     const OVER_NETWORK: bool = true;
 
-    fn expires_at_to_sql(at: OffsetDateTime) -> narvik::Result<OffsetDateTime> {
+    fn timestamp_to_sql(at: OffsetDateTime) -> narvik::Result<OffsetDateTime> {
         Ok(at)
     }
 
-    fn expires_at_from_sql(at: OffsetDateTime) -> Result<OffsetDateTime, BoxError> {
+    fn timestamp_from_sql(at: OffsetDateTime) -> Result<OffsetDateTime, BoxError> {
         Ok(at)
     }
 }
@@ -110,4 +149,36 @@ fn data_column_to_json(table: &str) -> Option<String> {
            END IF; \
          END $$"
     ))
+}
+
+/// The columns added since 0.1, as `migrate` adds them: the sessions already
+/// stored get the migration's time (`now()` is the time its transaction began)
+/// as `issued_at`, and the epoch as `authenticated_at`.
+fn added_columns(_migrated_at: OffsetDateTime) -> [String; 2] {
+    [
+        "issued_at TIMESTAMPTZ NOT NULL DEFAULT now()".to_owned(),
+        "authenticated_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch'".to_owned(),
+    ]
+}
+
+/// Takes the migration lock of `table` until the migration's transaction ends,
+/// so that application servers starting at once migrate it one after the
+/// other (two `CREATE TABLE IF NOT EXISTS` at once can fail).
+fn migration_lock(table: &str) -> String {
+    format!("SELECT pg_advisory_xact_lock(hashtextextended('narvik-sqlx migrate {table}', 0))")
+}
+
+/// A transaction whose lock waits (the user's lock, a row being written) last at
+/// most `wait`, then fail (SQLSTATE `55P03`).
+fn begin_with_lock_timeout(wait: Duration) -> String {
+    // 0 would mean no limit at all.
+    let millis = wait.as_millis().max(1);
+    format!("BEGIN; SET LOCAL lock_timeout = '{millis}ms'")
+}
+
+/// Takes the lock of the user (the one parameter) on `table` until the
+/// transaction ends: the sign-ins of one user under a session limit take turns,
+/// those of different users do not wait for each other.
+fn user_lock(table: &str) -> String {
+    format!("SELECT 1 FROM pg_advisory_xact_lock(hashtextextended('{table}:' || $1, 0))")
 }

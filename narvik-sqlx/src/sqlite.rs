@@ -7,17 +7,40 @@
 //!
 //! ```sql
 //! CREATE TABLE IF NOT EXISTS "narvik_sessions" (
-//!     id         TEXT    NOT NULL PRIMARY KEY,
-//!     user_id    TEXT    NOT NULL,
-//!     expires_at INTEGER NOT NULL, -- unix time in microseconds (UTC)
-//!     data       TEXT    NOT NULL  -- the custom data as a JSON object
+//!     id               TEXT    NOT NULL PRIMARY KEY,
+//!     user_id          TEXT    NOT NULL,
+//!     expires_at       INTEGER NOT NULL, -- unix time in microseconds (UTC)
+//!     data             TEXT    NOT NULL, -- the custom data as a JSON object
+//!     issued_at        INTEGER NOT NULL  -- unix microseconds; default: now
+//!         DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)),
+//!     authenticated_at INTEGER NOT NULL DEFAULT 0 -- unix microseconds
 //! ) WITHOUT ROWID;
 //! CREATE INDEX IF NOT EXISTS "narvik_sessions_user_id_idx" ON "narvik_sessions" (user_id);
 //! CREATE INDEX IF NOT EXISTS "narvik_sessions_expires_at_idx" ON "narvik_sessions" (expires_at);
 //! ```
 //!
-//! SQLite has no timestamp type, so `expires_at` is an integer: it compares and
-//! indexes as a number, and keeps microseconds.
+//! SQLite has no timestamp type, so the time stamps are integers: they compare
+//! and index as numbers, and keep microseconds. The store writes every column;
+//! the defaults are for writers that leave the time stamps out (a server of 0.1
+//! during a rolling upgrade).
+//!
+//! # Upgrading from 0.1
+//!
+//! `migrate()` adds `issued_at` and `authenticated_at` to a table of 0.1 with
+//! `ALTER TABLE ... ADD COLUMN`, inside one `BEGIN IMMEDIATE` transaction (so
+//! processes migrating at once take turns). SQLite adds a column only with a
+//! constant default: `issued_at` defaults to the time of the migration (unix
+//! microseconds, written into the statement), which the sessions already stored
+//! get, as do sessions that a server of 0.1 writes later; `authenticated_at`
+//! defaults to 0, the epoch ([`narvik::UNKNOWN_TIME`]).
+//!
+//! # Session limits
+//!
+//! A sign-in under a session limit is one `BEGIN IMMEDIATE` transaction: it takes
+//! the database's write lock before it counts the user's sessions, so no other
+//! write comes in between. Within the store, writes take turns anyway (below);
+//! writers in other processes wait for it in SQLite's busy handler (sqlx sets a
+//! 5 s busy timeout).
 //!
 //! # Writes take turns
 //!
@@ -29,13 +52,15 @@
 //! rather than hundreds. Writers in other processes, or on a shared pool, still
 //! meet SQLite's busy handler (sqlx sets a 5 s busy timeout).
 
+use std::time::Duration;
+
 use narvik::BoxError;
 use sqlx::pool::PoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use time::OffsetDateTime;
 
 use crate::backend::{sealed, Backend};
-use crate::sql::{self, Dialect};
+use crate::sql::{self, Dialect, MigrationTurns, UserLock};
 use crate::SqlStore;
 
 /// Sessions in a SQLite database: a file, or memory. See [`SqlStore`] for its
@@ -64,7 +89,7 @@ impl sealed::Sealed for Sqlite {}
 
 impl Backend for Sqlite {
     type Database = sqlx::Sqlite;
-    type ExpiresAt = i64;
+    type Timestamp = i64;
 
     const NAME: &'static str = "SQLite";
     const DIALECT: Dialect = Dialect {
@@ -74,20 +99,29 @@ impl Backend for Sqlite {
         text_column: sql::text_column_as_is,
         data_column: "data",
         columns: "id TEXT NOT NULL PRIMARY KEY, user_id TEXT NOT NULL, \
-                  expires_at INTEGER NOT NULL, data TEXT NOT NULL",
+                  expires_at INTEGER NOT NULL, data TEXT NOT NULL, \
+                  issued_at INTEGER NOT NULL DEFAULT \
+                  (CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)), \
+                  authenticated_at INTEGER NOT NULL DEFAULT 0",
         table_options: " WITHOUT ROWID",
         indexes_in_table: false,
         upgrade: sql::no_upgrade,
+        added_columns,
+        one_column_per_alter: true,
+        column_names: "SELECT name FROM pragma_table_info(?)",
+        migration_turns: MigrationTurns::Transaction("BEGIN IMMEDIATE"),
+        update_returning: true,
+        user_lock: UserLock::Database(begin_immediate),
     };
     const ONE_WRITER_AT_A_TIME: bool = true;
     const OVER_NETWORK: bool = false;
 
     /// Unix microseconds.
-    fn expires_at_to_sql(at: OffsetDateTime) -> narvik::Result<i64> {
+    fn timestamp_to_sql(at: OffsetDateTime) -> narvik::Result<i64> {
         i64::try_from(at.unix_timestamp_nanos().div_euclid(1_000)).map_err(narvik::Error::encode)
     }
 
-    fn expires_at_from_sql(micros: i64) -> Result<OffsetDateTime, BoxError> {
+    fn timestamp_from_sql(micros: i64) -> Result<OffsetDateTime, BoxError> {
         Ok(OffsetDateTime::from_unix_timestamp_nanos(
             i128::from(micros) * 1_000,
         )?)
@@ -117,6 +151,25 @@ impl Backend for Sqlite {
     }
 }
 
+/// The columns added since 0.1, as `migrate` adds them on `migrated_at`: SQLite
+/// adds a column only with a constant default, so the sessions already stored
+/// (and any written later by an instance of 0.1) get the migration's time.
+fn added_columns(migrated_at: OffsetDateTime) -> [String; 2] {
+    let micros = migrated_at.unix_timestamp_nanos().div_euclid(1_000);
+    [
+        format!("issued_at INTEGER NOT NULL DEFAULT {micros}"),
+        "authenticated_at INTEGER NOT NULL DEFAULT 0".to_owned(),
+    ]
+}
+
+/// A transaction that takes the database's write lock at once, so a sign-in
+/// under a session limit counts and writes with no other writer in between:
+/// within the store, its writes take turns anyway; other processes' writers
+/// wait for it in SQLite's busy handler (5 s with sqlx's settings).
+fn begin_immediate(_wait: Duration) -> String {
+    "BEGIN IMMEDIATE".to_owned()
+}
+
 /// Whether `url` names an in-memory database (`sqlite::memory:`, `mode=memory`).
 fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
@@ -129,10 +182,10 @@ mod tests {
     #[test]
     fn expires_at_keeps_microseconds() {
         let at = time::macros::datetime!(2026-03-01 12:34:56.123_456 UTC);
-        let micros = Sqlite::expires_at_to_sql(at).ok();
+        let micros = Sqlite::timestamp_to_sql(at).ok();
         assert_eq!(micros, Some(1_772_368_496_123_456));
         assert_eq!(
-            micros.map(|m| Sqlite::expires_at_from_sql(m).ok()),
+            micros.map(|m| Sqlite::timestamp_from_sql(m).ok()),
             Some(Some(at))
         );
     }

@@ -23,9 +23,11 @@ use crate::{Error, Result};
 ///
 /// Name it by its backend's alias: [`SqliteStore<D>`](crate::SqliteStore),
 /// [`PostgresStore<D>`](crate::PostgresStore) or [`MySqlStore<D>`](crate::MySqlStore).
-/// It implements every store operation: the four of [`narvik::SessionStore`] and the
+/// It implements every store operation: the four of [`narvik::SessionStore`], the
 /// optional [`narvik::FetchUserSessions`], [`narvik::DeleteUserSessions`] and
-/// [`narvik::DeleteExpiredSessions`].
+/// [`narvik::DeleteExpiredSessions`], and the lifecycle controls
+/// [`narvik::RotateSessions`], [`narvik::DeleteOtherUserSessions`],
+/// [`narvik::DeleteAllSessions`] and [`narvik::LimitUserSessions`].
 ///
 /// ```
 /// use narvik::{Narvik, SessionData};
@@ -203,9 +205,12 @@ impl<B: Backend, D: SessionData> SqlStore<B, D> {
     /// silent (a network partition, a dead host) then costs a request this long,
     /// not the minutes TCP takes to give up; validation answers an error, never
     /// "signed out". Make it longer than your slowest query: deleting expired
-    /// sessions of a big table may take the longest. Getting a connection is
-    /// bounded apart, by the pool's acquire timeout; [`migrate`](Self::migrate)
-    /// has no limit. On SQLite, in the application's process, a timed-out query's
+    /// sessions of a big table may take the longest. A sign-in under a session
+    /// limit also waits at most this long, on the server, for the lock of its user
+    /// (other sign-ins of the user hold it), then fails with
+    /// [`narvik::Error::Store`] (on MySQL rounded up to whole seconds). Getting a
+    /// connection is bounded apart, by the pool's acquire timeout;
+    /// [`migrate`](Self::migrate) has no limit. On SQLite, in the application's process, a timed-out query's
     /// connection goes back to the pool rather than being closed.
     #[must_use]
     pub fn with_query_timeout(self, query_timeout: Duration) -> Self {
@@ -215,8 +220,14 @@ impl<B: Backend, D: SessionData> SqlStore<B, D> {
         }
     }
 
-    /// Creates the session table and its indexes unless they exist: safe to run at
-    /// every start.
+    /// Creates the session table and its indexes unless they exist, and brings a
+    /// table made by an earlier release up to date in place: safe to run at every
+    /// start, and from several application servers at once.
+    ///
+    /// A table of narvik-sqlx 0.1 gains the columns `issued_at` and
+    /// `authenticated_at`: its sessions stay valid, issued at the time of the
+    /// migration and with [`narvik::UNKNOWN_TIME`] as their last proof of a
+    /// credential (see the crate docs, "Upgrading from 0.1").
     ///
     /// # Errors
     ///
@@ -232,8 +243,9 @@ impl<B: Backend, D: SessionData> SqlStore<B, D> {
     )]
     pub fn migrate(&self) -> impl Future<Output = Result<()>> + Send + '_ {
         async move {
-            self.connections
-                .execute_all(&self.statements.migrate)
+            self.statements
+                .migration
+                .run(&self.connections)
                 .await
                 .map_err(|source| Error::Migrate {
                     table: self.table_name().to_owned(),

@@ -46,6 +46,13 @@ pub(crate) trait SqlFixture: Sized {
     /// person at the SQL prompt) might have left it.
     async fn plant(pool: &Pool<Self>, table: &str, row: Row<'_>);
 
+    /// Creates `table` (and its indexes) exactly as narvik-sqlx 0.1, the release
+    /// before the time stamps, did: its `migrate` statements, copied.
+    async fn create_table_of_0_1(pool: &Pool<Self>, table: &str);
+
+    /// The names of `table`'s columns, in order.
+    async fn column_names(pool: &Pool<Self>, table: &str) -> Vec<String>;
+
     /// The names of the secondary indexes on `table`.
     async fn index_names(pool: &Pool<Self>, table: &str) -> Vec<String>;
 
@@ -102,6 +109,17 @@ pub(crate) trait ServerFixture: SqlFixture {
 
     /// Waits until one of the connections `ids` waits for a table lock.
     async fn wait_for_lock_waiter(pool: &Pool<Self>, ids: &[u64]);
+
+    /// Round trips of a rotation on the wire: one `UPDATE ... RETURNING`, or
+    /// (MySQL, which has none) the `UPDATE` and a `SELECT`.
+    const ROTATION_ROUND_TRIPS: u64;
+
+    /// Takes, on `connection`, the lock that a sign-in under a session limit of
+    /// `user_id` on `table` takes, until [`release_user_lock`](Self::release_user_lock).
+    async fn hold_user_lock(connection: &mut PoolConnection<Self>, table: &str, user_id: &str);
+
+    /// Lets go of the lock [`hold_user_lock`](Self::hold_user_lock) took.
+    async fn release_user_lock(connection: &mut PoolConnection<Self>, table: &str, user_id: &str);
 }
 
 /// A connection of fixture `F`'s database, for the test's own SQL.
@@ -162,17 +180,44 @@ impl<F: SqlFixture> SqlDb<F> {
     }
 
     async fn store_on(&self, table: String) -> Store<F> {
+        let store = self.unmigrated_store_on(table).await;
+        store.migrate().await.expect("migrate");
+        store
+    }
+
+    /// A new store, with a pool of its own, over `table`, which the fixture
+    /// drops on close, migrated.
+    pub(crate) async fn store_on_table(&self, table: &str) -> Store<F> {
+        self.store_on(table.to_owned()).await
+    }
+
+    /// A new store, with a pool of its own, over `table`, which the fixture
+    /// drops on close; not migrated.
+    pub(crate) async fn unmigrated_store_on(&self, table: String) -> Store<F> {
         let store = Store::<F>::connect(&self.url)
             .await
             .expect("connect")
             .with_table_name(&table)
             .expect("a valid table name");
-        self.tables
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(table);
-        store.migrate().await.expect("migrate");
+        self.adopt(table);
         store
+    }
+
+    /// Drops `table` on close.
+    fn adopt(&self, table: String) {
+        let mut tables = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
+        if !tables.contains(&table) {
+            tables.push(table);
+        }
+    }
+
+    /// A new table of a unique name made as narvik-sqlx 0.1 made it, dropped on
+    /// close.
+    pub(crate) async fn table_of_0_1(&self) -> String {
+        let table = unique_name(F::TABLE_PREFIX);
+        F::create_table_of_0_1(&self.admin, &table).await;
+        self.adopt(table.clone());
+        table
     }
 
     /// A new store, with a pool of its own, over the fixture's table.
@@ -193,9 +238,23 @@ impl<F: SqlFixture> SqlDb<F> {
         self.store_on(unique_name(F::TABLE_PREFIX)).await
     }
 
-    /// Inserts a row into the fixture's table with raw SQL.
+    /// Inserts a row into the fixture's table with raw SQL, as 0.1 wrote it (no
+    /// time stamps beside `expires_at`).
     pub(crate) async fn plant(
         &self,
+        session_id: &str,
+        user_id: &str,
+        expires_at: OffsetDateTime,
+        data: &str,
+    ) {
+        self.plant_into(&self.table, session_id, user_id, expires_at, data)
+            .await;
+    }
+
+    /// [`plant`](Self::plant) into `table`.
+    pub(crate) async fn plant_into(
+        &self,
+        table: &str,
         session_id: &str,
         user_id: &str,
         expires_at: OffsetDateTime,
@@ -207,7 +266,7 @@ impl<F: SqlFixture> SqlDb<F> {
             expires_at,
             data,
         };
-        F::plant(&self.admin, &self.table, row).await;
+        F::plant(&self.admin, table, row).await;
     }
 
     /// The server's `host:port`.
@@ -271,6 +330,13 @@ macro_rules! sql_store_tests {
             instances::session_created_on_one_instance_validates_on_another,
             instances::invalidation_on_one_instance_applies_on_another_at_once,
             instances::store_over_shared_pool_runs_every_operation,
+            upgrade::migrate_upgrades_a_table_of_0_1_in_place,
+            upgrade::rows_written_the_0_1_way_after_the_upgrade_get_defaults,
+            upgrade::migrations_at_once_all_succeed,
+            lifecycle::rotations_at_once_move_a_session_exactly_once,
+            lifecycle::sign_ins_at_once_on_several_instances_leave_exactly_the_limit,
+            lifecycle::delete_all_sessions_ends_its_table_only,
+            lifecycle::delete_other_sessions_applies_on_every_instance,
         );
     };
     ($fixture:ty, on_a_server) => {
@@ -279,6 +345,10 @@ macro_rules! sql_store_tests {
             round_trips::validation_without_extension_is_one_round_trip,
             round_trips::validation_with_extension_is_at_most_two_round_trips,
             round_trips::create_and_invalidate_are_one_round_trip_each,
+            round_trips::rotation_is_one_statement,
+            round_trips::delete_other_and_delete_all_are_one_round_trip_each,
+            lock_waits::limited_sign_in_waits_at_most_the_query_timeout_for_the_users_lock,
+            lock_waits::sign_in_given_up_halfway_leaves_no_lock_behind,
             outage::unreachable_database_is_store_error_and_service_resumes_without_restart,
             outage::connecting_to_unreachable_server_is_connect_error,
             outage::silent_database_is_store_error_within_time_limit_and_service_resumes,

@@ -23,10 +23,14 @@
 mod conformance;
 mod fixture;
 mod instances;
+mod lifecycle;
 mod schema;
 mod stored_values;
 mod undecodable;
+mod upgrade;
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod lock_waits;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod outage;
 #[cfg(any(feature = "postgres", feature = "mysql"))]

@@ -38,6 +38,28 @@ impl SqlFixture for MySql {
             .expect("plant a row");
     }
 
+    async fn create_table_of_0_1(pool: &MySqlPool, table: &str) {
+        // narvik-sqlx 0.1's `migrate`, as released.
+        let statement = format!(
+            "CREATE TABLE IF NOT EXISTS `{table}` (id VARBINARY(255) NOT NULL, \
+             user_id VARBINARY(255) NOT NULL, expires_at DATETIME(6) NOT NULL, \
+             data JSON NOT NULL, PRIMARY KEY (id), KEY `{table}_user_id_idx` (user_id), \
+             KEY `{table}_expires_at_idx` (expires_at))"
+        );
+        sqlx::query(&statement)
+            .execute(pool)
+            .await
+            .expect("create the table of 0.1");
+    }
+
+    async fn column_names(pool: &MySqlPool, table: &str) -> Vec<String> {
+        columns(pool, table)
+            .await
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    }
+
     async fn index_names(pool: &MySqlPool, table: &str) -> Vec<String> {
         let select = "DISTINCT CAST(index_name AS CHAR)";
         statistics(pool, table, select, "index_name <> 'PRIMARY'").await
@@ -126,6 +148,29 @@ impl ServerFixture for MySql {
             .expect("unlock the table");
     }
 
+    const ROTATION_ROUND_TRIPS: u64 = 2;
+
+    async fn hold_user_lock(connection: &mut PoolConnection<Self>, table: &str, user_id: &str) {
+        let taken: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT GET_LOCK(SHA2(CONCAT(DATABASE(), '.{table}:', ?), 256), 0)"
+        ))
+        .bind(user_id)
+        .fetch_one(&mut **connection)
+        .await
+        .expect("take the user's lock");
+        assert_eq!(taken, Some(1), "the user's lock was free");
+    }
+
+    async fn release_user_lock(connection: &mut PoolConnection<Self>, table: &str, user_id: &str) {
+        sqlx::query(&format!(
+            "SELECT RELEASE_LOCK(SHA2(CONCAT(DATABASE(), '.{table}:', ?), 256))"
+        ))
+        .bind(user_id)
+        .execute(&mut **connection)
+        .await
+        .expect("let go of the user's lock");
+    }
+
     async fn wait_for_lock_waiter(pool: &MySqlPool, ids: &[u64]) {
         let waiting = format!(
             "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
@@ -159,22 +204,15 @@ fn listed(ids: &[u64]) -> String {
 
 fixture::sql_store_tests!(MySql, on_a_server);
 
-/// Ids are bytes, `expires_at` a `DATETIME(6)`, the data JSON (`longtext` with a
-/// `JSON_VALID` check on MariaDB).
+/// Ids are bytes, the time stamps `DATETIME(6)`, the data JSON (`longtext` with
+/// a `JSON_VALID` check on MariaDB); the columns added since 0.1 come last, where
+/// the upgrade of a table of 0.1 adds them.
 #[tokio::test]
 async fn columns_are_bytes_datetime_and_json() {
     let Some(db) = SqlDb::<MySql>::open().await else {
         return;
     };
-    let columns: Vec<(String, String)> = sqlx::query_as(
-        "SELECT CAST(column_name AS CHAR), CAST(column_type AS CHAR) \
-         FROM information_schema.columns \
-         WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position",
-    )
-    .bind(&db.table)
-    .fetch_all(&db.admin)
-    .await
-    .expect("read the columns");
+    let columns = columns(&db.admin, &db.table).await;
     let columns: Vec<(&str, &str)> = columns
         .iter()
         .map(|(name, kind)| (name.as_str(), kind.as_str()))
@@ -193,7 +231,27 @@ async fn columns_are_bytes_datetime_and_json() {
         "data is {}",
         columns[3].1
     );
+    assert_eq!(
+        columns[4..],
+        [
+            ("issued_at", "datetime(6)"),
+            ("authenticated_at", "datetime(6)")
+        ]
+    );
     db.close().await;
+}
+
+/// The columns of `table` and their types, in order.
+async fn columns(pool: &MySqlPool, table: &str) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT CAST(column_name AS CHAR), CAST(column_type AS CHAR) \
+         FROM information_schema.columns \
+         WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position",
+    )
+    .bind(table)
+    .fetch_all(pool)
+    .await
+    .expect("read the columns")
 }
 
 /// On a server that is not in strict mode, where MySQL cuts a value too long for
@@ -204,7 +262,7 @@ async fn columns_are_bytes_datetime_and_json() {
 #[tokio::test]
 async fn user_ids_are_never_cut_on_a_server_without_strict_mode() {
     use narvik::testing::TestData;
-    use narvik::{Session, SessionStore, SessionToken, MAX_USER_ID_LEN};
+    use narvik::{Session, SessionStore, SessionTimes, SessionToken, MAX_USER_ID_LEN};
     use narvik_tests::{create, delete_sessions_of, narvik_over, sessions_of, validate, START};
 
     let Some(db) = SqlDb::<MySql>::open().await else {
@@ -244,7 +302,8 @@ async fn user_ids_are_never_cut_on_a_server_without_strict_mode() {
         other => panic!("a longer user id must be refused, got {other:?}"),
     }
     let session_id = SessionToken::generate().session_id();
-    let mut direct = Session::new(session_id, too_long, START, TestData::named("bob"));
+    let times = SessionTimes::issued(START, START);
+    let mut direct = Session::new(session_id, too_long, times, TestData::named("bob"));
     match narvik.store().save_session(&mut direct).await {
         Err(narvik::Error::UserIdTooLong { length }) => {
             assert_eq!(length, MAX_USER_ID_LEN + 2);

@@ -39,6 +39,33 @@ impl SqlFixture for Postgres {
             .expect("plant a row");
     }
 
+    async fn create_table_of_0_1(pool: &PgPool, table: &str) {
+        // narvik-sqlx 0.1's `migrate`, as released (the data column is `json`).
+        for statement in [
+            format!(
+                "CREATE TABLE IF NOT EXISTS \"{table}\" (id TEXT NOT NULL PRIMARY KEY, \
+                 user_id TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL, data JSON NOT NULL)"
+            ),
+            format!("CREATE INDEX IF NOT EXISTS \"{table}_user_id_idx\" ON \"{table}\" (user_id)"),
+            format!(
+                "CREATE INDEX IF NOT EXISTS \"{table}_expires_at_idx\" ON \"{table}\" (expires_at)"
+            ),
+        ] {
+            sqlx::query(&statement)
+                .execute(pool)
+                .await
+                .expect("create the table of 0.1");
+        }
+    }
+
+    async fn column_names(pool: &PgPool, table: &str) -> Vec<String> {
+        columns(pool, table)
+            .await
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    }
+
     async fn index_names(pool: &PgPool, table: &str) -> Vec<String> {
         sqlx::query_scalar(
             "SELECT indexname::text FROM pg_indexes \
@@ -128,6 +155,27 @@ impl ServerFixture for Postgres {
             .expect("unlock the table");
     }
 
+    const ROTATION_ROUND_TRIPS: u64 = 1;
+
+    async fn hold_user_lock(connection: &mut PoolConnection<Self>, table: &str, user_id: &str) {
+        sqlx::query("BEGIN")
+            .execute(&mut **connection)
+            .await
+            .expect("begin");
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(format!("{table}:{user_id}"))
+            .execute(&mut **connection)
+            .await
+            .expect("take the user's lock");
+    }
+
+    async fn release_user_lock(connection: &mut PoolConnection<Self>, _table: &str, _user: &str) {
+        sqlx::query("ROLLBACK")
+            .execute(&mut **connection)
+            .await
+            .expect("let go of the user's lock");
+    }
+
     async fn wait_for_lock_waiter(pool: &PgPool, ids: &[u64]) {
         let pids: Vec<i32> = ids
             .iter()
@@ -152,7 +200,8 @@ impl ServerFixture for Postgres {
 fixture::sql_store_tests!(Postgres, on_a_server);
 
 /// The data column is `json` (kept as written: `jsonb` would refuse NUL
-/// characters) and `expires_at` a `timestamptz`.
+/// characters) and the time stamps `timestamptz`; the columns added since 0.1
+/// come last, where the upgrade of a table of 0.1 adds them.
 #[tokio::test]
 async fn columns_are_json_and_timestamptz() {
     let Some(db) = SqlDb::<Postgres>::open().await else {
@@ -170,13 +219,16 @@ async fn columns_are_json_and_timestamptz() {
             ("user_id", "text"),
             ("expires_at", "timestamp with time zone"),
             ("data", "json"),
+            ("issued_at", "timestamp with time zone"),
+            ("authenticated_at", "timestamp with time zone"),
         ]
     );
     db.close().await;
 }
 
 /// `migrate` changes the `jsonb` data column of a table made by narvik-sqlx 0.1.0
-/// to `json`, once, keeping its sessions; the table then keeps NUL characters.
+/// to `json`, once, keeping its sessions, and adds the time stamps; the table
+/// then keeps NUL characters.
 #[tokio::test]
 async fn migrate_changes_a_jsonb_data_column_to_json() {
     use narvik::testing::TestData;
@@ -219,14 +271,28 @@ async fn migrate_changes_a_jsonb_data_column_to_json() {
         .expect("connect")
         .with_table_name(&table)
         .expect("a valid table name");
+    let before = time::OffsetDateTime::now_utc();
     store.migrate().await.expect("migrate a table of 0.1.0");
+    let after = time::OffsetDateTime::now_utc();
     store.migrate().await.expect("migrate again: nothing to do");
-    let data_type = columns(&db.admin, &table)
-        .await
-        .into_iter()
+    let columns = columns(&db.admin, &table).await;
+    let column_names: Vec<&str> = columns.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        column_names,
+        [
+            "id",
+            "user_id",
+            "expires_at",
+            "data",
+            "issued_at",
+            "authenticated_at"
+        ]
+    );
+    let data_type = columns
+        .iter()
         .find(|(name, _)| name == "data")
-        .map(|(_, kind)| kind);
-    assert_eq!(data_type.as_deref(), Some("json"));
+        .map(|(_, kind)| kind.as_str());
+    assert_eq!(data_type, Some("json"));
 
     let (narvik, _clock) = narvik_over(store);
     let old = validate(&narvik, &old_token)
@@ -235,6 +301,12 @@ async fn migrate_changes_a_jsonb_data_column_to_json() {
     assert_eq!(old.user_id, "user-1");
     assert_eq!(old.data.username, "ada");
     assert_eq!(old.data.visits, 3);
+    assert_eq!(old.authenticated_at, narvik::UNKNOWN_TIME);
+    assert!(
+        before <= old.issued_at && old.issued_at <= after,
+        "issued at the migration: {} not within {before} to {after}",
+        old.issued_at
+    );
     let with_nul = TestData::named("a\u{0}b");
     let created = create(&narvik, "user-2", with_nul.clone()).await;
     let session = validate(&narvik, &created.token).await.expect("valid");

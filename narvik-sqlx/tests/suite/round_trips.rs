@@ -6,10 +6,10 @@ use std::time::Duration as StdDuration;
 use narvik::testing::TestData;
 use narvik::{ManualClock, Narvik};
 use narvik_tests::proxy::CountingProxy;
-use narvik_tests::{create, narvik_over, validate, START};
+use narvik_tests::{create, create_sessions, narvik_over, validate, START};
 use time::Duration;
 
-use crate::fixture::{SqlDb, SqlFixture, Store, SESSION_LENGTH};
+use crate::fixture::{ServerFixture, SqlDb, SqlFixture, Store, SESSION_LENGTH};
 
 /// Anything a query leaves behind on the wire (sqlx's pool pings a connection
 /// after it is given back, in a task of its own) is sent within this time, so a
@@ -92,4 +92,66 @@ pub(crate) async fn create_and_invalidate_are_one_round_trip_each<F: SqlFixture>
         round_trips_of(&proxy, narvik.invalidate_session(&created.session.id)).await;
     invalidated.expect("invalidate_session");
     assert_eq!(round_trips, 1, "invalidate_session");
+}
+
+/// A rotation is one statement: one round trip (an `UPDATE ... RETURNING`), or
+/// two on MySQL (the `UPDATE`, then a `SELECT`), with or without a new
+/// `authenticated_at`.
+pub(crate) async fn rotation_is_one_statement<F: ServerFixture>(db: &SqlDb<F>) {
+    let (proxy, narvik, _clock) = warm_store_behind_proxy(db).await;
+    let created = create(&narvik, "user-1", TestData::named("ada")).await;
+    // Each statement once, so the connection has it prepared.
+    let warm = narvik.rotate_session(&created.session.id).await;
+    let warm = warm.expect("rotate_session").expect("rotated");
+    let warm = narvik.reauthenticate(&warm.session.id).await;
+    let mut current = warm.expect("reauthenticate").expect("rotated").session.id;
+    for reauthenticate in [false, true] {
+        let rotation = async {
+            if reauthenticate {
+                narvik.reauthenticate(&current).await
+            } else {
+                narvik.rotate_session(&current).await
+            }
+        };
+        let (rotated, round_trips) = round_trips_of(&proxy, rotation).await;
+        let rotated = rotated.expect("rotation").expect("rotated");
+        current = rotated.session.id;
+        assert_eq!(
+            round_trips,
+            F::ROTATION_ROUND_TRIPS,
+            "rotation (reauthenticate: {reauthenticate})"
+        );
+    }
+}
+
+/// Ending a user's other sessions, and ending every session, are one statement
+/// each: one round trip.
+pub(crate) async fn delete_other_and_delete_all_are_one_round_trip_each<F: SqlFixture>(
+    db: &SqlDb<F>,
+) {
+    let (proxy, narvik, _clock) = warm_store_behind_proxy(db).await;
+    let sessions = create_sessions(&narvik, "user-1", 3, TestData::named("ada")).await;
+    let keep = &sessions[0].session.id;
+    // Each statement once, so the connection has it prepared.
+    narvik
+        .delete_other_sessions_for_user("nobody", keep)
+        .await
+        .expect("delete_other_sessions_for_user");
+    let (deleted, round_trips) = round_trips_of(
+        &proxy,
+        narvik.delete_other_sessions_for_user("user-1", keep),
+    )
+    .await;
+    deleted.expect("delete_other_sessions_for_user");
+    assert_eq!(round_trips, 1, "delete_other_sessions_for_user");
+    assert!(validate(&narvik, &sessions[0].token).await.is_some());
+    assert!(validate(&narvik, &sessions[1].token).await.is_none());
+
+    narvik
+        .delete_all_sessions()
+        .await
+        .expect("delete_all_sessions");
+    let (deleted, round_trips) = round_trips_of(&proxy, narvik.delete_all_sessions()).await;
+    deleted.expect("delete_all_sessions");
+    assert_eq!(round_trips, 1, "delete_all_sessions");
 }

@@ -43,6 +43,34 @@ impl SqlFixture for SqliteFile {
         plant_raw(pool, table, row.session_id, row.user_id, micros, row.data).await;
     }
 
+    async fn create_table_of_0_1(pool: &SqlitePool, table: &str) {
+        // narvik-sqlx 0.1's `migrate`, as released.
+        for statement in [
+            format!(
+                "CREATE TABLE IF NOT EXISTS \"{table}\" (id TEXT NOT NULL PRIMARY KEY, \
+                 user_id TEXT NOT NULL, expires_at INTEGER NOT NULL, data TEXT NOT NULL) \
+                 WITHOUT ROWID"
+            ),
+            format!("CREATE INDEX IF NOT EXISTS \"{table}_user_id_idx\" ON \"{table}\" (user_id)"),
+            format!(
+                "CREATE INDEX IF NOT EXISTS \"{table}_expires_at_idx\" ON \"{table}\" (expires_at)"
+            ),
+        ] {
+            sqlx::query(&statement)
+                .execute(pool)
+                .await
+                .expect("create the table of 0.1");
+        }
+    }
+
+    async fn column_names(pool: &SqlitePool, table: &str) -> Vec<String> {
+        sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+            .bind(table)
+            .fetch_all(pool)
+            .await
+            .expect("read the columns")
+    }
+
     async fn index_names(pool: &SqlitePool, table: &str) -> Vec<String> {
         sqlx::query_scalar(
             "SELECT name FROM sqlite_master \
