@@ -330,7 +330,7 @@ enum Created {
 }
 
 /// One server's three contenders, their stored sessions and the tokens to probe.
-struct Fixture<S, T, F> {
+struct Fixture<S: SessionStore, T, F> {
     server: Server,
     /// On the system clock: validations neither expire nor extend.
     narvik: Narvik<S>,

@@ -7,16 +7,19 @@
 //! | `GET /sign-in`, `POST /sign-in` | the form; checks the password and signs in |
 //! | `GET /account` | the user, this session's data, every session of the user |
 //! | `POST /sign-out` | ends this session |
-//! | `POST /sessions/sign-out` | ends one other session of the user (`session_id`) |
-//! | `POST /sessions/sign-out-others` | ends every session of the user but this one |
+//! | `POST /sessions/sign-out` | ends one session of the user (`session_id`; another than this one after [confirming the password](password) when its last check is stale) |
+//! | `POST /sessions/sign-out-others` | ends every session of the user but this one (after [confirming the password](password) when its last check is stale) |
+//! | `GET /confirm-password`, `POST /confirm-password` | asks for the password again, then goes on with what the user was doing (`then`, `session_id`) |
+//! | `GET /account/password`, `POST /account/password` | changes the password (the page after confirming it when stale), optionally signing out every other session |
 //!
 //! Layers, outermost first: [`explain_and_harden`] (the page of a handler's
 //! [`Problem`], or of a bare error response; security headers), [`CsrfLayer`]
 //! (state-changing requests from another origin never get further),
 //! [`NarvikLayer`] (the session), and the form size limit.
 //!
-//! `POST /sign-up` and `POST /sign-in` also pass the [rate limits](crate::RateLimits)
-//! (`429`) and wait for a [password hasher](crate::HashingPool) (`503` when none
+//! Every `POST` that checks a password (`/sign-up`, `/sign-in`,
+//! `/confirm-password`, `/account/password`) passes the [rate limits](crate::RateLimits)
+//! (`429`) and waits for a [password hasher](crate::HashingPool) (`503` when none
 //! frees up in time); see [the handlers](handlers).
 
 use std::sync::Arc;
@@ -28,17 +31,19 @@ use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use narvik::{Clock, Narvik};
+use narvik::{Clock, Narvik, Session};
 use narvik_axum::{CsrfLayer, NarvikLayer, SessionManager};
+use time::Duration;
 
 use self::problem::Problem;
 use crate::rate_limit::AttemptLimiter;
 use crate::store::{self, SharedStore};
 use crate::users::Accounts;
-use crate::{Config, Error};
+use crate::{Config, DemoSession, Error};
 
 mod client_address;
 mod handlers;
+mod password;
 mod problem;
 
 /// The largest form body accepted: far above any valid sign-in, far below what
@@ -60,6 +65,21 @@ struct AppState {
     store_label: Arc<str>,
     /// Counts password attempts per username and per client address.
     attempts: Arc<AttemptLimiter>,
+    /// How long a proof of the password counts for the sensitive actions.
+    reauthenticate_after: Duration,
+}
+
+impl AppState {
+    /// Whether the user of `session` proved their password within
+    /// [`reauthenticate_after`](Config::reauthenticate_after), by the clock
+    /// narvik validated the session with. A session stored before narvik kept
+    /// the time never is.
+    ///
+    /// Not narvik-axum's `RequireFresh<D, SECS>` extractor: its window is a
+    /// constant of the type, and the demo's comes from a flag.
+    fn is_fresh(&self, session: &Session<DemoSession>) -> bool {
+        session.authenticated_within(self.reauthenticate_after)
+    }
 }
 
 /// The demo app for `config`: connects to its store, creates the tables it needs,
@@ -71,12 +91,20 @@ struct AppState {
 /// refused.
 pub async fn app(config: Config) -> Result<Router, Error> {
     let backend = store::connect(&config).await?;
-    let narvik = Narvik::builder(backend.sessions)
+    let mut narvik = Narvik::builder(backend.sessions)
         .session_expires_in(config.session_length)
         .cookie_name(config.cookie_name())
         .secure(config.secure_cookies)
-        .clock(Arc::clone(&config.clock))
-        .build()?;
+        .clock(Arc::clone(&config.clock));
+    if let Some(lifetime) = config.absolute_lifetime {
+        narvik = narvik.absolute_lifetime(lifetime);
+    }
+    if let Some(max) = config.max_sessions_per_user {
+        // The default policy: a sign-in beyond the cap ends the user's least
+        // recently extended session, rather than refusing the user.
+        narvik = narvik.max_sessions_per_user(max.get());
+    }
+    let narvik = narvik.build()?;
     let accounts = Accounts::new(backend.users, config.hashing.clone())
         .await
         .map_err(|source| Error::Setup {
@@ -94,6 +122,7 @@ pub async fn app(config: Config) -> Result<Router, Error> {
         clock: config.clock,
         store_label: backend.label.into(),
         attempts: Arc::new(AttemptLimiter::new(config.rate_limits)),
+        reauthenticate_after: config.reauthenticate_after,
     };
     let router = Router::new()
         .route("/", get(handlers::home))
@@ -106,6 +135,14 @@ pub async fn app(config: Config) -> Result<Router, Error> {
             get(handlers::sign_in_page).post(handlers::sign_in),
         )
         .route("/account", get(handlers::account))
+        .route(
+            "/account/password",
+            get(password::change_password_page).post(password::change_password),
+        )
+        .route(
+            "/confirm-password",
+            get(password::confirm_password_page).post(password::confirm_password),
+        )
         .route("/sign-out", post(handlers::sign_out))
         .route("/sessions/sign-out", post(handlers::sign_out_session))
         .route(

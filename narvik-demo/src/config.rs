@@ -1,6 +1,7 @@
 //! [`Config`]: what the app is made from.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use narvik::{Clock, SystemClock};
@@ -14,6 +15,24 @@ pub const DEFAULT_STORE_URL: &str = "sqlite::memory:";
 
 /// The namespace used when none is given; see [`Config::namespace`].
 pub const DEFAULT_NAMESPACE: &str = "narvik_demo";
+
+/// The absolute lifetime of a session when none is given: 12 hours. However
+/// active, a session ends this long after sign-in (OWASP ASVS V7.3.2).
+pub const DEFAULT_ABSOLUTE_LIFETIME: Duration = Duration::hours(12);
+
+/// The most sessions one user may have at once when no other cap is given: a
+/// sign-in beyond it ends the user's least recently extended session (OWASP ASVS
+/// V7.1.2).
+pub const DEFAULT_MAX_SESSIONS_PER_USER: NonZeroU32 = match NonZeroU32::new(10) {
+    Some(max) => max,
+    // Evaluated at compile time, where 10 is not 0: never reached.
+    None => unreachable!(),
+};
+
+/// How long a proof of the password counts when none is given: five minutes.
+/// Signing other sessions out and the change-password page ask for the password
+/// again past it (OWASP ASVS V7.5).
+pub const DEFAULT_REAUTHENTICATE_AFTER: Duration = Duration::minutes(5);
 
 /// The session cookie's name while it is `Secure` (the default): browsers let no
 /// other host (a sibling subdomain) set a `__Host-` cookie, so none can toss its
@@ -46,6 +65,22 @@ pub struct Config {
     /// How long a session lasts without use; narvik extends a session in use once
     /// half of it has passed. Default: 30 days.
     pub session_length: Duration,
+    /// How long a session lasts at most after sign-in, however active
+    /// (`--absolute-lifetime-secs`); `None` for no limit. Extension never moves
+    /// a session's expiry past it, and the cookie's `Max-Age` never outlives it.
+    /// Default: [`DEFAULT_ABSOLUTE_LIFETIME`], 12 hours.
+    pub absolute_lifetime: Option<Duration>,
+    /// The most sessions one user may have at once (`--max-sessions-per-user`);
+    /// `None` for no cap. A sign-in beyond it ends the user's least recently
+    /// extended session, atomically in every store. Default:
+    /// [`DEFAULT_MAX_SESSIONS_PER_USER`], 10.
+    pub max_sessions_per_user: Option<NonZeroU32>,
+    /// How long after the user last proved their password signing other sessions
+    /// out and the change-password page still trust it, without asking again
+    /// (`--reauthenticate-after-secs`), by the [`clock`](Self::clock). Default:
+    /// [`DEFAULT_REAUTHENTICATE_AFTER`], five minutes; tests move a
+    /// [`ManualClock`](narvik::ManualClock) past it rather than wait.
+    pub reauthenticate_after: Duration,
     /// Whether the session cookie carries `Secure` (default: yes, narvik's default),
     /// and with it the `__Host-` prefix ([`SECURE_COOKIE_NAME`]); without it the
     /// cookie is [`INSECURE_COOKIE_NAME`].
@@ -66,8 +101,9 @@ pub struct Config {
     /// How many password hashes run at once, and how long a request waits for its
     /// turn before it gets `503`. Default: one per core, 5 seconds.
     pub hashing: HashingPool,
-    /// How many sign-in and sign-up attempts a username and a client address get
-    /// each minute before they get `429`. Default: 5 and 20.
+    /// How many password attempts (sign-in, sign-up, confirming or changing the
+    /// password) a username and a client address get each minute before they get
+    /// `429`. Default: 5 and 20.
     ///
     /// The client address is the TCP peer's, which the app sees only when served
     /// with `into_make_service_with_connect_info::<SocketAddr>()` (as the binary
@@ -85,6 +121,9 @@ impl Default for Config {
             store_url: DEFAULT_STORE_URL.to_owned(),
             namespace: DEFAULT_NAMESPACE.to_owned(),
             session_length: narvik::DEFAULT_SESSION_EXPIRES_IN,
+            absolute_lifetime: Some(DEFAULT_ABSOLUTE_LIFETIME),
+            max_sessions_per_user: Some(DEFAULT_MAX_SESSIONS_PER_USER),
+            reauthenticate_after: DEFAULT_REAUTHENTICATE_AFTER,
             secure_cookies: true,
             https: false,
             hashing: HashingPool::default(),
@@ -101,6 +140,9 @@ impl fmt::Debug for Config {
             .field("store", &crate::store::describe_url(&self.store_url))
             .field("namespace", &self.namespace)
             .field("session_length", &self.session_length)
+            .field("absolute_lifetime", &self.absolute_lifetime)
+            .field("max_sessions_per_user", &self.max_sessions_per_user)
+            .field("reauthenticate_after", &self.reauthenticate_after)
             .field("secure_cookies", &self.secure_cookies)
             .field("https", &self.https)
             .field("hashing", &self.hashing)

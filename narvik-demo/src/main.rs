@@ -26,6 +26,17 @@ OPTIONS:
                                Instances on one shared store serve the same users.
     --namespace NAME           table names / Redis key prefix (default narvik_demo)
     --session-length-secs N    how long an unused session lasts (default 30 days)
+    --absolute-lifetime-secs N|off
+                               how long a session lasts at most after sign-in,
+                               however active (default 43200: 12 hours)
+    --max-sessions-per-user N|off
+                               sessions one user may have at once; a sign-in
+                               beyond it ends their least recently extended one
+                               (default 10)
+    --reauthenticate-after-secs N
+                               how long a password check counts before signing
+                               other sessions out or changing the password asks
+                               for it again (default 300: five minutes)
     --insecure-cookies         leave `Secure` off the session cookie (and so its
                                `__Host-` prefix), for browsers that refuse a Secure
                                cookie from http://127.0.0.1
@@ -34,8 +45,9 @@ OPTIONS:
     --hash-permits N           password hashes at once (default: one per core)
     --hash-queue-ms N          how long a sign-in waits for a hasher before `503`
                                (default 5000)
-    --attempts-per-username N  sign-in and sign-up attempts a minute for one
-                               username, from anywhere (default 5)
+    --attempts-per-username N  password attempts (sign-in, sign-up, confirming or
+                               changing it) a minute for one username, from
+                               anywhere (default 5)
     --attempts-per-address N   attempts a minute from one client address (an IPv6
                                client's /64), for any usernames (default 20)
     -h, --help                 this help
@@ -87,6 +99,21 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                     .filter(|&secs| secs > 0)
                     .ok_or("--session-length-secs needs a whole number of seconds above 0")?;
                 config.session_length = time::Duration::seconds(i64::from(secs));
+            }
+            "--absolute-lifetime-secs" => {
+                config.absolute_lifetime = match value()?.as_str() {
+                    "off" => None,
+                    secs => Some(seconds(&flag, secs)?),
+                };
+            }
+            "--max-sessions-per-user" => {
+                config.max_sessions_per_user = match value()?.as_str() {
+                    "off" => None,
+                    max => Some(positive::<NonZeroU32>(&flag, max)?),
+                };
+            }
+            "--reauthenticate-after-secs" => {
+                config.reauthenticate_after = seconds(&flag, &value()?)?;
             }
             "--insecure-cookies" => config.secure_cookies = false,
             "--https" => config.https = true,
@@ -143,6 +170,12 @@ fn positive<N: std::str::FromStr>(flag: &str, value: &str) -> Result<N, String> 
     value
         .parse()
         .map_err(|_| format!("{flag} needs a whole number above 0, not {value:?}"))
+}
+
+/// `value` of `flag` as a whole number of seconds above 0.
+fn seconds(flag: &str, value: &str) -> Result<time::Duration, String> {
+    let secs = positive::<NonZeroU32>(flag, value)?;
+    Ok(time::Duration::seconds(i64::from(secs.get())))
 }
 
 #[tokio::main]
@@ -273,6 +306,41 @@ mod tests {
     }
 
     #[test]
+    fn flags_set_the_session_lifecycle() {
+        let Ok(Some(args)) = parse(&[]) else {
+            panic!("no flags refused");
+        };
+        let config = &args.config;
+        assert_eq!(config.absolute_lifetime, Some(time::Duration::hours(12)));
+        assert_eq!(config.max_sessions_per_user.map(|max| max.get()), Some(10));
+        assert_eq!(config.reauthenticate_after, time::Duration::minutes(5));
+
+        let Ok(Some(args)) = parse(&[
+            "--absolute-lifetime-secs",
+            "60",
+            "--max-sessions-per-user=3",
+            "--reauthenticate-after-secs",
+            "2",
+        ]) else {
+            panic!("valid flags refused");
+        };
+        let config = &args.config;
+        assert_eq!(config.absolute_lifetime, Some(time::Duration::seconds(60)));
+        assert_eq!(config.max_sessions_per_user.map(|max| max.get()), Some(3));
+        assert_eq!(config.reauthenticate_after, time::Duration::seconds(2));
+
+        let Ok(Some(args)) = parse(&[
+            "--absolute-lifetime-secs=off",
+            "--max-sessions-per-user",
+            "off",
+        ]) else {
+            panic!("off refused");
+        };
+        assert_eq!(args.config.absolute_lifetime, None);
+        assert_eq!(args.config.max_sessions_per_user, None);
+    }
+
+    #[test]
     fn addr_takes_an_ip_or_an_ip_and_port() {
         let Ok(Some(args)) = parse(&["--addr", "0.0.0.0"]) else {
             panic!("an IP refused");
@@ -294,11 +362,16 @@ mod tests {
             "--hash-permits",
             "--attempts-per-username",
             "--attempts-per-address",
+            "--absolute-lifetime-secs",
+            "--max-sessions-per-user",
+            "--reauthenticate-after-secs",
         ] {
             assert!(parse(&[flag, "0"]).is_err(), "{flag} 0");
             assert!(parse(&[flag, "-1"]).is_err(), "{flag} -1");
         }
         assert!(parse(&["--hash-queue-ms", "soon"]).is_err());
+        assert!(parse(&["--reauthenticate-after-secs", "off"]).is_err());
+        assert!(parse(&["--absolute-lifetime-secs", "12h"]).is_err());
         assert!(matches!(parse(&["--help"]), Ok(None)));
     }
 }

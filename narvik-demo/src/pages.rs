@@ -1,17 +1,24 @@
 //! The HTML: every page of the demo, written with maud (which escapes every value),
 //! styled by a little inline CSS, with no JavaScript.
 //!
-//! Elements the browser tests look for carry an `id`.
+//! Elements the browser tests look for carry an `id`. The password pages of the
+//! signed-in (confirm, change) are in `pages/password.rs`.
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use narvik::Session;
 use time::macros::format_description;
-use time::{OffsetDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime, UtcOffset};
 
 use crate::users::{PASSWORD_MIN_CHARS, USERNAME_MAX_CHARS, USERNAME_MIN_CHARS};
 use crate::DemoSession;
+
+mod password;
+
+pub(crate) use self::password::{
+    change_password, confirm_password, ChangePasswordView, ConfirmView, Intent,
+};
 
 /// The style sheet of every page.
 const CSS: &str = r#"
@@ -21,7 +28,8 @@ body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "
        background: #f4f5f7; color: var(--ink); }
 header { background: var(--ink); color: #fff; padding: 14px 28px; display: flex; justify-content: space-between; align-items: center; }
 header a { color: #fff; text-decoration: none; font-weight: 650; letter-spacing: .2px; }
-header .who { color: #c9cfdb; font-size: .9rem; }
+header .who { color: #c9cfdb; font-size: .9rem; display: flex; gap: 14px; align-items: center; }
+button.header { background: transparent; border-color: #5b6475; color: #fff; padding: 3px 10px; font-size: .85rem; }
 main { max-width: 860px; margin: 36px auto; padding: 0 18px; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 12px; padding: 26px 30px; margin-bottom: 22px;
         box-shadow: 0 1px 3px rgba(16, 24, 40, .05); }
@@ -40,6 +48,10 @@ button.wide { width: 100%; margin-top: 20px; padding: 10px 16px; }
 button.quiet { background: #fff; color: var(--ink); border-color: #c5cad3; }
 button.danger { background: #fff; color: var(--bad); border-color: #f0b7b0; }
 button.small { padding: 4px 11px; font-size: .85rem; }
+a.button { display: inline-block; font-weight: 600; padding: 8px 16px; border-radius: 7px; text-decoration: none;
+           border: 1px solid #c5cad3; background: #fff; color: var(--ink); }
+.check { display: flex; gap: 10px; align-items: flex-start; font-weight: 400; margin-top: 18px; }
+.check input { margin-top: 5px; }
 .notice { padding: 10px 14px; border-radius: 8px; margin-bottom: 18px; background: #eaf1ff; border: 1px solid #bcd0fb; }
 .notice.error { background: #fdeeec; border-color: #f5bbb3; color: #7a1a10; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 8px 22px; margin: 0; }
@@ -74,7 +86,7 @@ footer { text-align: center; color: #8a93a3; font-size: .85rem; margin: 8px 0 30
   #sessions td { display: block; grid-column: 1; padding: 0; border: none; }
   #sessions td.time { white-space: normal; color: var(--muted); font-size: .88rem; }
   #sessions td.time::before { content: attr(data-label) " "; }
-  #sessions td.action { grid-column: 2; grid-row: 1 / span 3; align-self: center; }
+  #sessions td.action { grid-column: 2; grid-row: 1 / span 4; align-self: center; }
 }
 "#;
 
@@ -108,7 +120,13 @@ fn layout(title: &str, signed_in: Option<SignedIn<'_>>, body: Markup) -> Markup 
                 header {
                     a href="/" { "narvik demo" }
                     @if let Some(signed_in) = &signed_in {
-                        span.who { "signed in as " strong { (signed_in.username) } }
+                        // Sign-out on every page of the signed-in (OWASP ASVS V7.4.4).
+                        span.who {
+                            "signed in as " strong { (signed_in.username) }
+                            form.inline method="post" action="/sign-out" {
+                                button.header #header-sign-out type="submit" { "Sign out" }
+                            }
+                        }
                     }
                 }
                 main { (body) }
@@ -136,6 +154,12 @@ pub(crate) enum Notice {
     SessionSignedOut,
     /// Every other session was signed out.
     OthersSignedOut,
+    /// The password was confirmed, with nothing more to do.
+    PasswordConfirmed,
+    /// The password was changed; the other sessions go on.
+    PasswordChanged,
+    /// The password was changed, and every other session signed out.
+    PasswordChangedOthersSignedOut,
 }
 
 impl Notice {
@@ -150,6 +174,9 @@ impl Notice {
             "session-ended" => Some(Self::SessionEnded),
             "session-signed-out" => Some(Self::SessionSignedOut),
             "others-signed-out" => Some(Self::OthersSignedOut),
+            "password-confirmed" => Some(Self::PasswordConfirmed),
+            "password-changed" => Some(Self::PasswordChanged),
+            "password-changed-others-signed-out" => Some(Self::PasswordChangedOthersSignedOut),
             _ => None,
         }
     }
@@ -161,6 +188,9 @@ impl Notice {
             Self::SessionEnded => "session-ended",
             Self::SessionSignedOut => "session-signed-out",
             Self::OthersSignedOut => "others-signed-out",
+            Self::PasswordConfirmed => "password-confirmed",
+            Self::PasswordChanged => "password-changed",
+            Self::PasswordChangedOthersSignedOut => "password-changed-others-signed-out",
         }
     }
 
@@ -173,6 +203,13 @@ impl Notice {
             }
             Self::SessionSignedOut => "That session has been signed out.",
             Self::OthersSignedOut => "Every other session has been signed out.",
+            Self::PasswordConfirmed => "Thank you: your password is confirmed.",
+            Self::PasswordChanged => {
+                "Your password has been changed. Your other sessions stay signed in."
+            }
+            Self::PasswordChangedOthersSignedOut => {
+                "Your password has been changed, and every other session has been signed out."
+            }
         }
     }
 }
@@ -271,6 +308,8 @@ pub(crate) struct AccountView<'a> {
     pub(crate) sessions: &'a [Session<DemoSession>],
     /// A message after an action.
     pub(crate) notice: Option<Notice>,
+    /// How long a session lasts at most after sign-in, if there is a limit.
+    pub(crate) absolute_lifetime: Option<Duration>,
 }
 
 /// `GET /account`: the user, this session's data, and every session of the user;
@@ -282,26 +321,48 @@ pub(crate) fn account(view: &AccountView<'_>, store_label: &str) -> Markup {
         .iter()
         .filter(|session| session.id != current.id)
         .count();
+    let deadline = view
+        .absolute_lifetime
+        .map(|lifetime| current.issued_at.saturating_add(lifetime));
     let body = html! {
         (notice_box(view.notice))
         section.card #account {
             h1 { "Hello, " span #account-username { (current.username) } }
             dl {
                 dt { "User id" } dd { code #account-user-id { (current.user_id) } }
-                dt { "Signed in" } dd #session-started { (format_time(current.started_at)) }
+                dt { "Signed in" } dd #session-issued { (format_time(current.issued_at)) }
+                dt { "Password last checked" } dd #session-authenticated {
+                    (format_proof(current.authenticated_at))
+                }
                 dt { "From" } dd #session-user-agent title=[current.user_agent.as_deref()] {
                     (describe_user_agent(current.user_agent.as_deref()))
                 }
                 dt { "Session expires" } dd #session-expires {
                     (format_time(current.expires_at))
-                    span.muted { " (extended while you use it)" }
+                    @if deadline.is_none_or(|deadline| current.expires_at < deadline) {
+                        span.muted { " (extended while you use it)" }
+                    }
                 }
+                @if let Some(deadline) = deadline {
+                    dt { "Ends at the latest" } dd #session-deadline {
+                        (format_time(deadline))
+                        span.muted { " (however active: sign in again then)" }
+                    }
+                }
+            }
+            div.actions {
+                a.button #change-password href="/account/password" { "Change password" }
             }
         }
         section.card #sessions {
             h2 { "Your sessions " span.muted { "(" (view.sessions.len()) " active)" } }
             table {
-                thead { tr { th { "Device" } th { "Signed in" } th { "Expires" } th {} } }
+                thead {
+                    tr {
+                        th { "Device" } th { "Signed in" } th { "Password checked" }
+                        th { "Expires" } th {}
+                    }
+                }
                 tbody {
                     @for session in view.sessions {
                         @let is_current = session.id == current.id;
@@ -310,7 +371,12 @@ pub(crate) fn account(view: &AccountView<'_>, store_label: &str) -> Markup {
                                 (describe_user_agent(session.user_agent.as_deref()))
                                 @if is_current { br; span.badge { "this device" } }
                             }
-                            td.time data-label="Signed in" { (format_time(session.started_at)) }
+                            td.time.issued data-label="Signed in" {
+                                (format_time(session.issued_at))
+                            }
+                            td.time.authenticated data-label="Password checked" {
+                                (format_proof(session.authenticated_at))
+                            }
                             td.time data-label="Expires" { (format_time(session.expires_at)) }
                             td.action {
                                 @if is_current {
@@ -358,6 +424,16 @@ pub(crate) fn problem(status: StatusCode, title: &str, detail: &str) -> Markup {
         }
     };
     layout(title, None, body)
+}
+
+/// When the password was last checked, for people: [`format_time`], or
+/// "unknown" for a session stored before narvik kept it.
+fn format_proof(at: OffsetDateTime) -> String {
+    if at == narvik::UNKNOWN_TIME {
+        "Unknown".to_owned()
+    } else {
+        format_time(at)
+    }
 }
 
 /// `at` for people, in UTC: `2026-05-01 14:03 UTC`.

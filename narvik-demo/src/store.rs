@@ -16,7 +16,10 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use narvik::{FetchUserSessions, SessionStore};
+use narvik::{
+    DeleteAllSessions, DeleteOtherUserSessions, FetchUserSessions, LimitUserSessions,
+    RotateSessions, SessionStore,
+};
 use narvik_redis::RedisStore;
 use narvik_sqlx::sqlx::mysql::MySqlPoolOptions;
 use narvik_sqlx::sqlx::postgres::PgPoolOptions;
@@ -28,12 +31,19 @@ use crate::users::UserTable;
 use crate::{Config, DemoSession, Error};
 
 /// What the demo asks of its session store: the four operations of
-/// [`SessionStore`] over [`DemoSession`], and listing a user's sessions
-/// ([`FetchUserSessions`]) for the account page. Every store of its backends has
-/// them, so the blanket impl makes each a `DemoStore`. The other optional
-/// operations are left out because the demo never calls them: it signs the other
-/// sessions out one by one (ending them all would end this one too) and never
-/// sweeps expired sessions (validation deletes each one it meets).
+/// [`SessionStore`] over [`DemoSession`], and the optional ones it calls:
+///
+/// | trait | for |
+/// | --- | --- |
+/// | [`FetchUserSessions`] | the account page's list of sessions |
+/// | [`RotateSessions`] | a new token when the user confirms their password ([`Narvik::reauthenticate`](narvik::Narvik::reauthenticate)) or changes it |
+/// | [`DeleteOtherUserSessions`] | "sign out everywhere else", and ending the other sessions on a password change, in one atomic step |
+/// | [`DeleteAllSessions`] | nothing yet: an administrator's "sign everyone out" (OWASP ASVS V7.4.5), required so that every backend is known to have it |
+/// | [`LimitUserSessions`] | the cap on sessions per user ([`Config::max_sessions_per_user`]) |
+///
+/// Every store of its backends has them all, so the blanket impl makes each a
+/// `DemoStore`. It never sweeps expired sessions ([`DeleteExpiredSessions`](narvik::DeleteExpiredSessions)):
+/// validation deletes each one it meets.
 ///
 /// The app holds its store as a trait object, `SharedStore`
 /// (`Arc<dyn DemoStore>`), chosen by the store URL at start-up. It replaced an enum
@@ -43,9 +53,25 @@ use crate::{Config, DemoSession, Error};
 /// left to write, and a backend is one more arm in `connect`. The cost, one
 /// indirect call beside the boxed future every store operation already returns,
 /// is nothing next to a round trip to the database.
-pub trait DemoStore: SessionStore<Data = DemoSession> + FetchUserSessions {}
+pub trait DemoStore:
+    SessionStore<Data = DemoSession>
+    + FetchUserSessions
+    + RotateSessions
+    + DeleteOtherUserSessions
+    + DeleteAllSessions
+    + LimitUserSessions
+{
+}
 
-impl<S> DemoStore for S where S: SessionStore<Data = DemoSession> + FetchUserSessions {}
+impl<S> DemoStore for S where
+    S: SessionStore<Data = DemoSession>
+        + FetchUserSessions
+        + RotateSessions
+        + DeleteOtherUserSessions
+        + DeleteAllSessions
+        + LimitUserSessions
+{
+}
 
 /// The session store of the app, whichever backend it is.
 pub(crate) type SharedStore = Arc<dyn DemoStore>;

@@ -60,6 +60,17 @@ pub(crate) enum SignInError {
     Failed(#[from] AccountsError),
 }
 
+/// Why changing a password failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ChangePasswordError {
+    /// The current password given is not the account's (or the account is gone).
+    #[error("wrong current password")]
+    WrongPassword,
+    /// The store or the hasher failed.
+    #[error(transparent)]
+    Failed(#[from] AccountsError),
+}
+
 /// The account store or the password hasher failed.
 ///
 /// A variant that wraps a cause returns it from `source()` and leaves it out of its
@@ -143,6 +154,47 @@ impl Accounts {
             Ok(account)
         } else {
             Err(SignUpError::UsernameTaken)
+        }
+    }
+
+    /// The account of `username` whose id is `user_id` (a session's), if
+    /// `password` is its password: the password asked again of a signed-in user.
+    pub(crate) async fn check_password(
+        &self,
+        username: &str,
+        user_id: &str,
+        password: String,
+    ) -> Result<Account, SignInError> {
+        let account = self.sign_in(username, password).await?;
+        // The name of the session's own account, never one made since under it.
+        if account.id != user_id {
+            return Err(SignInError::WrongCredentials);
+        }
+        Ok(account)
+    }
+
+    /// Replaces the password of the account of `username` and `user_id` with
+    /// `new_password` (which has passed [`check_new_password`]), if
+    /// `current_password` is its password now.
+    pub(crate) async fn change_password(
+        &self,
+        username: &str,
+        user_id: &str,
+        current_password: String,
+        new_password: String,
+    ) -> Result<(), ChangePasswordError> {
+        let account = self
+            .check_password(username, user_id, current_password)
+            .await
+            .map_err(|error| match error {
+                SignInError::WrongCredentials => ChangePasswordError::WrongPassword,
+                SignInError::Failed(error) => ChangePasswordError::Failed(error),
+            })?;
+        let password_hash = hash_password(&self.hashing, new_password).await?;
+        if self.table.update_password(&account, &password_hash).await? {
+            Ok(())
+        } else {
+            Err(ChangePasswordError::WrongPassword)
         }
     }
 
@@ -254,6 +306,7 @@ pub(crate) struct Statements {
     create: String,
     insert: String,
     select: String,
+    update_password: String,
 }
 
 impl Statements {
@@ -274,6 +327,9 @@ impl Statements {
             ),
             select: format!(
                 "SELECT id, username, password_hash FROM {table} WHERE username = {first}"
+            ),
+            update_password: format!(
+                "UPDATE {table} SET password_hash = {first} WHERE id = {second}"
             ),
         }
     }
@@ -367,6 +423,44 @@ impl UserTable {
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(false),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Replaces the password hash of `account` with `password_hash`; `false` when
+    /// the account is gone.
+    async fn update_password(
+        &self,
+        account: &Account,
+        password_hash: &str,
+    ) -> Result<bool, AccountsError> {
+        with_sql!(self,
+            (pool, sql) => {
+                let result = sqlx::query(&sql.update_password)
+                    .bind(password_hash)
+                    .bind(&account.id)
+                    .execute(pool)
+                    .await?;
+                // MySQL counts the rows changed, not matched: a hash with a fresh
+                // salt always changes the row, so one means it was found.
+                Ok(result.rows_affected() == 1)
+            },
+            Self::Redis { connection, key_prefix } => {
+                let stored = StoredAccount {
+                    id: account.id.clone(),
+                    password_hash: password_hash.to_owned(),
+                };
+                let value = serde_json::to_string(&stored).map_err(|source| {
+                    AccountsError::Json { username: account.username.clone(), source }
+                })?;
+                // `XX`: only if the account still exists, in one atomic command.
+                let set: Option<String> = redis::cmd("SET")
+                    .arg(format!("{key_prefix}{}", account.username))
+                    .arg(value)
+                    .arg("XX")
+                    .query_async(&mut connection.clone())
+                    .await?;
+                Ok(set.is_some())
+            }
+        )
     }
 
     /// The account of `username`, if there is one.

@@ -21,14 +21,16 @@ mod support;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use narvik::ManualClock;
-use narvik_demo::Config;
+use narvik::{Clock, ManualClock};
+use narvik_demo::{Config, RateLimits};
 use support::browser::{require_browser, Browser, Chromedriver};
 use support::{
     host_port, raw_request, require_server, server_url, unique_name, DemoServer, RawResponse,
 };
+use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 const PASSWORD: &str = "correct horse battery";
@@ -113,6 +115,60 @@ async fn session_rows(browser: &Browser) -> Vec<String> {
     texts
 }
 
+/// The demo's defaults on `clock`, with rate limits these tests never reach:
+/// they check more passwords a minute than a user would.
+fn config_on(clock: &ManualClock) -> Config {
+    let plenty = NonZeroU32::new(1_000).expect("above 0");
+    Config {
+        clock: Arc::new(clock.clone()),
+        rate_limits: RateLimits {
+            per_username_per_minute: plenty,
+            per_address_per_minute: plenty,
+        },
+        ..Config::default()
+    }
+}
+
+/// Signs `username` in on `server` over a plain `TcpStream`, as another device
+/// would; the session cookie's `name=value`.
+async fn sign_in_over_http(server: &DemoServer, username: &str) -> String {
+    let origin = server.origin();
+    let form = format!(
+        "username={username}&password={}",
+        PASSWORD.replace(' ', "+")
+    );
+    let answer = raw_request(
+        server.addr,
+        "POST",
+        "/sign-in",
+        &[
+            ("Origin", &origin),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("User-Agent", PHONE),
+        ],
+        &form,
+    )
+    .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let set_cookie = answer.header("set-cookie").expect("a session cookie");
+    let pair = set_cookie.split(';').next().expect("a name=value");
+    assert!(pair.starts_with(&format!("{COOKIE}=")), "{set_cookie}");
+    pair.to_owned()
+}
+
+/// Checks the session of `cookie` (`name=value`) is alive on `server`.
+async fn assert_alive(server: &DemoServer, cookie: &str) {
+    let response = replay_account(server.addr, cookie).await;
+    assert_eq!(response.status, 200, "{cookie} refused");
+}
+
+/// The text of element `css` in this device's row of the session list.
+async fn this_device(browser: &Browser, css: &str) -> String {
+    browser
+        .text(&format!("tr.session[data-current=true] {css}"))
+        .await
+}
+
 #[tokio::test]
 async fn sign_up_signs_in_with_a_secure_http_only_lax_cookie() {
     with_demo(Config::default(), async |server, driver| {
@@ -142,11 +198,13 @@ async fn sign_up_signs_in_with_a_secure_http_only_lax_cookie() {
         );
         assert_eq!(cookie.path(), Some("/"));
         assert_eq!(cookie.value().len(), 32);
+        // At the demo's absolute lifetime, 12 hours, before the 30 days an
+        // unused session would last.
         let expires = cookie.expires_datetime().expect("a persistent cookie");
-        let thirty_days = OffsetDateTime::now_utc() + Duration::days(30);
+        let twelve_hours = OffsetDateTime::now_utc() + Duration::hours(12);
         assert!(
-            (expires - thirty_days).abs() < Duration::minutes(2),
-            "expires {expires}, expected about {thirty_days}"
+            (expires - twelve_hours).abs() < Duration::minutes(2),
+            "expires {expires}, expected about {twelve_hours}"
         );
         // HttpOnly: scripts on the page never see it.
         assert!(!browser.document_cookie().await.contains(COOKIE));
@@ -327,6 +385,282 @@ async fn two_devices_sign_each_other_out() {
     .await;
 }
 
+#[tokio::test]
+async fn signing_in_ends_the_session_the_browser_held() {
+    with_demo(Config::default(), async |server, driver| {
+        // An attacker's own session, planted in the victim's browser before the
+        // victim signs in ("session fixation"): a cookie of the site's name.
+        let planted = sign_in_over_http_as_new(server, "mallory").await;
+        let browser = driver.browser(None).await;
+        browser.goto(&server.url("/sign-up")).await;
+        browser.wait_for("#sign-up-form").await;
+        let token = planted.split_once('=').expect("name=value").1.to_owned();
+        // By a script, as a page of the site could (WebDriver's scripts are not
+        // held to the page's `Content-Security-Policy`); chromedriver's "add
+        // cookie" insists on a `Domain`, which a `__Host-` cookie may not have.
+        browser
+            .client
+            .execute(
+                "document.cookie = arguments[0];",
+                vec![format!("{COOKIE}={token}; Path=/; Secure; SameSite=Lax").into()],
+            )
+            .await
+            .expect("the cookie is planted");
+        assert_eq!(
+            session_token(&browser).await.as_deref(),
+            Some(token.as_str())
+        );
+
+        // The victim signs up: a new token, and the planted session is over.
+        browser
+            .submit_credentials("ada", PASSWORD, "#account-username")
+            .await;
+        assert_eq!(browser.text("#account-username").await, "ada");
+        let signed_in = session_token(&browser).await.expect("a session");
+        assert_ne!(signed_in, token);
+        assert_session_ended(&replay_account(server.addr, &planted).await);
+
+        // Signing in again on the same browser ends the session it had: signed
+        // out here, in again in another tab, then the sign-in form this tab still
+        // shows is sent.
+        browser.sign_out().await;
+        let stale_form = browser.client.window().await.expect("this tab");
+        let new_tab = browser.client.new_window(true).await.expect("a new tab");
+        browser
+            .client
+            .switch_to_window(new_tab.handle)
+            .await
+            .expect("to the new tab");
+        browser.sign_in(&server.origin(), "ada", PASSWORD).await;
+        let second = format!(
+            "{COOKIE}={}",
+            session_token(&browser).await.expect("a session")
+        );
+        browser
+            .client
+            .switch_to_window(stale_form)
+            .await
+            .expect("back to the first tab");
+        browser
+            .submit_credentials("ada", PASSWORD, "#account-username")
+            .await;
+        let third = format!(
+            "{COOKIE}={}",
+            session_token(&browser).await.expect("a session")
+        );
+        assert_ne!(third, second);
+        assert_session_ended(&replay_account(server.addr, &second).await);
+        assert_eq!(session_rows(&browser).await.len(), 1, "one session left");
+        browser.close().await;
+    })
+    .await;
+}
+
+/// Signs `username` up on `server` over a plain `TcpStream`; the session
+/// cookie's `name=value`.
+async fn sign_in_over_http_as_new(server: &DemoServer, username: &str) -> String {
+    let origin = server.origin();
+    let form = format!(
+        "username={username}&password={}",
+        PASSWORD.replace(' ', "+")
+    );
+    let answer = raw_request(
+        server.addr,
+        "POST",
+        "/sign-up",
+        &[
+            ("Origin", &origin),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        &form,
+    )
+    .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let set_cookie = answer.header("set-cookie").expect("a session cookie");
+    set_cookie
+        .split(';')
+        .next()
+        .expect("a name=value")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_else_asks_for_the_password_when_the_proof_is_stale() {
+    let clock = ManualClock::new(OffsetDateTime::now_utc());
+    with_demo(config_on(&clock), async |server, driver| {
+        let laptop = signed_up_as_ada(server, driver).await;
+        let phone = sign_in_over_http(server, "ada").await;
+        // Six minutes since the password was last given: stale.
+        clock.advance(Duration::minutes(6));
+        reload(&laptop, "#sessions").await;
+        assert_eq!(session_rows(&laptop).await.len(), 2);
+        let before = session_token(&laptop).await.expect("a session");
+
+        laptop
+            .click_and_wait("#sign-out-others", "#confirm-password-form")
+            .await;
+        assert_eq!(
+            laptop.path().await,
+            "/confirm-password?then=sign-out-others"
+        );
+        assert!(laptop.text("#confirm-password").await.contains("5 minutes"));
+        assert_alive(server, &phone).await;
+        laptop.screenshot("confirm-password").await;
+
+        laptop.fill("#password", "not the password").await;
+        laptop.click_and_wait("#submit", "#error").await;
+        assert_eq!(laptop.text("#error").await, "Wrong password.");
+        assert_alive(server, &phone).await;
+
+        laptop.fill("#password", PASSWORD).await;
+        laptop
+            .click_and_wait("#submit", "#notice[data-notice=others-signed-out]")
+            .await;
+        assert_eq!(laptop.path().await, "/account?notice=others-signed-out");
+        assert_eq!(session_rows(&laptop).await.len(), 1);
+        let after = session_token(&laptop).await.expect("a session");
+        assert_ne!(after, before, "confirming the password gives a new token");
+        assert_session_ended(&replay_account(server.addr, &phone).await);
+        let old = format!("{COOKIE}={before}");
+        assert_session_ended(&replay_account(server.addr, &old).await);
+        // The proof is on this device's row now.
+        let now = clock.now();
+        let proved = this_device(&laptop, "td.authenticated").await;
+        assert_eq!(proved, format_minute(now));
+
+        // Fresh: the next time, nothing is asked.
+        let phone = sign_in_over_http(server, "ada").await;
+        reload(&laptop, "#sessions").await;
+        laptop
+            .click_and_wait("#sign-out-others", "#notice[data-notice=others-signed-out]")
+            .await;
+        assert_session_ended(&replay_account(server.addr, &phone).await);
+        laptop.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changing_the_password_signs_out_every_other_session_when_ticked() {
+    let clock = ManualClock::new(OffsetDateTime::now_utc());
+    with_demo(config_on(&clock), async |server, driver| {
+        let new_password = "tr0ub4dor and 3";
+        let laptop = signed_up_as_ada(server, driver).await;
+        let phone = sign_in_over_http(server, "ada").await;
+        clock.advance(Duration::minutes(6));
+
+        // Stale: the password first, then the form.
+        laptop
+            .click_and_wait("#change-password", "#confirm-password-form")
+            .await;
+        assert_eq!(
+            laptop.path().await,
+            "/confirm-password?then=change-password"
+        );
+        laptop.fill("#password", PASSWORD).await;
+        laptop
+            .click_and_wait("#submit", "#change-password-form")
+            .await;
+        assert_eq!(laptop.path().await, "/account/password");
+        let end_others = laptop.wait_for("#end-other-sessions").await;
+        assert_eq!(
+            end_others.prop("checked").await.unwrap().as_deref(),
+            Some("true"),
+            "ending the other sessions is offered, ticked"
+        );
+        laptop.screenshot("change-password").await;
+
+        laptop.fill("#current-password", "not the password").await;
+        laptop.fill("#new-password", new_password).await;
+        laptop.click_and_wait("#submit", "#error").await;
+        assert_eq!(laptop.text("#error").await, "Wrong current password.");
+        assert_alive(server, &phone).await;
+
+        laptop.fill("#current-password", PASSWORD).await;
+        laptop.fill("#new-password", new_password).await;
+        laptop
+            .click_and_wait(
+                "#submit",
+                "#notice[data-notice=password-changed-others-signed-out]",
+            )
+            .await;
+        assert_eq!(session_rows(&laptop).await.len(), 1);
+        assert_session_ended(&replay_account(server.addr, &phone).await);
+
+        // Signed out from the header, there on every page of the signed-in; then
+        // the old password opens nothing, and the new one does.
+        laptop.goto(&server.url("/account/password")).await;
+        laptop
+            .click_and_wait("#header-sign-out", "#notice[data-notice=signed-out]")
+            .await;
+        laptop.submit_credentials("ada", PASSWORD, "#error").await;
+        laptop.fill("#password", new_password).await;
+        laptop.click_and_wait("#submit", "#account-username").await;
+        assert_eq!(laptop.text("#account-username").await, "ada");
+        laptop.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_account_page_lists_each_sessions_sign_in_and_last_proof() {
+    let clock = ManualClock::new(datetime!(2026-03-01 9:30 UTC));
+    with_demo(config_on(&clock), async |server, driver| {
+        let laptop = signed_up_as_ada(server, driver).await;
+        clock.advance(Duration::hours(2));
+        let phone = driver.browser(Some(PHONE)).await;
+        phone.sign_in(&server.origin(), "ada", PASSWORD).await;
+        phone.close().await;
+        clock.advance(Duration::minutes(10));
+
+        // The password confirmed at 11:40, on the way to changing it.
+        laptop.goto(&server.url("/account/password")).await;
+        laptop.fill("#password", PASSWORD).await;
+        laptop
+            .click_and_wait("#submit", "#change-password-form")
+            .await;
+        laptop.click_and_wait("#cancel", "#sessions").await;
+
+        assert_eq!(laptop.text("#session-issued").await, "2026-03-01 09:30 UTC");
+        assert_eq!(
+            laptop.text("#session-authenticated").await,
+            "2026-03-01 11:40 UTC"
+        );
+        let deadline = laptop.text("#session-deadline").await;
+        assert!(deadline.starts_with("2026-03-01 21:30 UTC"), "{deadline}");
+        assert_eq!(session_rows(&laptop).await.len(), 2);
+        // This device: signed in at 09:30 (kept through the new token), the
+        // password checked at 11:40; the phone: both at 11:30.
+        assert_eq!(
+            this_device(&laptop, "td.issued").await,
+            "2026-03-01 09:30 UTC"
+        );
+        assert_eq!(
+            this_device(&laptop, "td.authenticated").await,
+            "2026-03-01 11:40 UTC"
+        );
+        let other = |css: &str| format!("tr.session[data-current=false] {css}");
+        assert_eq!(
+            laptop.text(&other("td.issued")).await,
+            "2026-03-01 11:30 UTC"
+        );
+        assert_eq!(
+            laptop.text(&other("td.authenticated")).await,
+            "2026-03-01 11:30 UTC"
+        );
+        laptop.close().await;
+    })
+    .await;
+}
+
+/// `at` as the pages show it: `2026-05-01 14:03 UTC`.
+fn format_minute(at: OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .expect("a date that formats")
+}
+
 /// A phone's screen, in CSS pixels.
 const PHONE_SCREEN: (u32, u32) = (390, 844);
 
@@ -410,6 +744,8 @@ async fn an_expired_session_sends_the_user_back_to_sign_in() {
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let config = Config {
         clock: Arc::new(clock.clone()),
+        // Idle expiry alone: no absolute lifetime to end the session first.
+        absolute_lifetime: None,
         ..Config::default()
     };
     with_demo(config, async |server, driver| {

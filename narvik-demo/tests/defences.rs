@@ -1,7 +1,8 @@
 //! The demo under attack, driven with tower's `oneshot`: password hashing is
 //! bounded (a `503` past the queue), sign-in and sign-up are rate limited per
 //! username and per client address (a `429` that says when to retry), and the
-//! backend is described only to the signed-in, never with its credentials.
+//! backend is described only to the signed-in, never with its credentials. The
+//! password forms of the signed-in (confirm, change) count against the same limits.
 
 #![allow(
     clippy::expect_used,
@@ -278,4 +279,37 @@ async fn refused_forms_cost_no_attempt() {
     }
     let answer = attempt(&app, "/sign-up", "ada", "192.0.2.1:1").await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn confirming_or_changing_the_password_counts_as_an_attempt() {
+    let app = demo_with_limits(3, 100).await;
+    let cookie = signed_up(&app, "ada").await;
+    let from =
+        |path: &str, form: &str, client: &str| from_client(post(path, form, Some(&cookie)), client);
+    // Refused before any hash: not counted.
+    let empty = send(&app, from("/confirm-password", "password=", "192.0.2.1:1")).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The sign-up, then these two: three of ada's three a minute, from any address.
+    let wrong = send(
+        &app,
+        from("/confirm-password", "password=not+it+at+all", "192.0.2.1:1"),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let change = "current_password=not+it+at+all&new_password=another+password";
+    let wrong = send(&app, from("/account/password", change, "192.0.2.2:1")).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    // The next waits, even with the right password, and whatever the form.
+    let right = format!("password={}", PASSWORD.replace(' ', "+"));
+    let answer = send(&app, from("/confirm-password", &right, "192.0.2.3:1")).await;
+    assert_too_many(&answer, 20);
+    let change = format!(
+        "current_password={}&new_password=another+password",
+        PASSWORD.replace(' ', "+")
+    );
+    let answer = send(&app, from("/account/password", &change, "192.0.2.4:1")).await;
+    assert_too_many(&answer, 20);
+    let answer = attempt(&app, "/sign-in", "ada", "192.0.2.5:1").await;
+    assert_too_many(&answer, 20);
 }

@@ -1,6 +1,8 @@
 //! The demo over HTTP without a browser, driven with tower's `oneshot`: every kind
 //! of bad input gets a page and the fitting status, never a panic or a `500`; the
 //! cookie's attributes; sessions expiring and being extended by a `ManualClock`.
+//! The session lifecycle (re-authentication, password change, absolute lifetime,
+//! the cap per user) is in `http/lifecycle.rs`.
 
 #![allow(
     clippy::expect_used,
@@ -8,6 +10,8 @@
     reason = "a test fails by panicking"
 )]
 
+#[path = "http/lifecycle.rs"]
+mod lifecycle;
 mod support;
 
 use std::sync::Arc;
@@ -34,15 +38,34 @@ fn other_session_ids(account_page: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn sign_up_sets_the_session_cookie_with_narviks_defaults() {
-    let app = demo().await;
+    // A clock that stands still on a whole second: the cookie's `Max-Age` counts
+    // down, in whole seconds rounded down, to the absolute deadline from the
+    // moment it is made (and SQL stores keep microseconds).
+    let clock = ManualClock::new(time::macros::datetime!(2026-03-01 9:30 UTC));
+    let app = demo_with(Config {
+        clock: Arc::new(clock),
+        ..Config::default()
+    })
+    .await;
     let answer = post_credentials(&app, "/sign-up", "ada", PASSWORD).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
     assert_eq!(answer.location(), Some("/account"));
     let set_cookie = answer.set_cookie().unwrap();
+    // The cookie lives no longer than the session may: 12 hours, the demo's
+    // absolute lifetime, not the 30 days of an unused session.
     assert!(
-        set_cookie.ends_with("; Max-Age=2592000; Path=/; SameSite=Lax; Secure; HttpOnly"),
+        set_cookie.ends_with("; Max-Age=43200; Path=/; SameSite=Lax; Secure; HttpOnly"),
         "{set_cookie}"
     );
+    // Without an absolute lifetime, the session length.
+    let app = demo_with(Config {
+        absolute_lifetime: None,
+        ..Config::default()
+    })
+    .await;
+    let answer = post_credentials(&app, "/sign-up", "ada", PASSWORD).await;
+    let set_cookie = answer.set_cookie().unwrap();
+    assert!(set_cookie.contains("; Max-Age=2592000;"), "{set_cookie}");
 }
 
 #[tokio::test]
@@ -59,8 +82,19 @@ async fn the_account_page_shows_the_user_and_the_session_data() {
     assert!(answer
         .body
         .contains("<span id=\"account-username\">ada.l</span>"));
-    assert!(answer.body.contains("2026-03-01 09:30 UTC"), "started at");
-    assert!(answer.body.contains("2026-03-31 09:30 UTC"), "expires at");
+    assert!(answer
+        .body
+        .contains("<dd id=\"session-issued\">2026-03-01 09:30 UTC</dd>"));
+    assert!(answer
+        .body
+        .contains("<dd id=\"session-authenticated\">2026-03-01 09:30 UTC</dd>"));
+    // The absolute lifetime, 12 hours, comes before the 30 days of idle expiry.
+    assert!(answer
+        .body
+        .contains("<dd id=\"session-expires\">2026-03-01 21:30 UTC</dd>"));
+    assert!(answer
+        .body
+        .contains("<dd id=\"session-deadline\">2026-03-01 21:30 UTC"));
     assert!(answer.body.contains("curl 8"), "the user agent");
     assert!(answer.body.contains("(1 active)"));
     assert_eq!(
@@ -135,9 +169,15 @@ async fn an_overlong_field_gets_422_and_is_not_echoed_whole() {
 async fn a_form_over_the_limit_gets_413() {
     let app = demo().await;
     let huge = credentials(&"a".repeat(FORM_LIMIT_BYTES), PASSWORD);
-    for (user, path) in ["/sign-up", "/sign-in", "/sessions/sign-out"]
-        .into_iter()
-        .enumerate()
+    for (user, path) in [
+        "/sign-up",
+        "/sign-in",
+        "/sessions/sign-out",
+        "/confirm-password",
+        "/account/password",
+    ]
+    .into_iter()
+    .enumerate()
     {
         let cookie = signed_up(&app, &format!("user{user}")).await;
         let answer = send(&app, post(path, &huge, Some(&cookie))).await;
@@ -252,9 +292,20 @@ async fn a_replayed_token_after_sign_out_is_refused() {
 
     let answer = send(&app, get("/account", Some(&cookie))).await;
     assert_eq!(answer.location(), Some("/sign-in?notice=session-ended"));
-    for path in ["/sessions/sign-out-others", "/sessions/sign-out"] {
+    for path in [
+        "/sessions/sign-out-others",
+        "/sessions/sign-out",
+        "/confirm-password",
+        "/account/password",
+    ] {
         let answer = send(&app, post(path, "", Some(&cookie))).await;
         answer.assert_page(StatusCode::UNAUTHORIZED);
+    }
+    for path in ["/confirm-password", "/account/password"] {
+        let answer = send(&app, get(path, Some(&cookie))).await;
+        assert_eq!(answer.location(), Some("/sign-in?notice=session-ended"));
+        let answer = send(&app, get(path, None)).await;
+        assert_eq!(answer.location(), Some("/sign-in"));
     }
 }
 
@@ -262,8 +313,8 @@ async fn a_replayed_token_after_sign_out_is_refused() {
 async fn cross_site_forms_get_403_with_a_page() {
     let app = demo().await;
     let cookie = signed_up(&app, "ada").await;
-    let from_elsewhere = |origin: Option<&str>| {
-        let mut request = Request::post("/sessions/sign-out-others")
+    let from_elsewhere = |path: &str, origin: Option<&str>| {
+        let mut request = Request::post(path)
             .header(header::HOST, HOST)
             .header(header::COOKIE, &cookie)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
@@ -272,10 +323,16 @@ async fn cross_site_forms_get_403_with_a_page() {
         }
         request.body(Body::empty()).unwrap()
     };
-    for origin in [Some("https://evil.example"), Some("null"), None] {
-        let answer = send(&app, from_elsewhere(origin)).await;
-        answer.assert_page(StatusCode::FORBIDDEN);
-        assert!(answer.body.contains("Request refused"), "{origin:?}");
+    for path in [
+        "/sessions/sign-out-others",
+        "/confirm-password",
+        "/account/password",
+    ] {
+        for origin in [Some("https://evil.example"), Some("null"), None] {
+            let answer = send(&app, from_elsewhere(path, origin)).await;
+            answer.assert_page(StatusCode::FORBIDDEN);
+            assert!(answer.body.contains("Request refused"), "{path} {origin:?}");
+        }
     }
     // The session was left alone.
     let answer = send(&app, get("/account", Some(&cookie))).await;
@@ -347,29 +404,12 @@ async fn signing_out_everywhere_else_keeps_this_session_and_other_users() {
 }
 
 #[tokio::test]
-async fn signing_in_again_replaces_the_browsers_session() {
-    let app = demo().await;
-    let first = signed_up(&app, "ada").await;
-    let answer = send(
-        &app,
-        post("/sign-in", &credentials("ada", PASSWORD), Some(&first)),
-    )
-    .await;
-    let second = answer.session_cookie().expect("a new session");
-    assert_ne!(first, second);
-    let answer = send(&app, get("/account", Some(&first))).await;
-    assert_eq!(answer.location(), Some("/sign-in?notice=session-ended"));
-    assert!(send(&app, get("/account", Some(&second)))
-        .await
-        .body
-        .contains("(1 active)"));
-}
-
-#[tokio::test]
 async fn a_session_in_use_is_extended_and_an_unused_one_expires() {
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let app = demo_with(Config {
         clock: Arc::new(clock.clone()),
+        // Idle expiry alone: the absolute lifetime is `lifecycle`'s.
+        absolute_lifetime: None,
         ..Config::default()
     })
     .await;

@@ -15,6 +15,7 @@
 //! | an action without a valid session (none, garbage, expired, signed out) | `401` |
 //! | a page without one | `303` to `/sign-in` (saying the session ended if a cookie came) |
 //! | a session id that is not one of the user's | `404` |
+//! | ending another session, or all of them, with the password last checked too long ago | `303` to `/confirm-password` ([the password handlers](super::password)) |
 //! | a form from another site (no or foreign `Origin`) | `403` ([`CsrfLayer`](narvik_axum::CsrfLayer)) |
 //! | an unknown path; a known one with another method | `404`; `405` (axum's, given a page by [`explain_and_harden`](super::explain_and_harden)) |
 //! | the store failing | `503` |
@@ -26,14 +27,15 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::Markup;
-use narvik::SessionId;
+use narvik::{Session, SessionId};
 use narvik_axum::{CurrentSession, SessionRejection};
 use serde::Deserialize;
 
 use super::client_address::ClientAddress;
+use super::password;
 use super::problem::Problem;
 use super::{AppState, Sessions, MAX_USER_AGENT_LEN};
-use crate::pages::{self, AccountView, FormState, Notice};
+use crate::pages::{self, AccountView, FormState, Intent, Notice};
 use crate::users::{
     self, Account, Accounts, SignInError, SignUpError, PASSWORD_MAX_CHARS, USERNAME_MAX_CHARS,
 };
@@ -43,7 +45,7 @@ use crate::DemoSession;
 /// `Err(Unauthenticated)` (a `401` page, or a redirect), when the store failed
 /// `Err(Store)` (a `503` page), both answered as this app likes rather than with
 /// [`SessionRejection`]'s plain text.
-type SignedIn = Result<CurrentSession<DemoSession>, SessionRejection>;
+pub(super) type SignedIn = Result<CurrentSession<DemoSession>, SessionRejection>;
 
 /// The extractor of pages for everyone: `Ok(None)` without a session.
 type MaybeSignedIn = Result<Option<CurrentSession<DemoSession>>, SessionRejection>;
@@ -55,7 +57,8 @@ fn brought_session_cookie(sessions: &Sessions, headers: &HeaderMap) -> bool {
         .any(|value| !value.is_empty())
 }
 
-fn redirect_with(path: &str, notice: Notice) -> Response {
+/// A `303` to `path`, with `notice` in the query.
+pub(super) fn redirect_with(path: &str, notice: Notice) -> Response {
     Redirect::to(&format!("{path}?notice={}", notice.as_query())).into_response()
 }
 
@@ -232,19 +235,20 @@ async fn sign_in_with_form(
         }
         Err(Refusal::Problem(problem)) => return Err(problem),
     };
-    start_session(state, &sessions, &headers, &account).await?;
+    start_session(&sessions, &headers, &account).await?;
     Ok(Redirect::to("/account").into_response())
 }
 
-/// Signs `account` in: ends the session the browser had, if any (a new sign-in gets
-/// a new token), and starts one carrying the demo's data.
+/// Signs `account` in: a new session carrying the demo's data. narvik-axum's
+/// `start` ends the session the browser presented first, so every sign-in gets a
+/// new token and the old one never works again (OWASP ASVS V7.2.4); under the
+/// [cap per user](crate::Config::max_sessions_per_user) a sign-in beyond it ends
+/// the user's least recently extended session.
 async fn start_session(
-    state: &AppState,
     sessions: &Sessions,
     headers: &HeaderMap,
     account: &Account,
 ) -> Result<(), Problem> {
-    sessions.end().await?;
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|value| value.to_str().ok())
@@ -252,7 +256,6 @@ async fn start_session(
         .filter(|value| !value.is_empty());
     let data = DemoSession {
         username: account.username.clone(),
-        started_at: state.clock.now(),
         user_agent,
     };
     sessions.start(account.id.as_str(), data).await?;
@@ -268,6 +271,27 @@ fn truncate(text: &str, max_len: usize) -> &str {
     &text[..end]
 }
 
+/// The session of a page for the signed-in, or the redirect to the sign-in page
+/// (saying the session ended when a cookie came) that answers a request without
+/// one.
+pub(super) fn page_session(
+    sessions: &Sessions,
+    headers: &HeaderMap,
+    session: SignedIn,
+) -> Result<Result<Session<DemoSession>, Response>, Problem> {
+    match session {
+        Ok(session) => Ok(Ok(session.into_inner())),
+        Err(SessionRejection::Unauthenticated) => {
+            // A cookie that no longer works: say so, not just a sign-in form.
+            if brought_session_cookie(sessions, headers) {
+                return Ok(Err(redirect_with("/sign-in", Notice::SessionEnded)));
+            }
+            Ok(Err(Redirect::to("/sign-in").into_response()))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// `GET /account`.
 pub(super) async fn account(
     State(state): State<AppState>,
@@ -276,16 +300,9 @@ pub(super) async fn account(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, Problem> {
-    let current = match session {
-        Ok(session) => session.into_inner(),
-        Err(SessionRejection::Unauthenticated) => {
-            // A cookie that no longer works: say so, not just a sign-in form.
-            if brought_session_cookie(&sessions, &headers) {
-                return Ok(redirect_with("/sign-in", Notice::SessionEnded));
-            }
-            return Ok(Redirect::to("/sign-in").into_response());
-        }
-        Err(other) => return Err(other.into()),
+    let current = match page_session(&sessions, &headers, session)? {
+        Ok(session) => session,
+        Err(to_sign_in) => return Ok(to_sign_in),
     };
     let now = state.clock.now();
     let mut all = sessions
@@ -301,12 +318,13 @@ pub(super) async fn account(
     all.sort_by(|a, b| {
         (b.id == current.id)
             .cmp(&(a.id == current.id))
-            .then(b.started_at.cmp(&a.started_at))
+            .then(b.issued_at.cmp(&a.issued_at))
     });
     let view = AccountView {
         current: &current,
         sessions: &all,
         notice: Notice::from_query(uri.query()),
+        absolute_lifetime: sessions.narvik().absolute_lifetime(),
     };
     let page = pages::account(&view, &state.store_label);
     Ok(pages::respond(StatusCode::OK, page))
@@ -325,8 +343,11 @@ pub(super) struct SessionChoice {
     session_id: String,
 }
 
-/// `POST /sessions/sign-out`: ends one session of the user, named by its id.
+/// `POST /sessions/sign-out`: ends one session of the user, named by its id: this
+/// one at once (a sign-out); another one when the user proved their password
+/// recently, otherwise after confirming it (OWASP ASVS V7.5.2).
 pub(super) async fn sign_out_session(
+    State(state): State<AppState>,
     sessions: Sessions,
     session: SignedIn,
     form: Result<Form<SessionChoice>, FormRejection>,
@@ -344,34 +365,77 @@ pub(super) async fn sign_out_session(
         sessions.end().await?;
         return Ok(redirect_with("/sign-in", Notice::SignedOut));
     }
-    let narvik = sessions.narvik();
-    let theirs = narvik.fetch_sessions_for_user(&current.user_id).await?;
-    // Only the user's own sessions: an id alone signs no one else out.
-    if !theirs.iter().any(|session| session.id == session_id) {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "No such session",
-            "That session has already ended, or is not one of yours.",
-        ));
+    // Checked before the password is asked for, so that no one confirms it for
+    // a session that is gone.
+    check_own_session(&sessions, &current, &session_id).await?;
+    if !state.is_fresh(&current) {
+        return Ok(password::to_confirm(Intent::SignOutSession(session_id)));
     }
-    narvik.invalidate_session(&session_id).await?;
+    sessions.narvik().invalidate_session(&session_id).await?;
     Ok(redirect_with("/account", Notice::SessionSignedOut))
 }
 
-/// `POST /sessions/sign-out-others`: ends every session of the user but this one.
+/// Ends `session_id`, another session of `current`'s user: `404` when it is not
+/// one of theirs (any more).
+pub(super) async fn end_own_session(
+    sessions: &Sessions,
+    current: &Session<DemoSession>,
+    session_id: &SessionId,
+) -> Result<Response, Problem> {
+    check_own_session(sessions, current, session_id).await?;
+    sessions.narvik().invalidate_session(session_id).await?;
+    Ok(redirect_with("/account", Notice::SessionSignedOut))
+}
+
+/// `404` unless `session_id` is a session of `current`'s user: an id alone signs
+/// no one else out.
+async fn check_own_session(
+    sessions: &Sessions,
+    current: &Session<DemoSession>,
+    session_id: &SessionId,
+) -> Result<(), Problem> {
+    let theirs = sessions
+        .narvik()
+        .fetch_sessions_for_user(&current.user_id)
+        .await?;
+    if theirs.iter().any(|session| session.id == *session_id) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "No such session",
+            "That session has already ended, or is not one of yours.",
+        ))
+    }
+}
+
+/// `POST /sessions/sign-out-others`: ends every session of the user but this one,
+/// when the user proved their password recently; otherwise sends them to confirm
+/// it first, which then signs the others out (OWASP ASVS V7.5.2).
 pub(super) async fn sign_out_other_sessions(
+    State(state): State<AppState>,
     sessions: Sessions,
     session: SignedIn,
 ) -> Result<Response, Problem> {
     let current = session?;
-    let narvik = sessions.narvik();
-    // Not `delete_sessions_for_user`: that would end this session too.
-    for session in narvik.fetch_sessions_for_user(&current.user_id).await? {
-        if session.id != current.id {
-            narvik.invalidate_session(&session.id).await?;
-        }
+    if !state.is_fresh(&current) {
+        return Ok(password::to_confirm(Intent::SignOutOthers));
     }
+    end_other_sessions(&sessions, &current).await?;
     Ok(redirect_with("/account", Notice::OthersSignedOut))
+}
+
+/// Ends every session of `current`'s user but `current`, in one atomic step of
+/// the store: a session the user starts meanwhile is ended or kept, never half.
+pub(super) async fn end_other_sessions(
+    sessions: &Sessions,
+    current: &Session<DemoSession>,
+) -> Result<(), Problem> {
+    sessions
+        .narvik()
+        .delete_other_sessions_for_user(&current.user_id, &current.id)
+        .await?;
+    Ok(())
 }
 
 /// Any path without a route.

@@ -57,7 +57,7 @@ impl Problem {
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
                 format!(
-                    "There have been too many sign-in and sign-up attempts {whose}. \
+                    "There have been too many password attempts {whose}. \
                      Nothing was checked. Try again in {secs} {unit}."
                 ),
             )
@@ -154,7 +154,19 @@ impl IntoResponse for Problem {
 
 impl From<narvik::Error> for Problem {
     fn from(error: narvik::Error) -> Self {
-        Self::unavailable(&error)
+        match error {
+            // Only under a cap that refuses new sign-ins, which the demo's is not
+            // (it ends the least recently extended session): said plainly anyway.
+            narvik::Error::TooManySessions { max } => Self::new(
+                StatusCode::CONFLICT,
+                "Too many sessions",
+                format!(
+                    "You are signed in on {max} devices already, the most allowed. \
+                     Sign out on one of them and try again."
+                ),
+            ),
+            other => Self::unavailable(&other),
+        }
     }
 }
 
