@@ -218,17 +218,22 @@ impl<S: SessionStore> Narvik<S> {
         // more than reading the clock; doubling what is left, not halving the
         // length, keeps a 128-bit division off this path.
         let now_nanos = config.clock.now_unix_nanos();
-        let remaining = session.expires_at.unix_timestamp_nanos() - now_nanos;
-        if remaining <= 0 || config.is_past_absolute_deadline(&session, now_nanos) {
+        let expires_at_nanos = session.expires_at.unix_timestamp_nanos();
+        let remaining = expires_at_nanos - now_nanos;
+        let deadline_nanos = config.absolute_deadline_nanos(&session);
+        if remaining <= 0 || deadline_nanos.is_some_and(|deadline| deadline <= now_nanos) {
             store.delete_session(session_id).await?;
             return Ok(None);
         }
         session.mark_checked(now_nanos);
-        if remaining + remaining <= config.session_expires_in.whole_nanoseconds() {
+        // Half the length or less left, and room before the absolute deadline: a
+        // session whose expiry already sits on its deadline has nothing to gain.
+        if remaining + remaining <= config.session_expires_in.whole_nanoseconds()
+            && deadline_nanos.is_none_or(|deadline| expires_at_nanos < deadline)
+        {
             // The clock again, as a date: only on this rare path, and the precise
             // time where the coarse reading above may be a tick behind.
             let expires_at = config.expiry_from(config.clock.now(), session.issued_at);
-            // At the absolute deadline already: nothing to move, nothing to write.
             if expires_at > session.expires_at {
                 session.expires_at = expires_at;
                 store.update_session_expiry(session_id, expires_at).await?;
@@ -316,7 +321,9 @@ impl<S: SessionStore> Narvik<S> {
         };
         let now_nanos = config.clock.now_unix_nanos();
         if session.expires_at.unix_timestamp_nanos() <= now_nanos
-            || config.is_past_absolute_deadline(&session, now_nanos)
+            || config
+                .absolute_deadline_nanos(&session)
+                .is_some_and(|deadline| deadline <= now_nanos)
         {
             store.delete_session(&new_id).await?;
             return Ok(None);

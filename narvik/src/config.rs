@@ -82,20 +82,12 @@ impl Config {
         }
     }
 
-    /// Whether `session` is past its absolute deadline at `now_unix_nanos`.
+    /// The absolute deadline of `session` in Unix nanoseconds, when an absolute
+    /// lifetime is set.
     #[inline]
-    pub(crate) fn is_past_absolute_deadline<D>(
-        &self,
-        session: &Session<D>,
-        now_unix_nanos: i128,
-    ) -> bool {
-        match self.absolute_lifetime {
-            Some(lifetime) => {
-                session.issued_at.unix_timestamp_nanos() + lifetime.whole_nanoseconds()
-                    <= now_unix_nanos
-            }
-            None => false,
-        }
+    pub(crate) fn absolute_deadline_nanos<D>(&self, session: &Session<D>) -> Option<i128> {
+        self.absolute_lifetime
+            .map(|lifetime| session.issued_at.unix_timestamp_nanos() + lifetime.whole_nanoseconds())
     }
 
     pub(crate) fn cookie_attributes(&self, max_age: i64) -> CookieAttributes {

@@ -46,6 +46,10 @@ impl SessionTimes {
 /// [`Session::issued_at`]: their upgrades record one (see each store).
 pub const UNKNOWN_TIME: OffsetDateTime = OffsetDateTime::UNIX_EPOCH;
 
+/// `Session::checked_at` of a session narvik has not checked: no clock reads it
+/// (`OffsetDateTime` ends long before).
+const NOT_CHECKED: i128 = i128::MIN;
+
 /// A signed-in user's session: the core fields and the application's data `D`.
 ///
 /// `Deref` to `D` lets `session.username` read a custom field directly, as the
@@ -71,8 +75,10 @@ pub struct Session<D> {
     pub data: D,
     /// When narvik created or validated this value, in Unix nanoseconds, by its
     /// clock: the "now" of [`authenticated_within`](Self::authenticated_within).
-    /// `None` for a session fresh from a store.
-    checked_at: Option<i128>,
+    /// [`NOT_CHECKED`] for a session fresh from a store (a sentinel, not an
+    /// `Option`, which would double the field's 16 bytes in every session moved
+    /// along the validation path).
+    checked_at: i128,
     fresh: bool,
     extended: bool,
 }
@@ -87,7 +93,7 @@ impl<D> Session<D> {
             issued_at: times.issued_at,
             authenticated_at: times.authenticated_at,
             data,
-            checked_at: None,
+            checked_at: NOT_CHECKED,
             fresh: false,
             extended: false,
         }
@@ -111,14 +117,15 @@ impl<D> Session<D> {
     /// configured clock; the system clock for a session that did not come from
     /// narvik.
     pub fn authenticated_within(&self, max_age: Duration) -> bool {
-        let now = self
-            .checked_at
-            .unwrap_or_else(|| OffsetDateTime::now_utc().unix_timestamp_nanos());
+        let now = match self.checked_at {
+            NOT_CHECKED => OffsetDateTime::now_utc().unix_timestamp_nanos(),
+            checked_at => checked_at,
+        };
         now - self.authenticated_at.unix_timestamp_nanos() <= max_age.whole_nanoseconds()
     }
 
     pub(crate) fn mark_checked(&mut self, now_unix_nanos: i128) {
-        self.checked_at = Some(now_unix_nanos);
+        self.checked_at = now_unix_nanos;
     }
 
     /// Whether [`Narvik::create_session`](crate::Narvik::create_session) made this
