@@ -231,7 +231,7 @@ where
                 // With several, this one may be a tossed cookie: writing it back
                 // would make it the host's own.
                 let response_cookie = if renewed && !several {
-                    ResponseCookie::set(token, session.clone())
+                    ResponseCookie::set(token, &session)
                 } else {
                     ResponseCookie::Unchanged
                 };
@@ -283,12 +283,12 @@ fn parse_token(value: &[u8]) -> Option<SessionToken> {
 /// `Cache-Control: no-store` unless the response has a `Cache-Control` already.
 fn set_cookie<S: SessionStore>(
     narvik: &Narvik<S>,
-    response_cookie: ResponseCookie<S::Data>,
+    response_cookie: ResponseCookie,
     headers: &mut HeaderMap,
 ) {
     let cookie = match response_cookie {
         ResponseCookie::Unchanged => return,
-        ResponseCookie::Set { token, session } => narvik.create_cookie(&token, &session),
+        ResponseCookie::Set { token, times } => narvik.create_cookie(&token, times),
         ResponseCookie::Clear => narvik.create_blank_cookie(),
     };
     match HeaderValue::try_from(&cookie) {

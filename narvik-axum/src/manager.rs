@@ -119,7 +119,7 @@ where
         let created = self.narvik.create_session(user_id, data).await?;
         let mut state = self.slot.lock();
         state.validation = Validation::Valid(created.session.clone());
-        state.response_cookie = ResponseCookie::set(created.token, created.session.clone());
+        state.response_cookie = ResponseCookie::set(created.token, &created.session);
         Ok(created.session)
     }
 
@@ -214,7 +214,7 @@ where
         match rotated {
             Some(created) => {
                 state.validation = Validation::Valid(created.session.clone());
-                state.response_cookie = ResponseCookie::set(created.token, created.session.clone());
+                state.response_cookie = ResponseCookie::set(created.token, &created.session);
                 Ok(Some(created.session))
             }
             None => {

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use narvik::{SessionId, SessionToken};
+use narvik::{SessionId, SessionTimes, SessionToken};
 
 use crate::SessionRejection;
 
@@ -39,7 +39,7 @@ impl<D> fmt::Debug for SessionSlot<D> {
 /// The session of one request and the cookie its response must carry.
 pub(crate) struct RequestState<D> {
     pub(crate) validation: Validation<D>,
-    pub(crate) response_cookie: ResponseCookie<D>,
+    pub(crate) response_cookie: ResponseCookie,
 }
 
 impl<D> fmt::Debug for RequestState<D> {
@@ -104,26 +104,26 @@ impl<D: Clone> Validation<D> {
 }
 
 /// The session cookie the response must carry.
-pub(crate) enum ResponseCookie<D> {
+pub(crate) enum ResponseCookie {
     /// None: the client's cookie stays as it is.
     Unchanged,
     /// The cookie with this token: the session is new, rotated or was extended.
     Set {
         token: SessionToken,
-        /// The token's session, whose absolute deadline caps the cookie's
-        /// `Max-Age`. Boxed: the variant is rare, and the state stays small.
-        session: Box<narvik::Session<D>>,
+        /// The token's session's time stamps: its absolute deadline caps the
+        /// cookie's `Max-Age`. Only these, not a copy of the session.
+        times: SessionTimes,
     },
     /// The blank cookie: the token was invalid or the session ended.
     Clear,
 }
 
-impl<D> ResponseCookie<D> {
+impl ResponseCookie {
     /// The cookie of `token`, the token of `session`.
-    pub(crate) fn set(token: SessionToken, session: narvik::Session<D>) -> Self {
+    pub(crate) fn set<D>(token: SessionToken, session: &narvik::Session<D>) -> Self {
         Self::Set {
             token,
-            session: Box::new(session),
+            times: session.times(),
         }
     }
 }

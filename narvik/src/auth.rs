@@ -420,11 +420,15 @@ impl<S: SessionStore> Narvik<S> {
     /// With an [`absolute_lifetime`](NarvikBuilder::absolute_lifetime), `Max-Age`
     /// is cut to the time left until `session`'s absolute deadline, so the cookie
     /// never outlives the session.
-    pub fn create_cookie<D>(&self, token: &SessionToken, session: &Session<D>) -> Cookie {
+    ///
+    /// `session` is the [`Session`] (`&created.session`) or its
+    /// [`SessionTimes`] (all a cookie needs of it, for a caller that keeps no
+    /// copy of the session).
+    pub fn create_cookie(&self, token: &SessionToken, session: impl Into<SessionTimes>) -> Cookie {
         let config = &self.inner.config;
         let mut max_age = config.cookie_max_age;
         if let Some(lifetime) = config.absolute_lifetime {
-            let deadline = session.issued_at.saturating_add(lifetime);
+            let deadline = session.into().issued_at.saturating_add(lifetime);
             let left = deadline - config.clock.now();
             max_age = max_age.min(left.whole_seconds().max(0));
         }

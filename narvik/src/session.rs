@@ -37,6 +37,12 @@ impl SessionTimes {
     }
 }
 
+impl<D> From<&Session<D>> for SessionTimes {
+    fn from(session: &Session<D>) -> Self {
+        session.times()
+    }
+}
+
 /// A time stamp a session stored before narvik 0.2 did not keep: the Unix epoch.
 ///
 /// As [`Session::authenticated_at`] it makes

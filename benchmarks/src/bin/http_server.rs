@@ -13,7 +13,7 @@
 //! | --- | --- | --- |
 //! | `/sign-in` | `SessionManager::start`: a new session, its cookie | `Session::insert` into a fresh session: the layer creates the record, sets the cookie |
 //! | `/validate` | `Session<AppData>`: the username, `401` without a session | `Session::get`: the username, `401` without one |
-//! | `/write` | reads the session, then signs in again with `visits + 1` (narvik's data is fixed at sign-in; a new session is its only data write) | reads the session, inserts `visits + 1`; the layer saves the record and sets the cookie again |
+//! | `/write` | reads the session, then signs in again with `visits + 1` with `SessionManager::start_alongside`, which leaves the old session in place (narvik's data is fixed at sign-in; a new session is its only data write; `start` would end the session the load generator keeps sending) | reads the session, inserts `visits + 1`; the layer saves the record and sets the cookie again |
 //!
 //! Each user signing in gets the next number (`user-1`, `user-2`, ...), so the
 //! sign-in run creates one session per user as a real sign-in storm would.
@@ -143,7 +143,7 @@ async fn narvik_write(
         username: session.data.username,
         visits,
     };
-    sessions.start(session.user_id, data).await?;
+    sessions.start_alongside(session.user_id, data).await?;
     Ok(visits.to_string())
 }
 

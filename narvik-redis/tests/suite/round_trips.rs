@@ -2,14 +2,22 @@
 
 use time::Duration;
 
-use crate::app::{create, narvik_over, validate};
+use crate::app::{create, narvik_with, validate};
 use crate::server::Server;
 use narvik_tests::stored;
+
+/// With the absolute lifetime on, as everywhere in this file: its check reads
+/// nothing more (the frame carries `issued_at`).
+fn with_absolute_lifetime(
+    builder: narvik::NarvikBuilder<narvik_redis::RedisStore<crate::app::AppData>>,
+) -> narvik::NarvikBuilder<narvik_redis::RedisStore<crate::app::AppData>> {
+    builder.absolute_lifetime(Duration::days(90))
+}
 
 /// A validation that does not extend is one `GET`.
 pub(crate) async fn validate_without_extension_costs_one_round_trip(server: Server) {
     let proxy = server.proxy().await;
-    let (narvik, _clock) = narvik_over(server.store_via(&proxy).await);
+    let (narvik, _clock) = narvik_with(server.store_via(&proxy).await, with_absolute_lifetime);
     let created = create(&narvik, "user-1").await;
     validate(&narvik, &created).await; // warm-up
 
@@ -22,7 +30,7 @@ pub(crate) async fn validate_without_extension_costs_one_round_trip(server: Serv
 /// A validation that extends is a `GET` and an `EVALSHA` at most.
 pub(crate) async fn validate_with_extension_costs_at_most_two_round_trips(server: Server) {
     let proxy = server.proxy().await;
-    let (narvik, clock) = narvik_over(server.store_via(&proxy).await);
+    let (narvik, clock) = narvik_with(server.store_via(&proxy).await, with_absolute_lifetime);
     let created = create(&narvik, "user-1").await;
     validate(&narvik, &created).await; // warm-up
     clock.advance(Duration::days(16)); // less than half of 30 days left
