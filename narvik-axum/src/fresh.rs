@@ -12,7 +12,7 @@ use narvik::time::{Duration, OffsetDateTime};
 use narvik::SessionData;
 
 use crate::state::SessionSlot;
-use crate::SessionRejection;
+use crate::{CurrentSession, SessionRejection};
 
 /// The signed-in user's session, when the user proved a credential at most
 /// `MAX_AGE_SECS` seconds ago; as an extractor, it refuses other requests with
@@ -145,12 +145,45 @@ where
             .ok_or_else(SessionRejection::missing_layer::<narvik::Session<D>>)?;
         let session = slot.lock().validation.current_session()?;
         let session = session.ok_or(NotFresh::Unauthenticated)?;
-        if session.authenticated_within(Self::MAX_AGE) {
-            Ok(Self(session))
+        let fresh = CurrentSession(session).require_fresh(Self::MAX_AGE)?;
+        Ok(Self(fresh.0))
+    }
+}
+
+impl<D> CurrentSession<D> {
+    /// This session when the user proved a credential at most `max_age` ago,
+    /// [`NotFresh::Stale`] otherwise: [`RequireFresh`]'s check for a window known
+    /// only at run time (a setting, a flag), where `RequireFresh` fixes it in the
+    /// type.
+    ///
+    /// ```
+    /// use narvik::time::Duration;
+    /// use narvik_axum::{CurrentSession, NotFresh};
+    ///
+    /// # #[derive(narvik::SessionData, Clone, Debug)]
+    /// # struct AppData { username: String }
+    /// async fn delete_account(
+    ///     session: CurrentSession<AppData>,
+    ///     // From the application's settings.
+    ///     window: Duration,
+    /// ) -> Result<String, NotFresh> {
+    ///     let session = session.require_fresh(window)?;
+    ///     Ok(format!("deleting the account of {}", session.username))
+    /// }
+    /// # let _ = delete_account;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`NotFresh::Stale`], carrying the session's `authenticated_at` and
+    /// `max_age`, when the last proof is older.
+    pub fn require_fresh(self, max_age: Duration) -> Result<Self, NotFresh> {
+        if self.authenticated_within(max_age) {
+            Ok(self)
         } else {
             Err(NotFresh::Stale {
-                authenticated_at: session.authenticated_at,
-                max_age: Self::MAX_AGE,
+                authenticated_at: self.authenticated_at,
+                max_age,
             })
         }
     }

@@ -188,3 +188,38 @@ fn rejection_statuses() {
         Duration::seconds(i64::MAX)
     );
 }
+
+/// The run-time form of the check: the window comes from a value, not the type.
+#[test]
+fn current_session_require_fresh_checks_a_window_chosen_at_run_time() {
+    let now = time::OffsetDateTime::now_utc();
+    let times = SessionTimes {
+        issued_at: now - Duration::hours(1),
+        authenticated_at: now - Duration::minutes(10),
+        expires_at: now + Duration::days(1),
+    };
+    let session_id = SessionToken::generate().session_id();
+    let session = narvik::Session::new(
+        session_id,
+        "user-1",
+        times,
+        AppData {
+            username: "johnsmith".into(),
+        },
+    );
+    let current = narvik_axum::CurrentSession(session);
+
+    let fresh = current.clone().require_fresh(Duration::minutes(15));
+    assert_eq!(fresh.map(|session| session.id).ok(), Some(session_id));
+
+    match current.require_fresh(Duration::minutes(5)) {
+        Err(NotFresh::Stale {
+            authenticated_at,
+            max_age,
+        }) => {
+            assert_eq!(authenticated_at, times.authenticated_at);
+            assert_eq!(max_age, Duration::minutes(5));
+        }
+        other => panic!("a 10-minute-old proof within 5 minutes: {other:?}"),
+    }
+}
