@@ -342,6 +342,32 @@ struct StoredAccount {
     password_hash: String,
 }
 
+/// Stores `account` with `password_hash` under `key` in Redis, under the `SET`
+/// condition `condition` (`NX` to create, `XX` to replace); whether it was set.
+async fn set_stored_account(
+    connection: &ConnectionManager,
+    key: String,
+    account: &Account,
+    password_hash: &str,
+    condition: &str,
+) -> Result<bool, AccountsError> {
+    let stored = StoredAccount {
+        id: account.id.clone(),
+        password_hash: password_hash.to_owned(),
+    };
+    let value = serde_json::to_string(&stored).map_err(|source| AccountsError::Json {
+        username: account.username.clone(),
+        source,
+    })?;
+    let set: Option<String> = redis::cmd("SET")
+        .arg(key)
+        .arg(value)
+        .arg(condition)
+        .query_async(&mut connection.clone())
+        .await?;
+    Ok(set.is_some())
+}
+
 /// Runs `$body` with `$pool` and `$sql` bound to the SQL variant's pool and
 /// statements, or runs `$redis` for Redis.
 macro_rules! with_sql {
@@ -401,21 +427,10 @@ impl UserTable {
                 .await
                 .map(drop),
             Self::Redis { connection, key_prefix } => {
-                let stored = StoredAccount {
-                    id: account.id.clone(),
-                    password_hash: account.password_hash.clone(),
-                };
-                let value = serde_json::to_string(&stored).map_err(|source| {
-                    AccountsError::Json { username: account.username.clone(), source }
-                })?;
                 // `NX`: set only if no account has the name, in one atomic command.
-                let set: Option<String> = redis::cmd("SET")
-                    .arg(format!("{key_prefix}{}", account.username))
-                    .arg(value)
-                    .arg("NX")
-                    .query_async(&mut connection.clone())
-                    .await?;
-                return Ok(set.is_some());
+                let key = format!("{key_prefix}{}", account.username);
+                return set_stored_account(connection, key, account, &account.password_hash, "NX")
+                    .await;
             }
         );
         match result {
@@ -444,21 +459,9 @@ impl UserTable {
                 Ok(result.rows_affected() == 1)
             },
             Self::Redis { connection, key_prefix } => {
-                let stored = StoredAccount {
-                    id: account.id.clone(),
-                    password_hash: password_hash.to_owned(),
-                };
-                let value = serde_json::to_string(&stored).map_err(|source| {
-                    AccountsError::Json { username: account.username.clone(), source }
-                })?;
                 // `XX`: only if the account still exists, in one atomic command.
-                let set: Option<String> = redis::cmd("SET")
-                    .arg(format!("{key_prefix}{}", account.username))
-                    .arg(value)
-                    .arg("XX")
-                    .query_async(&mut connection.clone())
-                    .await?;
-                Ok(set.is_some())
+                let key = format!("{key_prefix}{}", account.username);
+                set_stored_account(connection, key, account, password_hash, "XX").await
             }
         )
     }
