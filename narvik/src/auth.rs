@@ -9,11 +9,19 @@ use crate::config::{Config, Limit, NarvikBuilder};
 use crate::cookie::Cookie;
 use crate::session::{CreatedSession, SessionTimes};
 use crate::store::{
-    DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions, DeleteUserSessions,
-    FetchUserSessions, RotateSessions, SessionLimit, StoreFuture,
+    DataUpdate, DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions,
+    DeleteUserSessions, FetchUserSessions, RotateSessions, SessionLimit, StoreFuture,
+    UpdateSessionData,
 };
 use crate::token::{self, SessionId, SessionToken};
 use crate::{Error, Result, Session, SessionStore};
+
+/// How many times [`Narvik::modify_session_data`] reads the session, applies the
+/// change and tries to write it before it gives up with
+/// [`Error::Conflict`](crate::Error::Conflict): each failed try means another
+/// writer's update of the same session landed in between, so it takes this many
+/// concurrent writers of one session, all faster than this one, to exhaust it.
+pub const MODIFY_ATTEMPTS: u32 = 64;
 
 /// Session authentication over a store `S`, whose sessions carry the data
 /// [`S::Data`](SessionStore::Data).
@@ -320,11 +328,7 @@ impl<S: SessionStore> Narvik<S> {
             return Ok(None);
         };
         let now_nanos = config.clock.now_unix_nanos();
-        if session.expires_at.unix_timestamp_nanos() <= now_nanos
-            || config
-                .absolute_deadline_nanos(&session)
-                .is_some_and(|deadline| deadline <= now_nanos)
-        {
+        if !config.is_live(&session, now_nanos) {
             store.delete_session(&new_id).await?;
             return Ok(None);
         }
@@ -359,6 +363,95 @@ impl<S: SessionStore> Narvik<S> {
         S: DeleteUserSessions,
     {
         self.inner.store.delete_sessions_for_user(user_id)
+    }
+
+    /// Replaces the data of `session` with `data`, unless the stored data changed
+    /// since `session` was read: then nothing is written and the answer is
+    /// [`Error::Conflict`] (no update is ever lost). Returns the session as now
+    /// stored, or `None` when it is gone or expired (an update never brings a
+    /// session back). `expires_at` and the time stamps stay as they are. Needs a
+    /// store with [`UpdateSessionData`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Conflict`] as above; [`Error::Store`] when the store fails.
+    pub fn update_session_data<'a>(
+        &'a self,
+        session: &'a Session<S::Data>,
+        data: S::Data,
+    ) -> StoreFuture<'a, Option<Session<S::Data>>>
+    where
+        S: UpdateSessionData,
+    {
+        let update = Session::new(session.id, session.user_id.clone(), session.times(), data)
+            .with_data_version(session.data_version());
+        Box::pin(self.write_data(update))
+    }
+
+    /// Reads session `session_id`, applies `change` to its data and writes it
+    /// back as [`update_session_data`](Self::update_session_data) does; when
+    /// another writer's update landed in between, reads the new data and applies
+    /// `change` again (so `change` may run more than once, each time on the
+    /// latest data), up to [`MODIFY_ATTEMPTS`] times. Returns the session as
+    /// stored, or `None` when it is gone or expired. Needs a store with
+    /// [`UpdateSessionData`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Conflict`] when every attempt lost a race; [`Error::Decode`] when
+    /// the stored data does not decode; [`Error::Store`] when the store fails.
+    pub fn modify_session_data<'a, F>(
+        &'a self,
+        session_id: &'a SessionId,
+        mut change: F,
+    ) -> StoreFuture<'a, Option<Session<S::Data>>>
+    where
+        S: UpdateSessionData,
+        F: FnMut(&mut S::Data) + Send + 'a,
+    {
+        Box::pin(async move {
+            let config = &self.inner.config;
+            for _ in 0..MODIFY_ATTEMPTS {
+                let Some(mut session) = self.inner.store.fetch_session(session_id).await? else {
+                    return Ok(None);
+                };
+                if !config.is_live(&session, config.clock.now_unix_nanos()) {
+                    return Ok(None);
+                }
+                change(&mut session.data);
+                match self.write_data(session).await {
+                    Err(Error::Conflict) => continue,
+                    written => return written,
+                }
+            }
+            Err(Error::Conflict)
+        })
+    }
+
+    /// Writes `session`'s data if the store still has its data version.
+    async fn write_data(&self, mut session: Session<S::Data>) -> Result<Option<Session<S::Data>>>
+    where
+        S: UpdateSessionData,
+    {
+        let config = &self.inner.config;
+        let now_nanos = config.clock.now_unix_nanos();
+        if !config.is_live(&session, now_nanos) {
+            return Ok(None);
+        }
+        let update = self
+            .inner
+            .store
+            .update_session_data(&session.id, session.data_version(), &session.data)
+            .await?;
+        match update {
+            DataUpdate::Updated { data_version } => {
+                session = session.with_data_version(data_version);
+                session.mark_checked(now_nanos);
+                Ok(Some(session))
+            }
+            DataUpdate::Conflict => Err(Error::Conflict),
+            DataUpdate::Gone => Ok(None),
+        }
     }
 
     /// Ends every session of `user_id` except `keep` (sign out everywhere else,

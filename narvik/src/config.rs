@@ -82,6 +82,15 @@ impl Config {
         }
     }
 
+    /// Whether `session` is neither expired nor past its absolute deadline at
+    /// `now_unix_nanos`.
+    pub(crate) fn is_live<D>(&self, session: &Session<D>, now_unix_nanos: i128) -> bool {
+        session.expires_at.unix_timestamp_nanos() > now_unix_nanos
+            && self
+                .absolute_deadline_nanos(session)
+                .is_none_or(|deadline| deadline > now_unix_nanos)
+    }
+
     /// The absolute deadline of `session` in Unix nanoseconds, when an absolute
     /// lifetime is set.
     #[inline]

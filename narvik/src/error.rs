@@ -76,6 +76,16 @@ pub enum Error {
         max: u32,
     },
 
+    /// [`Narvik::update_session_data`](crate::Narvik::update_session_data) refused
+    /// to write: the session's data was updated since the given session was read
+    /// (by another request, or another app server), so writing would lose that
+    /// update. Read the session again and redo the change, or use
+    /// [`Narvik::modify_session_data`](crate::Narvik::modify_session_data),
+    /// which does so; it returns this error only after
+    /// [`MODIFY_ATTEMPTS`](crate::MODIFY_ATTEMPTS) tries all lost the race.
+    #[error("the session's data changed since it was read; read it again and retry")]
+    Conflict,
+
     /// Session data could not be encoded for storage (a custom `Serialize` of a
     /// field failed, or a map with non-string keys was given).
     #[error("session data could not be encoded")]

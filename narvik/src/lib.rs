@@ -71,7 +71,7 @@ pub mod __private;
 pub use async_trait::async_trait;
 pub use time;
 
-pub use crate::auth::Narvik;
+pub use crate::auth::{Narvik, MODIFY_ATTEMPTS};
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::config::{
     NarvikBuilder, DEFAULT_COOKIE_NAME, DEFAULT_SESSION_EXPIRES_IN, MAX_LIFETIME,
@@ -83,9 +83,9 @@ pub use crate::session::{CreatedSession, Session, SessionTimes, MAX_USER_ID_LEN,
 pub use crate::store::callbacks::{AllCallbacks, CallbackStore, OptionalCallbacks};
 pub use crate::store::memory::MemoryStore;
 pub use crate::store::{
-    DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions, DeleteUserSessions,
-    FetchUserSessions, LimitUserSessions, RotateSessions, SessionLimit, SessionLimitPolicy,
-    SessionStore, StoreFuture,
+    DataUpdate, DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions,
+    DeleteUserSessions, FetchUserSessions, LimitUserSessions, RotateSessions, SessionLimit,
+    SessionLimitPolicy, SessionStore, StoreFuture, UpdateSessionData,
 };
 pub use crate::token::{SessionId, SessionToken};
 pub use narvik_macros::SessionData;

@@ -85,6 +85,9 @@ pub struct Session<D> {
     /// `Option`, which would double the field's 16 bytes in every session moved
     /// along the validation path).
     checked_at: i128,
+    /// How many times the data was updated since the session was created: what a
+    /// conditional update compares ([`UpdateSessionData`](crate::UpdateSessionData)).
+    data_version: u64,
     fresh: bool,
     extended: bool,
 }
@@ -100,9 +103,27 @@ impl<D> Session<D> {
             authenticated_at: times.authenticated_at,
             data,
             checked_at: NOT_CHECKED,
+            data_version: 0,
             fresh: false,
             extended: false,
         }
+    }
+
+    /// This session with its stored data version (0 for a session whose data
+    /// was never updated, and for one stored before versions existed); for store
+    /// authors, with [`UpdateSessionData`](crate::UpdateSessionData).
+    #[must_use]
+    pub fn with_data_version(mut self, data_version: u64) -> Self {
+        self.data_version = data_version;
+        self
+    }
+
+    /// How many times the data was updated since the session was created, as
+    /// the store had it when this value was read: what
+    /// [`Narvik::update_session_data`](crate::Narvik::update_session_data)
+    /// compares to refuse a write based on stale data.
+    pub fn data_version(&self) -> u64 {
+        self.data_version
     }
 
     /// The stored time stamps, as [`new`](Self::new) takes them.
@@ -165,6 +186,7 @@ impl<D: fmt::Debug> fmt::Debug for Session<D> {
             .field("issued_at", &self.issued_at)
             .field("authenticated_at", &self.authenticated_at)
             .field("data", &self.data)
+            .field("data_version", &self.data_version)
             .field("is_new", &self.fresh)
             .field("is_extended", &self.extended)
             .finish()
@@ -178,6 +200,7 @@ impl<D: PartialEq> PartialEq for Session<D> {
             && self.expires_at == other.expires_at
             && self.issued_at == other.issued_at
             && self.authenticated_at == other.authenticated_at
+            && self.data_version == other.data_version
             && self.data == other.data
     }
 }

@@ -60,6 +60,13 @@ async fn memory_store_passes_the_conformance_suite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_store_updates_data_without_losing_a_write() {
+    testing::run_update_data_conformance(|| async { MemoryStore::new() }).await;
+    // `Arc<S>` forwards the update too.
+    testing::run_update_data_conformance(|| async { Arc::new(MemoryStore::new()) }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn callback_store_with_every_callback_passes_all_but_the_limit() {
     run_all_but_the_limit(|| async { JsonRows::new().store() }).await;
 }

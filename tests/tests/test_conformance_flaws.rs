@@ -232,3 +232,73 @@ async fn limit_check_catches_a_store_that_counts_expired_sessions() {
     let store = Flawed::new(Flaw::LimitCountsExpired);
     testing::session_limit_does_not_count_expired_sessions(store).await;
 }
+
+/// A store whose data update ignores the expected version: the last write wins,
+/// as in tower-sessions.
+mod last_write_wins {
+    use narvik::testing::TestData;
+    use narvik::{
+        async_trait, DataUpdate, MemoryStore, Result, Session, SessionId, SessionStore,
+        UpdateSessionData,
+    };
+    use time::OffsetDateTime;
+
+    #[derive(Clone, Default)]
+    pub(crate) struct LastWriteWins(MemoryStore<TestData>);
+
+    #[async_trait]
+    impl SessionStore for LastWriteWins {
+        type Data = TestData;
+
+        async fn save_session(&self, session: &mut Session<TestData>) -> Result<()> {
+            self.0.save_session(session).await
+        }
+
+        async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<TestData>>> {
+            self.0.fetch_session(session_id).await
+        }
+
+        async fn update_session_expiry(
+            &self,
+            session_id: &SessionId,
+            expires_at: OffsetDateTime,
+        ) -> Result<()> {
+            self.0.update_session_expiry(session_id, expires_at).await
+        }
+
+        async fn delete_session(&self, session_id: &SessionId) -> Result<()> {
+            self.0.delete_session(session_id).await
+        }
+    }
+
+    #[async_trait]
+    impl UpdateSessionData for LastWriteWins {
+        async fn update_session_data(
+            &self,
+            session_id: &SessionId,
+            _expected_version: u64,
+            data: &TestData,
+        ) -> Result<DataUpdate> {
+            // The flaw: whatever version is stored now is taken as the expected one.
+            let Some(stored) = self.0.fetch_session(session_id).await? else {
+                return Ok(DataUpdate::Gone);
+            };
+            self.0
+                .update_session_data(session_id, stored.data_version(), data)
+                .await
+        }
+    }
+}
+
+#[tokio::test]
+async fn last_write_wins_store_passes_with_updates_that_do_not_race() {
+    let store = last_write_wins::LastWriteWins::default();
+    testing::update_session_data_changes_the_data_and_nothing_else(store).await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "not Error::Conflict")]
+async fn update_check_catches_a_store_where_the_last_write_wins() {
+    let store = last_write_wins::LastWriteWins::default();
+    testing::update_from_stale_read_is_a_conflict(store).await;
+}

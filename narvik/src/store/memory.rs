@@ -10,8 +10,9 @@ use dashmap::DashMap;
 use time::OffsetDateTime;
 
 use crate::store::{
-    DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions, DeleteUserSessions,
-    FetchUserSessions, LimitUserSessions, RotateSessions, SessionLimit, SessionLimitPolicy,
+    DataUpdate, DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions,
+    DeleteUserSessions, FetchUserSessions, LimitUserSessions, RotateSessions, SessionLimit,
+    SessionLimitPolicy, UpdateSessionData,
 };
 use crate::token::SessionId;
 use crate::{Result, Session, SessionData, SessionStore, SessionTimes};
@@ -53,6 +54,7 @@ struct StoredSession<D> {
     user_id: StoredUserId,
     times: SessionTimes,
     data: D,
+    data_version: u64,
 }
 
 /// Shards of each map (dashmap's default is four per core: 8 here).
@@ -129,12 +131,15 @@ impl<D> MemoryStore<D> {
 impl<D: Clone> MemoryStore<D> {
     fn fetch(&self, session_id: &SessionId) -> Option<Session<D>> {
         let stored = self.shared.sessions.get(&session_id.digest())?;
-        Some(Session::new(
-            *session_id,
-            stored.user_id.as_str(),
-            stored.times,
-            stored.data.clone(),
-        ))
+        Some(
+            Session::new(
+                *session_id,
+                stored.user_id.as_str(),
+                stored.times,
+                stored.data.clone(),
+            )
+            .with_data_version(stored.data_version),
+        )
     }
 }
 
@@ -169,6 +174,7 @@ impl<D: SessionData + Clone> SessionStore for MemoryStore<D> {
             user_id: StoredUserId::new(&session.user_id),
             times: session.times(),
             data: session.data.clone(),
+            data_version: session.data_version(),
         };
         // The session first, then the index, as every removal does it: a user's
         // sessions deleted meanwhile cannot leave this one stored but unindexed.
@@ -307,11 +313,35 @@ impl<D: SessionData + Clone> RotateSessions for MemoryStore<D> {
             stored.user_id.as_str(),
             stored.times,
             stored.data.clone(),
-        );
+        )
+        .with_data_version(stored.data_version);
         self.shared.sessions.insert(to.digest(), stored);
         session_ids.remove(from);
         session_ids.insert(*to);
         Ok(Some(rotated))
+    }
+}
+
+#[async_trait]
+impl<D: SessionData + Clone> UpdateSessionData for MemoryStore<D> {
+    async fn update_session_data(
+        &self,
+        session_id: &SessionId,
+        expected_version: u64,
+        data: &D,
+    ) -> Result<DataUpdate> {
+        // Compared and written under the slot's write lock: one atomic step.
+        let Some(mut stored) = self.shared.sessions.get_mut(&session_id.digest()) else {
+            return Ok(DataUpdate::Gone);
+        };
+        if stored.data_version != expected_version {
+            return Ok(DataUpdate::Conflict);
+        }
+        stored.data = data.clone();
+        stored.data_version = stored.data_version.wrapping_add(1);
+        Ok(DataUpdate::Updated {
+            data_version: stored.data_version,
+        })
     }
 }
 
@@ -360,6 +390,7 @@ impl<D: SessionData + Clone> LimitUserSessions for MemoryStore<D> {
             user_id: StoredUserId::new(&session.user_id),
             times: session.times(),
             data: session.data.clone(),
+            data_version: session.data_version(),
         };
         self.shared.sessions.insert(session.id.digest(), stored);
         session_ids.insert(session.id);

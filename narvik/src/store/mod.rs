@@ -270,6 +270,45 @@ pub trait LimitUserSessions: SessionStore {
     ) -> Result<bool>;
 }
 
+/// What [`UpdateSessionData::update_session_data`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DataUpdate {
+    /// The data was written; the session's data version is now this.
+    Updated {
+        /// The new data version: the expected one plus one.
+        data_version: u64,
+    },
+    /// Nothing was written: the stored data version was not the expected one.
+    Conflict,
+    /// Nothing was written: there is no such session (deleted meanwhile: an
+    /// update never brings a session back).
+    Gone,
+}
+
+/// Optional: change a session's data without losing a concurrent change, for
+/// [`Narvik::update_session_data`](crate::Narvik::update_session_data) and
+/// [`Narvik::modify_session_data`](crate::Narvik::modify_session_data).
+#[async_trait]
+#[diagnostic::on_unimplemented(
+    message = "the session store `{Self}` cannot update session data",
+    label = "this store has no `update_session_data`",
+    note = "implement `narvik::UpdateSessionData` for the store"
+)]
+pub trait UpdateSessionData: SessionStore {
+    /// Replaces the data of session `session_id` with `data`, in one atomic step,
+    /// only if its stored data version is `expected_version`; the version then
+    /// goes up by one. Nothing else changes: not `expires_at`, not the time
+    /// stamps, not another session. A missing session stays missing
+    /// ([`DataUpdate::Gone`]); a different version writes nothing
+    /// ([`DataUpdate::Conflict`]).
+    async fn update_session_data(
+        &self,
+        session_id: &SessionId,
+        expected_version: u64,
+        data: &Self::Data,
+    ) -> Result<DataUpdate>;
+}
+
 /// Optional: clean up sessions that have expired.
 #[async_trait]
 #[diagnostic::on_unimplemented(
@@ -372,6 +411,20 @@ macro_rules! forward_to_inner_store {
         impl<S: DeleteAllSessions + ?Sized> DeleteAllSessions for $pointer<S> {
             async fn delete_all_sessions(&self) -> Result<()> {
                 (**self).delete_all_sessions().await
+            }
+        }
+
+        #[async_trait]
+        impl<S: UpdateSessionData + ?Sized> UpdateSessionData for $pointer<S> {
+            async fn update_session_data(
+                &self,
+                session_id: &SessionId,
+                expected_version: u64,
+                data: &S::Data,
+            ) -> Result<DataUpdate> {
+                (**self)
+                    .update_session_data(session_id, expected_version, data)
+                    .await
             }
         }
 

@@ -18,6 +18,7 @@
 //! | [`run_delete_other_conformance`] | also [`DeleteOtherUserSessions`] and [`FetchUserSessions`] | sign out everywhere else, atomic under concurrent sign-ins |
 //! | [`run_delete_all_conformance`] | also [`DeleteAllSessions`] | end every session of every user |
 //! | [`run_limit_conformance`] | also [`LimitUserSessions`] | both limit policies, [`CONCURRENT_SIGN_INS`] sign-ins at once |
+//! | [`run_update_data_conformance`] | also [`UpdateSessionData`], and `Clone` (two `Narvik` instances over one store) | typed data updates: conflicts, no resurrection, 100 concurrent modifies losing none; not yet in [`run_conformance`], as only `MemoryStore` has it so far |
 //!
 //! [`error_chain`] prints an error with its causes, as a log shows it, for tests
 //! of the errors a store returns.
@@ -93,11 +94,12 @@ use time::{Duration, OffsetDateTime};
 
 use crate::store::{
     DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions, DeleteUserSessions,
-    FetchUserSessions, LimitUserSessions, RotateSessions,
+    FetchUserSessions, LimitUserSessions, RotateSessions, UpdateSessionData,
 };
 use crate::{SessionData, SessionStore};
 
 mod all_sessions;
+mod data_updates;
 mod error_chain;
 mod expired;
 mod helpers;
@@ -109,6 +111,7 @@ mod rotation;
 mod user_sessions;
 
 pub use self::all_sessions::*;
+pub use self::data_updates::*;
 pub use self::error_chain::error_chain;
 pub use self::expired::*;
 pub use self::lifecycle::*;
@@ -317,6 +320,25 @@ where
     rotation_keeps_absolute_deadline(make_store().await).await;
     rotation_racing_validation_never_lets_old_token_validate(make_store().await).await;
     rotation_racing_sign_out_never_resurrects_session(make_store().await).await;
+}
+
+/// Runs the checks of [`UpdateSessionData`]: typed data updates that never lose
+/// a write and never bring a session back.
+///
+/// # Panics
+///
+/// When the store fails a check.
+pub async fn run_update_data_conformance<S, F, Fut>(mut make_store: F)
+where
+    S: SessionStore<Data = TestData> + UpdateSessionData + Clone + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    update_session_data_changes_the_data_and_nothing_else(make_store().await).await;
+    update_from_stale_read_is_a_conflict(make_store().await).await;
+    update_never_resurrects_a_session(make_store().await).await;
+    modify_applies_the_change_to_the_stored_data(make_store().await).await;
+    concurrent_modifies_from_two_instances_lose_no_update(make_store().await).await;
 }
 
 /// Runs the checks of [`DeleteOtherUserSessions`]; the race with concurrent
