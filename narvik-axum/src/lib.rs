@@ -18,6 +18,10 @@
 //!   [`reauthenticate`](SessionManager::reauthenticate) records a fresh proof of
 //!   the password and [`rotate`](SessionManager::rotate) gives the session a new
 //!   token; the layer sends the new cookie.
+//!   [`update_data`](SessionManager::update_data) and
+//!   [`modify_data`](SessionManager::modify_data) change the session's data
+//!   without losing a concurrent change (a stale update is a `409`); the rest of
+//!   the request sees the new data at once, and the cookie stays as it is.
 //! - [`RequireFresh<D, MAX_AGE_SECS>`] extracts the session only when the user
 //!   proved a credential at most `MAX_AGE_SECS` seconds ago ("sudo mode", V7.5);
 //!   its rejection [`NotFresh`] tells a stale session (`403`, or a redirect to a
@@ -145,6 +149,7 @@
 //! | (handler called [`start`](SessionManager::start)) | | the new session's cookie |
 //! | (handler called [`reauthenticate`](SessionManager::reauthenticate) or [`rotate`](SessionManager::rotate)) | | the rotated session's cookie |
 //! | (handler called [`end`](SessionManager::end)) | | the blank cookie |
+//! | (handler called [`update_data`](SessionManager::update_data) or [`modify_data`](SessionManager::modify_data)) | the new data | no `Set-Cookie` (the blank cookie if the session was gone) |
 //!
 //! With several cookies of the name, the rows "malformed, unknown, expired" and "a
 //! session just extended" send no cookie. With an

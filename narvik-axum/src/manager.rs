@@ -1,8 +1,9 @@
 //! [`SessionManager`]: start, rotate and end the request's session from a handler.
 
 use std::fmt;
+use std::sync::Arc;
 
-use narvik::{Narvik, RotateSessions, SessionStore};
+use narvik::{Narvik, RotateSessions, SessionId, SessionStore, UpdateSessionData};
 
 use crate::state::{ResponseCookie, SessionSlot, Validation};
 use crate::SessionRejection;
@@ -15,7 +16,10 @@ use crate::SessionRejection;
 /// follows: the new session's cookie after [`start`](Self::start) (which ends the
 /// session the request presented first), the rotated session's cookie after
 /// [`reauthenticate`](Self::reauthenticate) and [`rotate`](Self::rotate) (stores
-/// with [`RotateSessions`]), the blank cookie after [`end`](Self::end).
+/// with [`RotateSessions`]), the blank cookie after [`end`](Self::end). With a
+/// store that has [`UpdateSessionData`], [`update_data`](Self::update_data) and
+/// [`modify_data`](Self::modify_data) change the session's data without losing a
+/// concurrent change (the token and its cookie stay as they are).
 ///
 /// `S` is the layer's store type; a type alias keeps handler signatures short:
 /// `type Sessions = SessionManager<MemoryStore<AppData>>;`.
@@ -222,6 +226,189 @@ where
                 state.response_cookie = ResponseCookie::Clear;
                 Ok(None)
             }
+        }
+    }
+}
+
+impl<S> SessionManager<S>
+where
+    S: UpdateSessionData,
+    S::Data: Clone,
+{
+    /// Replaces the data of the request's session with `data`, through
+    /// [`Narvik::update_session_data`], unless the stored data changed since the
+    /// request's session was read (by another request, or another app server
+    /// meanwhile): then nothing is written and the answer is
+    /// [`narvik::Error::Conflict`], so no update is ever lost. Compute `data` from
+    /// [`session`](Self::session) (or [`CurrentSession`](crate::CurrentSession)),
+    /// the read this update is checked against; to apply a change to whatever is
+    /// stored at the time, use [`modify_data`](Self::modify_data).
+    ///
+    /// Returns the session as now stored. The request's session becomes it, so
+    /// [`session`](Self::session) and the extractors that run later in this
+    /// request see the new data. The token does not change: the response carries
+    /// no new cookie for it.
+    ///
+    /// `Ok(None)` when the request has no session. When the session is gone by
+    /// the time of the call (signed out elsewhere, expired), also `Ok(None)`: the
+    /// request then has no session and the layer sends the blank cookie.
+    ///
+    /// ```
+    /// use narvik::{MemoryStore, SessionData};
+    /// use narvik_axum::{SessionManager, SessionRejection};
+    ///
+    /// #[derive(SessionData, Clone)]
+    /// struct AppData {
+    ///     theme: String,
+    /// }
+    ///
+    /// type Sessions = SessionManager<MemoryStore<AppData>>;
+    ///
+    /// async fn choose_dark_theme(sessions: Sessions) -> Result<&'static str, SessionRejection> {
+    ///     let Some(session) = sessions.session()? else {
+    ///         return Ok("sign in first");
+    ///     };
+    ///     let mut data = session.data;
+    ///     data.theme = "dark".to_owned();
+    ///     // `Err(narvik::Error::Conflict)` (a 409 as a rejection) when another
+    ///     // request changed the data since this one read it.
+    ///     match sessions.update_data(data).await? {
+    ///         Some(_updated) => Ok("dark it is"),
+    ///         None => Ok("signed out meanwhile"),
+    ///     }
+    /// }
+    /// # let _: axum::Router = axum::Router::new().route("/", axum::routing::post(choose_dark_theme));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`narvik::Error::Conflict`] as above; [`narvik::Error::Store`] when the
+    /// store fails, or when it failed validating the request's cookie (there is
+    /// then no read to check the update against). Nothing changes then: not the
+    /// stored data, not the request's session, not the response's cookie.
+    pub async fn update_data(
+        &self,
+        data: S::Data,
+    ) -> narvik::Result<Option<narvik::Session<S::Data>>> {
+        // Copied out: the lock is not held across the store's `.await`.
+        let read = match &self.slot.lock().validation {
+            Validation::Valid(session) => session.clone(),
+            Validation::Absent | Validation::Invalid => return Ok(None),
+            Validation::StoreFailed { error, .. } => {
+                return Err(narvik::Error::store(ValidationFailed(Arc::clone(error))))
+            }
+        };
+        let updated = self.narvik.update_session_data(&read, data).await?;
+        Ok(self.record_update(read.id, updated))
+    }
+
+    /// Applies `change` to the data of the request's session and writes it back,
+    /// through [`Narvik::modify_session_data`]: it reads the stored session anew,
+    /// and when another writer's update lands in between, reads again and
+    /// applies `change` to the latest data (so `change` may run more than once),
+    /// up to [`narvik::MODIFY_ATTEMPTS`] times. For a change that holds whatever
+    /// the data is (add an item to a cart, count a visit); when the new data
+    /// depends on what this request saw, use [`update_data`](Self::update_data).
+    ///
+    /// Returns the session as now stored, which becomes the request's session as
+    /// with [`update_data`](Self::update_data); no new cookie is sent. `Ok(None)`
+    /// when the request has no session, or when it is gone by the time of the
+    /// call (then the layer sends the blank cookie).
+    ///
+    /// ```
+    /// use narvik::{MemoryStore, SessionData};
+    /// use narvik_axum::{SessionManager, SessionRejection};
+    ///
+    /// #[derive(SessionData, Clone)]
+    /// struct AppData {
+    ///     cart: Vec<u64>,
+    /// }
+    ///
+    /// type Sessions = SessionManager<MemoryStore<AppData>>;
+    ///
+    /// async fn add_to_cart(sessions: Sessions) -> Result<String, SessionRejection> {
+    ///     let item = 42;
+    ///     // Another tab adding an item at the same time loses nothing.
+    ///     let updated = sessions.modify_data(|data| data.cart.push(item)).await?;
+    ///     Ok(match updated {
+    ///         Some(session) => format!("{} items", session.cart.len()),
+    ///         None => "sign in first".to_owned(),
+    ///     })
+    /// }
+    /// # let _: axum::Router = axum::Router::new().route("/", axum::routing::post(add_to_cart));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`narvik::Error::Conflict`] when every attempt lost a race;
+    /// [`narvik::Error::Decode`] when the stored data does not decode;
+    /// [`narvik::Error::Store`] when the store fails. The request's session and
+    /// the response's cookie are then left as they were.
+    pub async fn modify_data(
+        &self,
+        change: impl FnMut(&mut S::Data) + Send,
+    ) -> narvik::Result<Option<narvik::Session<S::Data>>> {
+        // Copied out: the lock is not held across the store's `.await`. After a
+        // store failure during validation the id is still tried: the store may be
+        // back, and the update reads the session anew anyway.
+        let Some(session_id) = self.slot.lock().validation.session_id() else {
+            return Ok(None);
+        };
+        let updated = self.narvik.modify_session_data(&session_id, change).await?;
+        Ok(self.record_update(session_id, updated))
+    }
+
+    /// Makes `updated`, the outcome of a data update of session `session_id`, the
+    /// request's session; returns it.
+    fn record_update(
+        &self,
+        session_id: SessionId,
+        updated: Option<narvik::Session<S::Data>>,
+    ) -> Option<narvik::Session<S::Data>> {
+        let mut state = self.slot.lock();
+        if state.validation.session_id() != Some(session_id) {
+            // A `start` or `end` ran meanwhile (from a clone of this manager) and
+            // decided the request's session; this update does not undo that.
+            return updated;
+        }
+        match &updated {
+            Some(session) => {
+                // A concurrent update from a clone of this manager may have
+                // recorded a later version already; the later data stays.
+                let newer_recorded = matches!(
+                    &state.validation,
+                    Validation::Valid(current) if current.data_version() > session.data_version()
+                );
+                if !newer_recorded {
+                    state.validation = Validation::Valid(session.clone());
+                }
+            }
+            None => {
+                state.validation = Validation::Absent;
+                state.response_cookie = ResponseCookie::Clear;
+            }
+        }
+        updated
+    }
+}
+
+/// The cause of [`SessionManager::update_data`]'s failure when validating the
+/// request's cookie failed: that failure, which the store's error names.
+#[derive(Debug)]
+struct ValidationFailed(Arc<narvik::Error>);
+
+impl fmt::Display for ValidationFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("validating the request's session failed, so there is no read to update")
+    }
+}
+
+impl std::error::Error for ValidationFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &*self.0 {
+            // The outer `Error::Store` already says "session store failed".
+            narvik::Error::Store { source } => Some(&**source),
+            other => Some(other),
         }
     }
 }

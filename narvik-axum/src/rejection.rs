@@ -65,13 +65,16 @@ impl SessionRejection {
     /// The response status: `401` for [`Unauthenticated`](Self::Unauthenticated),
     /// `503` for a store that could not answer ([`narvik::Error::Store`]), `403`
     /// for a sign-in refused by the session limit
-    /// ([`narvik::Error::TooManySessions`]), `500` otherwise.
+    /// ([`narvik::Error::TooManySessions`]), `409` for a data update that lost a
+    /// race ([`narvik::Error::Conflict`]: the client can send the request again),
+    /// `500` otherwise.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Store(error) => match **error {
                 narvik::Error::Store { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 narvik::Error::TooManySessions { .. } => StatusCode::FORBIDDEN,
+                narvik::Error::Conflict => StatusCode::CONFLICT,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Self::MissingLayer { .. } => StatusCode::INTERNAL_SERVER_ERROR,
@@ -100,6 +103,11 @@ impl IntoResponse for SessionRejection {
             Self::Store(error) if matches!(**error, narvik::Error::TooManySessions { .. }) => {
                 tracing::debug!(%error, "sign-in refused by the session limit");
                 "too many sessions: sign out on another device first"
+            }
+            // Another request's update won: an answer, not a failure.
+            Self::Store(error) if matches!(**error, narvik::Error::Conflict) => {
+                tracing::debug!(%error, "session data update lost a race");
+                "the session changed meanwhile: try again"
             }
             Self::Store(error) => {
                 // As an error, not its `Display`: the cause is in its source chain,

@@ -1,6 +1,7 @@
 //! `create_session` and `validate_session` on [`MemoryStore`], beside the floor (what
 //! any session lookup must do) and tower-sessions 0.15 doing what an app does with
-//! it, with 10k and 1M sessions stored, on one task and on two threads.
+//! it, with 10k and 1M sessions stored, on one task and on two threads; and the
+//! data update ("load, change one field, save") against tower-sessions.
 //!
 //! Run with `cargo bench -p narvik`; `BENCHMARKS.md` at the repository root has the
 //! figures and how they were taken. `NARVIK_BENCH_SIZES=10000` (a comma-separated
@@ -8,13 +9,15 @@
 //!
 //! Every contender answers the same question from the same kind of input:
 //!
-//! - narvik: `validate_session(token)` returning the typed session, and
-//!   `create_session(user_id, data)`.
+//! - narvik: `validate_session(token)` returning the typed session,
+//!   `create_session(user_id, data)`, and to update, the token's session id then
+//!   `modify_session_data(&id, |data| ..)` changing one field.
 //! - floor: SHA-256 of the token, its hex id on the stack, one `get` in a plain
 //!   `HashMap<String, _>` (SipHash, no lock) returning a reference.
 //! - tower-sessions: what its middleware and a handler do per request: parse the
 //!   cookie value into an `Id`, `Session::new`, then `get::<AppData>` (which loads
-//!   the record); to sign in, `insert` of the same struct under one key, then `save`.
+//!   the record); to sign in, `insert` of the same struct under one key, then `save`;
+//!   to update, the lookup, then `insert` of the changed struct and `save`.
 //!
 //! Lookups walk all stored sessions in a shuffled order, so at 1M the caches do not
 //! hold what is probed. Creation runs in chunks whose sessions are deleted, untimed,
@@ -34,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use narvik::time::OffsetDateTime;
-use narvik::{MemoryStore, Narvik, SessionData, SessionToken};
+use narvik::{MemoryStore, Narvik, SessionData, SessionId, SessionToken};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -270,9 +273,9 @@ impl Fixture {
     fn probes(&self, contender: Contender, op: Op) -> &Tokens {
         match (contender, op) {
             (Contender::Narvik | Contender::Tower, Op::ValidateMalformed) => &self.malformed,
-            (Contender::Tower, Op::ValidateHit) => &self.tower_hits,
+            (Contender::Tower, Op::ValidateHit | Op::Update) => &self.tower_hits,
             (Contender::Tower, Op::ValidateMiss) => &self.tower_misses,
-            (_, Op::ValidateHit) => &self.narvik_hits,
+            (_, Op::ValidateHit | Op::Update) => &self.narvik_hits,
             (_, Op::ValidateMiss) => &self.narvik_misses,
             (Contender::Floor, Op::ValidateMalformed) | (_, Op::Create) => {
                 unreachable!("the floor looks up well-formed tokens; creation looks up none")
@@ -312,6 +315,7 @@ enum Op {
     ValidateMiss,
     ValidateMalformed,
     Create,
+    Update,
 }
 
 impl Op {
@@ -321,6 +325,7 @@ impl Op {
             Self::ValidateMiss => "validate-miss",
             Self::ValidateMalformed => "validate-malformed",
             Self::Create => "create",
+            Self::Update => "update",
         }
     }
 
@@ -329,7 +334,9 @@ impl Op {
             Self::ValidateHit | Self::ValidateMiss => {
                 &[Contender::Narvik, Contender::Floor, Contender::Tower]
             }
-            Self::ValidateMalformed | Self::Create => &[Contender::Narvik, Contender::Tower],
+            Self::ValidateMalformed | Self::Create | Self::Update => {
+                &[Contender::Narvik, Contender::Tower]
+            }
         }
     }
 }
@@ -350,6 +357,9 @@ async fn run(
         return create(fixture, contender, first, iters).await;
     }
     let mut tokens = fixture.probes(contender, op).walk(first);
+    if op == Op::Update {
+        return update(fixture, contender, &mut tokens, iters).await;
+    }
     let started = Instant::now();
     match contender {
         Contender::Narvik => {
@@ -375,6 +385,53 @@ async fn run(
                 black_box(data.expect("the memory store does not fail"));
             }
         }
+    }
+    started.elapsed()
+}
+
+/// "Load, change one field, save" of `iters` stored sessions, whose tokens (cookie
+/// values) `tokens` walks; returns the time it took. narvik: the session id of the
+/// token, then `modify_session_data` (one fetch, one conditional write);
+/// tower-sessions: parse the cookie, `Session::new`, `get`, `insert` of the changed
+/// struct, `save`.
+async fn update(
+    fixture: &Fixture,
+    contender: Contender,
+    tokens: &mut Walk<'_>,
+    iters: u64,
+) -> Duration {
+    let stamp = Some(OffsetDateTime::UNIX_EPOCH);
+    let started = Instant::now();
+    match contender {
+        Contender::Narvik => {
+            for _ in 0..iters {
+                let session_id = SessionId::of_token(black_box(tokens.next_token()));
+                let updated = fixture
+                    .narvik
+                    .modify_session_data(&session_id, |data| data.created_at = stamp)
+                    .await;
+                black_box(updated.expect("the memory store does not fail"));
+            }
+        }
+        Contender::Tower => {
+            for _ in 0..iters {
+                let cookie = black_box(tokens.next_token());
+                let id = cookie.parse::<Id>().ok();
+                let session = TowerSession::new(id, fixture.tower.clone(), None);
+                let data = session.get::<AppData>(TOWER_KEY).await;
+                let mut data = data
+                    .expect("the memory store does not fail")
+                    .expect("a stored session");
+                data.created_at = stamp;
+                session.insert(TOWER_KEY, &data).await.expect("serializes");
+                session
+                    .save()
+                    .await
+                    .expect("the memory store does not fail");
+                black_box(session);
+            }
+        }
+        Contender::Floor => unreachable!("the floor is measured for lookups only"),
     }
     started.elapsed()
 }
@@ -484,11 +541,12 @@ impl Mode {
     }
 }
 
-const OPS: [Op; 4] = [
+const OPS: [Op; 5] = [
     Op::ValidateHit,
     Op::ValidateMiss,
     Op::ValidateMalformed,
     Op::Create,
+    Op::Update,
 ];
 
 fn group_name(mode: Mode, label: &str, op: Op) -> String {

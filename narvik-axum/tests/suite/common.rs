@@ -8,9 +8,10 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, Response, StatusCode};
 use axum::routing::{any, get, post};
 use axum::Router;
+use narvik::DataUpdate;
 use narvik::{
     async_trait, Error, LimitUserSessions, ManualClock, MemoryStore, Narvik, NarvikBuilder,
-    RotateSessions, SessionData, SessionId, SessionLimit, SessionStore,
+    RotateSessions, SessionData, SessionId, SessionLimit, SessionStore, UpdateSessionData,
 };
 use narvik_axum::{
     CsrfLayer, CurrentSession, NarvikLayer, NotFresh, RequireFresh, SessionManager,
@@ -128,6 +129,21 @@ impl LimitUserSessions for TestStore {
     ) -> narvik::Result<bool> {
         self.check_save()?;
         self.sessions.save_session_limited(session, limit).await
+    }
+}
+
+#[async_trait]
+impl UpdateSessionData for TestStore {
+    async fn update_session_data(
+        &self,
+        session_id: &SessionId,
+        expected_version: u64,
+        data: &AppData,
+    ) -> narvik::Result<DataUpdate> {
+        self.check()?;
+        self.sessions
+            .update_session_data(session_id, expected_version, data)
+            .await
     }
 }
 

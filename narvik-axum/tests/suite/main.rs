@@ -11,6 +11,7 @@ mod cache_control;
 mod cookie_header;
 mod csrf;
 mod csrf_hardening;
+mod data_updates;
 mod dyn_store;
 mod hostile_cookies;
 mod plain_tower;
