@@ -5,7 +5,7 @@
 /// carries [`narvik::codec::DataError`] instead, which names the field, never the value.
 ///
 /// A session key holds one string framed as
-/// `v2:{expires_at}:{issued_at}:{authenticated_at}:{user_id_len}:{user_id}{data}`,
+/// `v2:{expires_at}:{issued_at}:{authenticated_at}:{data_version}:{user_id_len}:{user_id}{data}`,
 /// or, written by 0.1, `{expires_at}:{user_id_len}:{user_id}{data}` (see the
 /// [crate docs](crate#key-layout)); each variant but [`NotAString`](Self::NotAString)
 /// names the part of that frame that is wrong.
@@ -15,12 +15,12 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecodeError {
-    /// The value ends before the `:` that closes one of its times or its user id
-    /// length.
+    /// The value ends before the `:` that closes one of its times, its data
+    /// version or its user id length.
     #[error("the stored session has no `:` after its {after}")]
     MissingSeparator {
         /// The part the separator should follow: `expires_at`, `issued_at`,
-        /// `authenticated_at` or `user id length`.
+        /// `authenticated_at`, `data version` or `user id length`.
         after: &'static str,
     },
 
@@ -48,6 +48,16 @@ pub enum DecodeError {
         /// The time stamp: `issued_at` or `authenticated_at`.
         part: &'static str,
         /// How many bytes stand where the time stamp should.
+        length: usize,
+    },
+
+    /// The data version is not a decimal number within `u64`.
+    #[error(
+        "the stored session's data version is not a number \
+         ({length} bytes before its `:`)"
+    )]
+    InvalidDataVersion {
+        /// How many bytes stand where the data version should.
         length: usize,
     },
 

@@ -1,11 +1,13 @@
 //! The value of a session key: one string, framed. Two layouts:
 //!
-//! - the current one, `v2:{expires_at}:{issued_at}:{authenticated_at}:{user_id_len}:{user_id}{data}`,
-//!   for example `v2:1767225600000:1764633600000:1764633600000:2:u1{"username":"x"}`;
+//! - the current one,
+//!   `v2:{expires_at}:{issued_at}:{authenticated_at}:{data_version}:{user_id_len}:{user_id}{data}`,
+//!   for example `v2:1767225600000:1764633600000:1764633600000:0:2:u1{"username":"x"}`;
 //! - that of 0.1, `{expires_at}:{user_id_len}:{user_id}{data}`, for example
-//!   `1767225600000:2:u1{"username":"x"}`, which kept no time stamps. It still
-//!   decodes (with no [`Stamps`]); the store rewrites it in the current layout on
-//!   its first read (see the crate docs, "Upgrading from 0.1").
+//!   `1767225600000:2:u1{"username":"x"}`, which kept no time stamps nor data
+//!   version. It still decodes (with no [`Stamps`], data version 0); the store
+//!   rewrites it in the current layout on its first read (see the crate docs,
+//!   "Upgrading from 0.1").
 //!
 //! The parts:
 //!
@@ -13,6 +15,8 @@
 //!   leading `v` tells the layouts apart, and a later layout can be marked `v3:`;
 //! - `expires_at`, `issued_at`, `authenticated_at`: Unix milliseconds in decimal,
 //!   `-?[0-9]+`;
+//! - `data_version`: how many times the data was updated in place
+//!   (`update_session_data`), in decimal, `[0-9]+` within `u64`;
 //! - `user_id_len`: the user id's length in bytes, in decimal, `[0-9]+`;
 //! - `user_id`: exactly that many bytes, UTF-8, anything allowed (`:` and digits
 //!   too: the length, not a separator, ends it);
@@ -21,8 +25,9 @@
 //! Why this shape: `fetch_session` reads the whole session with one `GET`, and the
 //! scripts (`lua/common.lua`, `parse_frame`) find the user id and the times with
 //! `string.match` alone. Extending a session rewrites only `expires_at`, which
-//! comes first, and copies the rest as stored, so the application's JSON is never
-//! decoded or re-encoded in Lua (whose cjson would turn large integers into
+//! comes first, and copies the rest as stored; updating its data rewrites only
+//! `data_version` and the data, which Rust encoded; so the application's JSON is
+//! never decoded or re-encoded in Lua (whose cjson would turn large integers into
 //! floats).
 //!
 //! [`parse`] and the scripts' `parse_frame` must read the same frames: a value only
@@ -51,6 +56,8 @@ pub(crate) struct Frame<'a> {
     pub(crate) expires_at_ms: i64,
     /// `None` in a frame of 0.1, which kept no time stamps.
     pub(crate) stamps: Option<Stamps>,
+    /// 0 in a frame of 0.1, which kept no data version.
+    pub(crate) data_version: u64,
     pub(crate) user_id: &'a str,
     /// The custom fields as JSON, not checked here.
     pub(crate) data: &'a str,
@@ -66,13 +73,19 @@ pub(crate) struct Stamps {
 }
 
 /// The stored value of a session, in the current layout.
-pub(crate) fn encode(expires_at_ms: i64, stamps: Stamps, user_id: &str, data: &str) -> String {
-    // The mark, four numbers of at most 20 characters, and four separators.
-    let mut value = String::with_capacity(87 + user_id.len() + data.len());
+pub(crate) fn encode(
+    expires_at_ms: i64,
+    stamps: Stamps,
+    data_version: u64,
+    user_id: &str,
+    data: &str,
+) -> String {
+    // The mark, five numbers of at most 20 characters, and five separators.
+    let mut value = String::with_capacity(108 + user_id.len() + data.len());
     // Writing to a `String` never fails.
     let _ = write!(
         value,
-        "v2:{expires_at_ms}:{}:{}:{}:",
+        "v2:{expires_at_ms}:{}:{}:{data_version}:{}:",
         stamps.issued_at_ms,
         stamps.authenticated_at_ms,
         user_id.len()
@@ -91,16 +104,18 @@ pub(crate) fn is_0_1_frame(value: &[u8]) -> bool {
 
 /// The parts of a stored value, of either layout, or which one is malformed.
 pub(crate) fn parse(value: &[u8]) -> Result<Frame<'_>, DecodeError> {
-    let (expires_at_ms, stamps, rest) = match value.strip_prefix(CURRENT_MARK) {
+    let (expires_at_ms, stamps, data_version, rest) = match value.strip_prefix(CURRENT_MARK) {
         Some(rest) => {
             let (expires_at_ms, rest) = parse_time(rest, "expires_at")?;
             let (issued_at_ms, rest) = parse_time(rest, "issued_at")?;
             let (authenticated_at_ms, rest) = parse_time(rest, "authenticated_at")?;
+            let (data_version, rest) = split_at_separator(rest, "data version")?;
+            let data_version = parse_data_version(data_version)?;
             let stamps = Stamps {
                 issued_at_ms,
                 authenticated_at_ms,
             };
-            (expires_at_ms, Some(stamps), rest)
+            (expires_at_ms, Some(stamps), data_version, rest)
         }
         // The mark of a layout this version does not know, written by a later one.
         None if value.first() == Some(&b'v') => {
@@ -108,7 +123,7 @@ pub(crate) fn parse(value: &[u8]) -> Result<Frame<'_>, DecodeError> {
         }
         None => {
             let (expires_at_ms, rest) = parse_time(value, "expires_at")?;
-            (expires_at_ms, None, rest)
+            (expires_at_ms, None, 0, rest)
         }
     };
     let (length, rest) = split_at_separator(rest, "user id length")?;
@@ -125,6 +140,7 @@ pub(crate) fn parse(value: &[u8]) -> Result<Frame<'_>, DecodeError> {
     Ok(Frame {
         expires_at_ms,
         stamps,
+        data_version,
         user_id,
         data,
     })
@@ -175,6 +191,18 @@ fn parse_length(text: &[u8]) -> Result<usize, DecodeError> {
         .ok_or_else(invalid)
 }
 
+/// `[0-9]+` within `u64`.
+fn parse_data_version(text: &[u8]) -> Result<u64, DecodeError> {
+    let invalid = || DecodeError::InvalidDataVersion { length: text.len() };
+    if !all_digits(text) {
+        return Err(invalid());
+    }
+    str::from_utf8(text)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(invalid)
+}
+
 /// At least one byte, and every one an ASCII digit.
 fn all_digits(text: &[u8]) -> bool {
     !text.is_empty() && text.iter().all(u8::is_ascii_digit)
@@ -200,14 +228,18 @@ mod tests {
     #[test]
     fn encode_writes_the_documented_frame() {
         assert_eq!(
-            encode(1_767_225_600_000, STAMPS, "u1", r#"{"username":"x"}"#),
-            r#"v2:1767225600000:1764633600000:1764634000000:2:u1{"username":"x"}"#
+            encode(1_767_225_600_000, STAMPS, 7, "u1", r#"{"username":"x"}"#),
+            r#"v2:1767225600000:1764633600000:1764634000000:7:2:u1{"username":"x"}"#
         );
         let negative = Stamps {
             issued_at_ms: -2,
             authenticated_at_ms: 0,
         };
-        assert_eq!(encode(-1, negative, "", "{}"), "v2:-1:-2:0:0:{}");
+        assert_eq!(encode(-1, negative, 0, "", "{}"), "v2:-1:-2:0:0:0:{}");
+        assert_eq!(
+            encode(1, negative, u64::MAX, "", "{}"),
+            "v2:1:-2:0:18446744073709551615:0:{}"
+        );
     }
 
     #[test]
@@ -218,6 +250,7 @@ mod tests {
             Some(Frame {
                 expires_at_ms: 1_767_225_600_000,
                 stamps: None,
+                data_version: 0,
                 user_id: "u1",
                 data: r#"{"username":"x"}"#,
             })
@@ -227,7 +260,7 @@ mod tests {
 
     #[test]
     fn only_a_well_formed_frame_of_0_1_is_one() {
-        let current = encode(5, STAMPS, "u1", "{}");
+        let current = encode(5, STAMPS, 0, "u1", "{}");
         for value in [
             current.as_bytes(),
             b"",
@@ -246,7 +279,7 @@ mod tests {
     #[test]
     fn the_length_not_a_separator_ends_the_user_id() {
         for value in [
-            encode(5, STAMPS, "7:user:é", r#"{"a":"1:2:"}"#),
+            encode(5, STAMPS, 3, "7:user:é", r#"{"a":"1:2:"}"#),
             frame_of_0_1(5, "7:user:é", r#"{"a":"1:2:"}"#),
         ] {
             let frame = parse(value.as_bytes()).ok();
@@ -263,13 +296,14 @@ mod tests {
                 issued_at_ms: millis,
                 authenticated_at_ms: millis,
             };
-            let value = encode(millis, stamps, "", "");
+            let value = encode(millis, stamps, millis.unsigned_abs(), "", "");
             let frame = parse(value.as_bytes()).ok();
             assert_eq!(
                 frame,
                 Some(Frame {
                     expires_at_ms: millis,
                     stamps: Some(stamps),
+                    data_version: millis.unsigned_abs(),
                     user_id: "",
                     data: "",
                 })
@@ -284,18 +318,20 @@ mod tests {
             Some(Frame {
                 expires_at_ms: 7,
                 stamps: None,
+                data_version: 0,
                 user_id: "u1",
                 data: "{}",
             })
         );
         assert_eq!(
-            parse(b"v2:007:08:09:02:u1{}").ok(),
+            parse(b"v2:007:08:09:010:02:u1{}").ok(),
             Some(Frame {
                 expires_at_ms: 7,
                 stamps: Some(Stamps {
                     issued_at_ms: 8,
                     authenticated_at_ms: 9,
                 }),
+                data_version: 10,
                 user_id: "u1",
                 data: "{}",
             })
@@ -305,7 +341,7 @@ mod tests {
     /// Each malformed value and the start of its error message.
     #[test]
     fn parse_names_what_is_malformed() {
-        let cases: [(&[u8], &str); 27] = [
+        let cases: [(&[u8], &str); 32] = [
             (b"", "the stored session has no `:` after its expires_at"),
             (b"1767225600000", "no `:` after its expires_at"),
             (
@@ -351,18 +387,37 @@ mod tests {
             (b"v2:", "no `:` after its expires_at"),
             (b"v2:1:", "no `:` after its issued_at"),
             (b"v2:1:2:", "no `:` after its authenticated_at"),
-            (b"v2:1:2:3:", "no `:` after its user id length"),
-            (b"v2:x:2:3:2:u1{}", "expires_at is not a Unix time"),
+            (b"v2:1:2:3:", "no `:` after its data version"),
+            (b"v2:1:2:3:0:", "no `:` after its user id length"),
+            (b"v2:x:2:3:0:2:u1{}", "expires_at is not a Unix time"),
             (
-                b"v2:1:+2:3:2:u1{}",
+                b"v2:1:+2:3:0:2:u1{}",
                 "issued_at is not a Unix time in milliseconds (2 bytes before its `:`)",
             ),
             (
-                b"v2:1:2::2:u1{}",
+                b"v2:1:2::0:2:u1{}",
                 "authenticated_at is not a Unix time in milliseconds (0 bytes",
             ),
             (
-                b"v2:1:2:3:9:u1{}",
+                b"v2:1:2:3::2:u1{}",
+                "data version is not a number (0 bytes before its `:`)",
+            ),
+            (
+                b"v2:1:2:3:-1:2:u1{}",
+                "data version is not a number (2 bytes before its `:`)",
+            ),
+            (
+                b"v2:1:2:3:18446744073709551616:2:u1{}",
+                "data version is not a number (20 bytes before its `:`)",
+            ),
+            (
+                // The layout before the data version: its user id length is read
+                // as the version, and its user id where the length should be.
+                b"v2:1:2:3:2:u1{}",
+                "no `:` after its user id length",
+            ),
+            (
+                b"v2:1:2:3:0:9:u1{}",
                 "9 bytes, runs past its end (4 bytes left)",
             ),
             (b"v3:1:2:3:4:u1{}", "a layout this version does not read"),
@@ -386,7 +441,7 @@ mod tests {
     #[test]
     fn a_user_id_cut_inside_a_character_is_not_utf8() {
         // `é` is two bytes; a length of 1 ends the user id inside it.
-        for value in ["1:1:é{}", "v2:1:2:3:1:é{}"] {
+        for value in ["1:1:é{}", "v2:1:2:3:0:1:é{}"] {
             let error = parse(value.as_bytes()).err();
             assert!(
                 matches!(error, Some(DecodeError::NotUtf8 { part: "user id" })),
@@ -409,10 +464,11 @@ mod tests {
         );
         for value in [
             format!("1:{secret}:u1{{}}"),
-            format!("v2:1:{secret}:3:2:u1{{}}"),
-            format!("v2:1:2:{secret}:2:u1{{}}"),
-            format!("v2:1:2:3:{secret}:u1{{}}"),
-            format!("v{secret}:1:2:3:2:u1{{}}"),
+            format!("v2:1:{secret}:3:0:2:u1{{}}"),
+            format!("v2:1:2:{secret}:0:2:u1{{}}"),
+            format!("v2:1:2:3:{secret}:2:u1{{}}"),
+            format!("v2:1:2:3:0:{secret}:u1{{}}"),
+            format!("v{secret}:1:2:3:0:2:u1{{}}"),
         ] {
             let message = parse(value.as_bytes()).err().map(|error| error.to_string());
             assert!(
@@ -430,15 +486,22 @@ mod tests {
             expires_at_ms in any::<i64>(),
             issued_at_ms in any::<i64>(),
             authenticated_at_ms in any::<i64>(),
+            data_version in any::<u64>(),
             user_id in any::<String>(),
             data in any::<String>(),
         ) {
             let stamps = Stamps { issued_at_ms, authenticated_at_ms };
-            let value = encode(expires_at_ms, stamps, &user_id, &data);
+            let value = encode(expires_at_ms, stamps, data_version, &user_id, &data);
             let frame = parse(value.as_bytes());
             prop_assert_eq!(
                 frame.ok(),
-                Some(Frame { expires_at_ms, stamps: Some(stamps), user_id: &user_id, data: &data })
+                Some(Frame {
+                    expires_at_ms,
+                    stamps: Some(stamps),
+                    data_version,
+                    user_id: &user_id,
+                    data: &data,
+                })
             );
             prop_assert!(!is_0_1_frame(value.as_bytes()));
         }
@@ -453,7 +516,13 @@ mod tests {
             let frame = parse(value.as_bytes());
             prop_assert_eq!(
                 frame.ok(),
-                Some(Frame { expires_at_ms, stamps: None, user_id: &user_id, data: &data })
+                Some(Frame {
+                    expires_at_ms,
+                    stamps: None,
+                    data_version: 0,
+                    user_id: &user_id,
+                    data: &data,
+                })
             );
             prop_assert!(is_0_1_frame(value.as_bytes()));
         }
@@ -467,7 +536,7 @@ mod tests {
         fn parse_never_panics_on_near_frames(
             mark in "(v2:)?",
             expires_at in "-?[0-9]{0,21}",
-            stamps in "(-?[0-9]{0,21}:-?[0-9]{0,21}:)?",
+            stamps in "(-?[0-9]{0,21}:-?[0-9]{0,21}:[0-9+-]{0,21}:)?",
             length in "[0-9+-]{0,25}",
             rest in proptest::collection::vec(any::<u8>(), 0..16),
         ) {

@@ -2,7 +2,9 @@
 
 /// The prefix of a store's keys and the names built from it.
 ///
-/// - `{prefix}session:{session_id}`: the session, one string (see `frame.rs`).
+/// - `{prefix}session:{session_id}`: the session, one string,
+///   `v2:{expires_at}:{issued_at}:{authenticated_at}:{data_version}:{user_id_len}:{user_id}{data}`
+///   (see `frame.rs`).
 /// - `{prefix}user:{user_id}`: the user's index, a sorted set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Keys {

@@ -43,24 +43,28 @@
 //!
 //! | key | type | holds | expires |
 //! | --- | --- | --- | --- |
-//! | `{prefix}session:{session_id}` | string | `v2:{expires_at}:{issued_at}:{authenticated_at}:{user_id_len}:{user_id}{data}` | at `expires_at` (`SET ... PXAT`) |
+//! | `{prefix}session:{session_id}` | string | `v2:{expires_at}:{issued_at}:{authenticated_at}:{data_version}:{user_id_len}:{user_id}{data}` | at `expires_at` (`SET ... PXAT`) |
 //! | `{prefix}user:{user_id}` | sorted set | the user's session ids, scored by their `expires_at` | never (no TTL); deleted once empty |
 //!
 //! A session is one string, framed: the mark `v2:`, then `expires_at`, `issued_at`
-//! and `authenticated_at` in Unix milliseconds, each followed by a `:`, the user
-//! id's length in bytes, a `:`, the user id, then the custom fields as JSON, as in
-//! `v2:1767225600000:1764633600000:1764633600000:2:u1{"username":"x"}`. The length,
-//! not a separator, ends the user id, so a user id may hold anything. Frames
-//! written by 0.1 lack the mark and the two stamps
-//! (`{expires_at}:{user_id_len}:{user_id}{data}`): they still decode, and are
-//! rewritten once (see [Upgrading from 0.1](#upgrading-from-01)).
+//! and `authenticated_at` in Unix milliseconds, the data version (how many times
+//! [`update_session_data`](narvik::UpdateSessionData::update_session_data) changed
+//! the data, 0 for a new session), each followed by a `:`, the user id's length in
+//! bytes, a `:`, the user id, then the custom fields as JSON, as in
+//! `v2:1767225600000:1764633600000:1764633600000:0:2:u1{"username":"x"}`. The
+//! length, not a separator, ends the user id, so a user id may hold anything.
+//! Frames written by 0.1 lack the mark, the two stamps and the data version
+//! (`{expires_at}:{user_id_len}:{user_id}{data}`): they still decode, at data
+//! version 0, and are rewritten once (see [Upgrading from 0.1](#upgrading-from-01)).
 //!
 //! One string, so that validating is a single `GET` with one reply, as with
-//! tower-sessions-redis-store; `issued_at` and `authenticated_at` live in it, so
-//! an absolute lifetime costs validation nothing more. Framed rather than one JSON
-//! document, so that the scripts read the times and the user id and rewrite
-//! `expires_at` with string functions alone, copying the data as stored: Lua's
-//! JSON would turn large integers into floats. The session id is the SHA-256 of the
+//! tower-sessions-redis-store; `issued_at`, `authenticated_at` and the data
+//! version live in it, so an absolute lifetime costs validation nothing more, and
+//! a data update compares and writes that one key. Framed rather than one JSON
+//! document, so that the scripts read the times, the version and the user id and
+//! rewrite `expires_at` or the version with string functions alone, copying the
+//! data as stored or as Rust encoded it: Lua's JSON would turn large integers into
+//! floats. The session id is the SHA-256 of the
 //! token; the token itself is never stored.
 //!
 //! # Atomicity
@@ -83,6 +87,14 @@
 //!   is written.
 //! - `delete_other_sessions_for_user` is `delete_sessions_for_user` sparing one
 //!   session: a session the user creates meanwhile is either deleted or kept, whole.
+//! - `update_session_data` (for
+//!   [`Narvik::update_session_data`](narvik::Narvik::update_session_data) and
+//!   [`modify_session_data`](narvik::Narvik::modify_session_data)) reads the
+//!   frame, compares its data version with the expected one, and only then writes
+//!   the new data and the version plus one, keeping every other byte of the frame
+//!   and the key's expiry (`SET ... KEEPTTL`). One round trip; a session that is
+//!   gone stays gone. Any number of app servers modifying one session lose no
+//!   update.
 //! - `save_session_limited` (for
 //!   [`max_sessions_per_user`](narvik::NarvikBuilder::max_sessions_per_user)) reads
 //!   the user's index and the `expires_at` in each member's frame, deletes the
@@ -142,7 +154,13 @@
 //! - `authenticated_at` = [`narvik::UNKNOWN_TIME`] (the Unix epoch): no proof of a
 //!   credential is on record, so
 //!   [`authenticated_within`](narvik::Session::authenticated_within) is false and
-//!   "sudo mode" asks for the password again.
+//!   "sudo mode" asks for the password again;
+//! - data version 0.
+//!
+//! A data update that finds a frame of 0.1 (only written by hand, or by an app
+//! server of 0.1 after this version's read) treats its version as 0: expecting 0,
+//! it writes the current layout with the stamps above and version 1; expecting
+//! another, it writes nothing.
 //!
 //! The rewrite is one atomic script that reads the value again: a frame still of
 //! 0.1 is rewritten as it is then (with an expiry another app server set

@@ -25,6 +25,7 @@ pub(crate) fn encode<D: SessionData>(session: &Session<D>) -> narvik::Result<Str
     Ok(frame::encode(
         unix_ms(session.expires_at),
         stamps,
+        session.data_version(),
         &session.user_id,
         &data,
     ))
@@ -32,7 +33,8 @@ pub(crate) fn encode<D: SessionData>(session: &Session<D>) -> narvik::Result<Str
 
 /// The session `session_id` from the value of its key.
 ///
-/// A frame of 0.1 reads both stamps as [`UNKNOWN_TIME`], which is what it says;
+/// A frame of 0.1 reads both stamps as [`UNKNOWN_TIME`], which is what it says,
+/// and data version 0;
 /// the store rewrites such a frame (see `frame::is_0_1_frame`) before it
 /// decodes it, so no session it returns carries that `issued_at`.
 pub(crate) fn decode<D: SessionData>(
@@ -49,13 +51,13 @@ pub(crate) fn decode<D: SessionData>(
         ),
         None => (UNKNOWN_TIME, UNKNOWN_TIME),
     };
-    let data = codec::decode_data(session_id, frame.data)?;
+    let data: D = codec::decode_data(session_id, frame.data)?;
     let times = SessionTimes {
         issued_at,
         authenticated_at,
         expires_at,
     };
-    Ok(Session::new(*session_id, frame.user_id, times, data))
+    Ok(Session::new(*session_id, frame.user_id, times, data).with_data_version(frame.data_version))
 }
 
 /// A session a listing found: its id as the user's index holds it, and the value
@@ -127,7 +129,7 @@ mod tests {
         ))?;
         assert_eq!(
             value,
-            r#"v2:1767225600123:1764547200456:1764633600789:2:u1{"name":"x","big":null}"#
+            r#"v2:1767225600123:1764547200456:1764633600789:0:2:u1{"name":"x","big":null}"#
         );
         Ok(())
     }
@@ -140,12 +142,14 @@ mod tests {
                 name: "a \"quoted\" 🦀 name: 3:".into(),
                 big: Some(u64::MAX),
             },
-        );
+        )
+        .with_data_version(41);
         let decoded: Session<Data> = decode(&id(), encode(&stored)?.as_bytes())?;
         assert_eq!(decoded.id, id());
         assert_eq!(decoded.user_id, stored.user_id);
         assert_eq!(decoded.times(), stored.times());
         assert_eq!(decoded.data, stored.data);
+        assert_eq!(decoded.data_version(), 41);
         Ok(())
     }
 
@@ -157,6 +161,7 @@ mod tests {
         assert_eq!(decoded.issued_at, UNKNOWN_TIME);
         assert_eq!(decoded.authenticated_at, UNKNOWN_TIME);
         assert_eq!(decoded.data.name, "x");
+        assert_eq!(decoded.data_version(), 0);
         Ok(())
     }
 
@@ -175,9 +180,9 @@ mod tests {
         let max = i64::MAX;
         let cases = [
             (format!("{max}:2:u1{{}}"), "expires_at"),
-            (format!("v2:{max}:1:1:2:u1{{}}"), "expires_at"),
-            (format!("v2:1:{max}:1:2:u1{{}}"), "issued_at"),
-            (format!("v2:1:1:{max}:2:u1{{}}"), "authenticated_at"),
+            (format!("v2:{max}:1:1:0:2:u1{{}}"), "expires_at"),
+            (format!("v2:1:{max}:1:0:2:u1{{}}"), "issued_at"),
+            (format!("v2:1:1:{max}:0:2:u1{{}}"), "authenticated_at"),
         ];
         for (value, part) in cases {
             let error = decode::<()>(&id(), value.as_bytes()).err();
@@ -196,7 +201,7 @@ mod tests {
             &b"1:2:u1{"[..],
             b"1:2:u1",
             br#"1:2:u1{"name":7}"#,
-            br#"v2:1:1:1:2:u1{"name":7}"#,
+            br#"v2:1:1:1:0:2:u1{"name":7}"#,
         ] {
             let error = decode::<Data>(&id(), value).err();
             assert!(

@@ -28,9 +28,10 @@ const ROTATE_LUA: &str = source!("rotate.lua");
 const DELETE_OTHERS_LUA: &str = source!("delete_others.lua");
 const DELETE_SESSIONS_LUA: &str = source!("delete_sessions.lua");
 const SAVE_LIMITED_LUA: &str = source!("save_limited.lua");
+const UPDATE_DATA_LUA: &str = source!("update_data.lua");
 
 /// Every script's source, to load them all in one round trip.
-pub(crate) const SOURCES: [&str; 11] = [
+pub(crate) const SOURCES: [&str; 12] = [
     SAVE_LUA,
     UPDATE_EXPIRY_LUA,
     DELETE_LUA,
@@ -42,6 +43,7 @@ pub(crate) const SOURCES: [&str; 11] = [
     DELETE_OTHERS_LUA,
     DELETE_SESSIONS_LUA,
     SAVE_LIMITED_LUA,
+    UPDATE_DATA_LUA,
 ];
 
 /// `save_session`: writes the session's string with its expiry, indexes it.
@@ -80,3 +82,6 @@ pub(crate) static DELETE_SESSIONS: LazyLock<Script> =
 
 /// `save_session_limited`: saves a session under a limit on its user's sessions.
 pub(crate) static SAVE_LIMITED: LazyLock<Script> = LazyLock::new(|| Script::new(SAVE_LIMITED_LUA));
+
+/// `update_session_data`: replaces a session's data if its data version matches.
+pub(crate) static UPDATE_DATA: LazyLock<Script> = LazyLock::new(|| Script::new(UPDATE_DATA_LUA));

@@ -1,13 +1,14 @@
-//! [`RedisStore`]: the store over one Redis connection, and the seven operations
-//! of narvik 0.1 (the lifecycle controls are in `lifecycle.rs`).
+//! [`RedisStore`]: the store over one Redis connection, the seven operations of
+//! narvik 0.1, and typed data updates (the lifecycle controls are in
+//! `lifecycle.rs`).
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
 use narvik::{
-    async_trait, codec, DeleteExpiredSessions, DeleteUserSessions, Error, FetchUserSessions,
-    Result, Session, SessionData, SessionId, SessionStore,
+    async_trait, codec, DataUpdate, DeleteExpiredSessions, DeleteUserSessions, Error,
+    FetchUserSessions, Result, Session, SessionData, SessionId, SessionStore, UpdateSessionData,
 };
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::RedisError;
@@ -26,7 +27,8 @@ pub const DEFAULT_KEY_PREFIX: &str = "narvik:";
 /// ([`RotateSessions`](narvik::RotateSessions),
 /// [`DeleteOtherUserSessions`](narvik::DeleteOtherUserSessions),
 /// [`DeleteAllSessions`](narvik::DeleteAllSessions),
-/// [`LimitUserSessions`](narvik::LimitUserSessions)).
+/// [`LimitUserSessions`](narvik::LimitUserSessions)), and typed data updates
+/// ([`UpdateSessionData`]).
 ///
 /// `C` is the connection: a [`ConnectionManager`] (from [`connect`](Self::connect)),
 /// or any clonable `redis` async connection given to
@@ -371,6 +373,58 @@ where
                 .map_err(Error::store)?;
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl<D, C> UpdateSessionData for RedisStore<D, C>
+where
+    D: SessionData,
+    C: ConnectionLike + Clone + Send + Sync + 'static,
+{
+    /// One script call, so one round trip: reads the session's frame, compares
+    /// its data version with `expected_version`, and on a match writes the new
+    /// data and the version plus one (`SET ... KEEPTTL`); every other byte of the
+    /// frame, the key's expiry and the user's index stay as they were. The data
+    /// is encoded here: the script never decodes JSON.
+    ///
+    /// A frame of 0.1 has data version 0; updated, it is written in the current
+    /// layout, as its first fetch would have written it (see the
+    /// [crate docs](crate#upgrading-from-01)). A value that is no frame (or no
+    /// string) is an [`Error::Decode`], and nothing is written; validation
+    /// deletes it.
+    async fn update_session_data(
+        &self,
+        session_id: &SessionId,
+        expected_version: u64,
+        data: &D,
+    ) -> Result<DataUpdate> {
+        let data = codec::encode_data(data)?;
+        // Wraps as `MemoryStore` does: 2^64 updates of one session never happen.
+        let data_version = expected_version.wrapping_add(1);
+        let mut connection = self.connection.clone();
+        let reply: redis::Value = scripts::UPDATE_DATA
+            .key(self.keys.session(session_id.as_str()))
+            .arg(expected_version)
+            .arg(data_version)
+            .arg(data)
+            .arg(record::unix_ms(OffsetDateTime::now_utc()))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| fetch_error(session_id, error))?;
+        match reply {
+            redis::Value::Nil => Ok(DataUpdate::Gone),
+            redis::Value::Int(1) => Ok(DataUpdate::Updated { data_version }),
+            redis::Value::Int(0) => Ok(DataUpdate::Conflict),
+            // Not a frame: parsing names what is wrong with it, never its bytes.
+            redis::Value::BulkString(value) => Err(match frame::parse(&value) {
+                Err(error) => Error::decode(session_id, error),
+                Ok(_) => Error::store("update_session_data: the script refused a frame it reads"),
+            }),
+            _ => Err(Error::store(
+                "update_session_data: unexpected reply from the script",
+            )),
+        }
     }
 }
 

@@ -2,19 +2,19 @@
 --
 -- Layout (see keys.rs and frame.rs):
 --   {prefix}session:{session_id}  a string framed as
---                                 v2:{expires_at}:{issued_at}:{authenticated_at}:{user_id_len}:{user_id}{data}
---                                 (times in Unix ms, user_id_len in bytes, data the
---                                 custom fields as JSON), or as 0.1 wrote it,
---                                 {expires_at}:{user_id_len}:{user_id}{data};
+--                                 v2:{expires_at}:{issued_at}:{authenticated_at}:{data_version}:{user_id_len}:{user_id}{data}
+--                                 (times in Unix ms, data_version a count, user_id_len
+--                                 in bytes, data the custom fields as JSON), or as
+--                                 0.1 wrote it, {expires_at}:{user_id_len}:{user_id}{data};
 --                                 expires by itself at expires_at (SET ... PXAT)
 --   {prefix}user:{user_id}        a sorted set: member the session id, score its
 --                                 expires_at; no TTL, so that an eviction policy
 --                                 that takes only keys with a TTL (volatile-*) never
 --                                 takes it while its sessions live on
 --
--- Scripts never decode the data: they read the times and the user id and rewrite
--- the frame's head with string functions only (cjson would turn large integers
--- into floats). Numbers reach Redis as the strings they came in: Lua would print a
+-- Scripts never decode the data: they read the times, the data version and the
+-- user id and rewrite the frame's head with string functions only (cjson would
+-- turn large integers into floats); new data comes from Rust, encoded. Numbers reach Redis as the strings they came in: Lua would print a
 -- large number in exponent form.
 --
 -- Scripts build the keys of other sessions and indexes from prefixes passed in ARGV,
@@ -28,7 +28,12 @@ local CURRENT_MARK = 'v2:'
 -- The frame of a session value, or nil when the value is not framed as above:
 --   expires_at, issued_at, authenticated_at  the times as stored (text); the last
 --                                            two nil in a frame of 0.1
+--   data_version                             the data version as stored (text);
+--                                            nil in a frame of 0.1
+--   data_version_at                          where data_version starts; nil in a
+--                                            frame of 0.1
 --   user_id                                  the user id
+--   data_at                                  where the data starts
 --   head                                     what precedes expires_at: the mark,
 --                                            or '' in a frame of 0.1
 --   after_expires_at                         where the `:` after expires_at is
@@ -44,8 +49,9 @@ local function parse_frame(value)
   local length, start
   if string.sub(value, 1, #CURRENT_MARK) == CURRENT_MARK then
     frame.head = CURRENT_MARK
-    frame.expires_at, frame.issued_at, frame.authenticated_at, frame.tail, length, start =
-      string.match(value, '^v2:(%-?%d+):(%-?%d+):(%-?%d+):()(%d+):()')
+    frame.expires_at, frame.issued_at, frame.authenticated_at, frame.data_version_at,
+      frame.data_version, frame.tail, length, start =
+      string.match(value, '^v2:(%-?%d+):(%-?%d+):(%-?%d+):()(%d+):()(%d+):()')
   else
     frame.expires_at, frame.tail, length, start = string.match(value, '^(%-?%d+):()(%d+):()')
   end
@@ -57,15 +63,32 @@ local function parse_frame(value)
     return nil
   end
   frame.user_id = string.sub(value, start, stop)
+  frame.data_at = stop + 1
   frame.after_expires_at = #frame.head + #frame.expires_at + 1
   return frame
 end
 
 -- The value `value` (framed as `frame`) in the current layout with the times
--- given (text, as stored); the user id and the data copied as stored.
+-- given (text, as stored); the data version (0 for a frame of 0.1), the user id
+-- and the data copied as stored.
 local function restamp(value, frame, expires_at, issued_at, authenticated_at)
   return CURRENT_MARK .. expires_at .. ':' .. issued_at .. ':' .. authenticated_at .. ':'
-    .. string.sub(value, frame.tail)
+    .. (frame.data_version or '0') .. ':' .. string.sub(value, frame.tail)
+end
+
+-- The value `value` (framed as `frame`, of the current layout) with
+-- `data_version` and `data` (text) in place of its own; every other byte copied
+-- as stored.
+local function with_data(value, frame, data_version, data)
+  return string.sub(value, 1, frame.data_version_at - 1) .. data_version .. ':'
+    .. string.sub(value, frame.tail, frame.data_at - 1) .. data
+end
+
+-- The data version `text` (`[0-9]+`) without its leading zeros, as Rust would
+-- print the number: '007' is '7', '000' is '0'. Compared as text, never as a Lua
+-- number, which is exact up to 2^53 only.
+local function canonical_version(text)
+  return string.match(text, '^0*(%d+)$')
 end
 
 -- The value `value` (framed as `frame`) with `expires_at` in place of its own, in
@@ -83,7 +106,8 @@ end
 -- in the current layout, keeping the key's expiry: issued_at becomes `now` (Unix
 -- ms, text), so an absolute lifetime counts from this first read after the
 -- upgrade, and authenticated_at 0, the Unix epoch (narvik::UNKNOWN_TIME), so that
--- "sudo mode" asks for the password again. Returns the new value.
+-- "sudo mode" asks for the password again; the data version is 0. Returns the new
+-- value.
 local function upgrade_0_1_frame(session, value, frame, now)
   local upgraded = restamp(value, frame, frame.expires_at, now, '0')
   redis.call('SET', session, upgraded, 'KEEPTTL')

@@ -1,5 +1,6 @@
 -- rotate_session: moves a session to a new id, as one step: the new key gets the
--- same frame (a frame of 0.1 upgraded, see upgrade_0_1_frame) and the same expiry,
+-- same frame, data version included (a frame of 0.1 upgraded, see
+-- upgrade_0_1_frame) and the same expiry,
 -- with a new authenticated_at when one is given; the old key goes, and the user's
 -- index lists the new id in place of the old.
 -- KEYS[1] the session key of the old id, KEYS[2] that of the new id

@@ -19,8 +19,8 @@ if is_past(expires_at, now) then
   tidy_index(index, now)
   return 1
 end
--- Only expires_at changes; the other times, the user id and the data are copied as
--- stored, never decoded. A frame of 0.1 stays one: the next read upgrades it.
+-- Only expires_at changes; the other times, the data version, the user id and the
+-- data are copied as stored, never decoded. A frame of 0.1 stays one: the next read upgrades it.
 local rewritten = with_expiry(value, frame, expires_at)
 redis.call('SET', session, rewritten, 'PXAT', expires_at)
 redis.call('ZADD', index, expires_at, session_id)

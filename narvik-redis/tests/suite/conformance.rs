@@ -25,3 +25,23 @@ pub(crate) async fn redis_store_passes_the_conformance_suite(server: Server) {
     })
     .await;
 }
+
+/// The Redis store passes the checks of typed data updates, each on a fresh,
+/// empty store (clones share its connection).
+pub(crate) async fn redis_store_passes_the_data_update_conformance_suite(server: Server) {
+    let stores_made = AtomicUsize::new(0);
+    testing::run_update_data_conformance(|| {
+        let prefix = format!(
+            "{}{}:",
+            server.prefix,
+            stores_made.fetch_add(1, Ordering::Relaxed)
+        );
+        let url = server.url.clone();
+        async move {
+            connect::<testing::TestData>(&url)
+                .await
+                .with_key_prefix(prefix)
+        }
+    })
+    .await;
+}

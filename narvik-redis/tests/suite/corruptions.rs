@@ -13,7 +13,8 @@ use crate::server::Server;
 
 /// Values whose frame the scripts read (they never look at the data), but Rust
 /// refuses: what is wrong, the value (`{head}` stands for the session's
-/// `v2:{expires_at}:{issued_at}:{authenticated_at}:`, its times in Unix ms), and
+/// `v2:{expires_at}:{issued_at}:{authenticated_at}:{data_version}:`, its times in
+/// Unix ms, data version 0), and
 /// what the error must mention.
 const READABLE: [(&str, &[u8], &str); 3] = [
     (
@@ -35,7 +36,7 @@ const READABLE: [(&str, &[u8], &str); 3] = [
 
 /// Values the scripts cannot read either, as [`READABLE`] gives them (`{exp}`
 /// stands for the session's expires_at alone).
-const UNREADABLE: [(&str, &[u8], &str); 10] = [
+const UNREADABLE: [(&str, &[u8], &str); 11] = [
     (
         "no frame at all, a bare JSON object",
         br#"{"username":"alice"}"#,
@@ -68,17 +69,22 @@ const UNREADABLE: [(&str, &[u8], &str); 10] = [
     ),
     (
         "an issued_at that is no number",
-        br#"v2:{exp}:yesterday:0:6:user-1{"username":"alice"}"#,
+        br#"v2:{exp}:yesterday:0:0:6:user-1{"username":"alice"}"#,
         "issued_at is not a Unix time in milliseconds (9 bytes",
     ),
     (
         "an authenticated_at that is no number",
-        br#"v2:{exp}:0:+1:6:user-1{"username":"alice"}"#,
+        br#"v2:{exp}:0:+1:0:6:user-1{"username":"alice"}"#,
         "authenticated_at is not a Unix time in milliseconds (2 bytes",
     ),
     (
+        "a data version that is no number",
+        br#"v2:{exp}:0:0:one:6:user-1{"username":"alice"}"#,
+        "data version is not a number (3 bytes",
+    ),
+    (
         "the mark of a later layout",
-        br#"v3:{exp}:0:0:6:user-1{"username":"alice"}"#,
+        br#"v3:{exp}:0:0:0:6:user-1{"username":"alice"}"#,
         "a layout this version does not read",
     ),
     (
@@ -172,7 +178,7 @@ pub(crate) async fn malformed_stored_sessions_are_decode_errors_that_validation_
 fn with_times(template: &[u8], times: SessionTimes) -> Vec<u8> {
     let expires_at_ms = unix_ms(times.expires_at).to_string();
     let head = format!(
-        "v2:{expires_at_ms}:{}:{}:",
+        "v2:{expires_at_ms}:{}:{}:0:",
         unix_ms(times.issued_at),
         unix_ms(times.authenticated_at)
     );

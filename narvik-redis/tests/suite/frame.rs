@@ -5,15 +5,25 @@
 use narvik::SessionTimes;
 use time::OffsetDateTime;
 
-/// A session value as this version writes it:
-/// `v2:{expires_at}:{issued_at}:{authenticated_at}:{user_id_len}:{user_id}{data}`.
+/// A session value as this version writes it, of data version 0 (never updated):
+/// `v2:{expires_at}:{issued_at}:{authenticated_at}:{data_version}:{user_id_len}:{user_id}{data}`.
 pub(crate) fn frame(times: SessionTimes, user_id: &str, data: &str) -> String {
-    frame_of_ms(
+    versioned_frame(times, 0, user_id, data)
+}
+
+/// [`frame`] of data version `data_version`.
+pub(crate) fn versioned_frame(
+    times: SessionTimes,
+    data_version: u64,
+    user_id: &str,
+    data: &str,
+) -> String {
+    format!(
+        "v2:{}:{}:{}:{data_version}:{}:{user_id}{data}",
         unix_ms(times.expires_at),
         unix_ms(times.issued_at),
         unix_ms(times.authenticated_at),
-        user_id,
-        data,
+        user_id.len()
     )
 }
 
@@ -26,7 +36,7 @@ pub(crate) fn frame_of_ms(
     data: &str,
 ) -> String {
     format!(
-        "v2:{expires_at}:{issued_at}:{authenticated_at}:{}:{user_id}{data}",
+        "v2:{expires_at}:{issued_at}:{authenticated_at}:0:{}:{user_id}{data}",
         user_id.len()
     )
 }
@@ -38,9 +48,10 @@ pub(crate) fn frame_of_0_1(expires_at_ms: i64, user_id: &str, data: &str) -> Str
 
 /// The user id a value of either layout names; `None` when it is not framed.
 pub(crate) fn user_id_of(value: &[u8]) -> Option<String> {
-    // The numbers before the user id length: three after the mark, one in 0.1.
+    // The numbers before the user id length: four after the mark (the times and
+    // the data version), one in 0.1.
     let (numbers, rest) = match value.strip_prefix(b"v2:") {
-        Some(rest) => (3, rest),
+        Some(rest) => (4, rest),
         None => (1, value),
     };
     let mut parts = rest.splitn(numbers + 2, |&byte| byte == b':');

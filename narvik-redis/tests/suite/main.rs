@@ -2,8 +2,9 @@
 //! `redis://127.0.0.1:6379`): the conformance suite, then what only a Redis store
 //! has: keys that expire by themselves, the per-user index, round trips on the
 //! wire, outages, stored data that no longer decodes, two app servers sharing
-//! one Redis, sessions stored by 0.1, and the lifecycle controls' scripts
-//! (rotation, the limit per user, ending many sessions at once).
+//! one Redis, sessions stored by 0.1, the lifecycle controls' scripts
+//! (rotation, the limit per user, ending many sessions at once), and typed data
+//! updates.
 //!
 //! The checks are `async fn`s over a [`Server`](server::Server), in one module per
 //! topic; [`redis_tests!`] makes them tests. What they share:
@@ -35,6 +36,7 @@ mod server;
 mod conformance;
 mod connections;
 mod corruptions;
+mod data_updates;
 mod ending;
 mod eviction_policy;
 mod expiry;
@@ -68,8 +70,16 @@ macro_rules! redis_tests {
 redis_tests! {
     #[runtime(flavor = "multi_thread", worker_threads = 2)]
     conformance::redis_store_passes_the_conformance_suite,
+    #[runtime(flavor = "multi_thread", worker_threads = 2)]
+    conformance::redis_store_passes_the_data_update_conformance_suite,
     round_trips::validate_without_extension_costs_one_round_trip,
     round_trips::validate_with_extension_costs_at_most_two_round_trips,
+    round_trips::a_successful_data_update_costs_one_round_trip,
+    #[runtime(flavor = "multi_thread", worker_threads = 2)]
+    data_updates::two_app_servers_modifying_at_once_lose_no_update,
+    data_updates::updating_data_rewrites_only_the_version_and_the_data_and_keeps_the_ttl,
+    data_updates::updating_a_gone_session_writes_nothing,
+    data_updates::updating_a_0_1_session_writes_the_current_layout_at_version_1,
     connections::unreachable_redis_is_a_store_error_and_the_store_recovers_by_itself,
     connections::store_works_over_a_connection_made_by_the_app,
     undecodable::session_missing_a_required_field_is_deleted_by_validation,

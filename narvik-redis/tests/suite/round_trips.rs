@@ -2,7 +2,7 @@
 
 use time::Duration;
 
-use crate::app::{create, narvik_with, validate};
+use crate::app::{create, narvik_with, validate, AppData};
 use crate::server::Server;
 use narvik_tests::stored;
 
@@ -49,4 +49,26 @@ pub(crate) async fn validate_with_extension_costs_at_most_two_round_trips(server
         stored.map(|stored| stored.expires_at),
         Some(session.expires_at)
     );
+}
+
+/// A successful data update is one `EVALSHA`: the script reads, compares and
+/// writes.
+pub(crate) async fn a_successful_data_update_costs_one_round_trip(server: Server) {
+    let proxy = server.proxy().await;
+    let (narvik, _clock) = narvik_with(server.store_via(&proxy).await, with_absolute_lifetime);
+    let created = create(&narvik, "user-1").await;
+    let session = validate(&narvik, &created).await; // warm-up
+
+    proxy.reset();
+    let data = AppData {
+        visits: session.visits + 1,
+        ..session.data.clone()
+    };
+    let updated = narvik
+        .update_session_data(&session, data)
+        .await
+        .expect("update_session_data")
+        .expect("a live session");
+    assert_eq!(updated.data_version(), 1);
+    assert_eq!(proxy.round_trips(), 1, "a data update is one EVALSHA");
 }
