@@ -215,6 +215,17 @@ impl<DB: Queries> Connections<DB> {
         query: QueryOf<'_, DB>,
         time_limit: Duration,
     ) -> narvik::Result<()> {
+        self.execute_counting(query, time_limit)
+            .await
+            .map(|_rows| ())
+    }
+
+    /// [`execute`](Self::execute), answering how many rows `query` changed.
+    pub(crate) async fn execute_counting(
+        &self,
+        query: QueryOf<'_, DB>,
+        time_limit: Duration,
+    ) -> narvik::Result<u64> {
         let _turn = self.write_turn().await.map_err(narvik::Error::store)?;
         let mut connection = self.acquire().await.map_err(narvik::Error::store)?;
         let result = within(time_limit, DB::execute(&mut *connection, query)).await;

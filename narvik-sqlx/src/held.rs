@@ -100,7 +100,9 @@ impl<DB: Queries> Held<'_, DB> {
         time_limit: Option<Duration>,
     ) -> Result<(), sqlx::Error> {
         let connection = self.connection()?;
-        bounded(time_limit, DB::execute(connection, query)).await
+        bounded(time_limit, DB::execute(connection, query))
+            .await
+            .map(|_rows| ())
     }
 
     /// The row `query` selects, if any.

@@ -13,8 +13,9 @@
 //! optional [`narvik::FetchUserSessions`], [`narvik::DeleteUserSessions`] and
 //! [`narvik::DeleteExpiredSessions`], and the lifecycle controls
 //! [`narvik::RotateSessions`], [`narvik::DeleteOtherUserSessions`],
-//! [`narvik::DeleteAllSessions`] and [`narvik::LimitUserSessions`], each one atomic
-//! step (see [Lifecycle](#lifecycle)). Code written for any backend takes a
+//! [`narvik::DeleteAllSessions`] and [`narvik::LimitUserSessions`], and the
+//! compare-and-set of a session's data, [`narvik::UpdateSessionData`], each one
+//! atomic step (see [Lifecycle](#lifecycle)). Code written for any backend takes a
 //! `SqlStore<B, D>` with `B: Backend`.
 //!
 //! ```
@@ -76,14 +77,16 @@
 //! `DATETIME(6)` in UTC on MySQL, an integer of unix microseconds on SQLite (which
 //! has no timestamp type). `save_session` cuts them to whole microseconds, so the
 //! session `create_session` returns equals the one read back. Validation reads all
-//! three with the rest of the row: still one `SELECT` by primary key. The modules
+//! three with the rest of the row: still one `SELECT` by primary key. So does it
+//! read `data_version`, a 64-bit integer (0 for a session whose data was never
+//! updated), which [`narvik::UpdateSessionData`] compares and counts up. The modules
 //! [`sqlite`], [`postgres`] and [`mysql`] show each table.
 //!
 //! # Upgrading from 0.1
 //!
-//! Tables made by narvik-sqlx 0.1 have no `issued_at` nor `authenticated_at`.
-//! `migrate()` adds both columns in place (`ALTER TABLE ... ADD COLUMN`), and the
-//! sessions already stored stay signed in, with:
+//! Tables made by narvik-sqlx 0.1 have no `issued_at`, `authenticated_at` nor
+//! `data_version`. `migrate()` adds the columns in place (`ALTER TABLE ... ADD
+//! COLUMN`), and the sessions already stored stay signed in, with:
 //!
 //! - `issued_at` = the time of the migration: with an
 //!   [absolute lifetime](narvik::NarvikBuilder::absolute_lifetime), their deadline
@@ -91,7 +94,8 @@
 //! - `authenticated_at` = [`narvik::UNKNOWN_TIME`] (the Unix epoch): 0.1 never
 //!   recorded a proof of a credential, so
 //!   [`authenticated_within`](narvik::Session::authenticated_within) is false and
-//!   "sudo mode" asks for the password again.
+//!   "sudo mode" asks for the password again;
+//! - `data_version` = 0, as for a new session.
 //!
 //! On PostgreSQL it also changes a `jsonb` data column (0.1.0) to `json`.
 //! `migrate()` is idempotent, and safe to run from several application servers at
@@ -117,6 +121,16 @@
 //!   `UPDATE` and reads the moved row next.
 //! - Ending a user's other sessions, or every session of the table, is one
 //!   `DELETE`: one round trip.
+//! - A data update ([`narvik::Narvik::update_session_data`],
+//!   [`modify_session_data`](narvik::Narvik::modify_session_data)) is one
+//!   conditional `UPDATE ... SET data = ?, data_version = data_version + 1 WHERE
+//!   id = ? AND data_version = ?`, never an upsert: of two writers that read the
+//!   same version one wins, and a session signed out meanwhile stays signed out.
+//!   One round trip when it wins; when it changes no row, a `SELECT` by id tells a
+//!   session gone from a conflict. On SQLite, whose writes take turns in the
+//!   store, a conflict is answered after a pause of a few milliseconds at random,
+//!   so that writers retrying at once spread out rather than lose to each other
+//!   again.
 //! - A sign-in under [`max_sessions_per_user`](narvik::NarvikBuilder::max_sessions_per_user)
 //!   is one transaction holding a lock of the user's: it counts the user's live
 //!   sessions, inserts the new one and deletes the least recently extended beyond

@@ -4,11 +4,12 @@
 //!
 //! # From narvik-sqlx 0.1
 //!
-//! 0.1 kept no `issued_at` nor `authenticated_at`. The migration adds both
-//! columns ([`ADDED_COLUMNS`]); the sessions already stored get the time of the
-//! migration as `issued_at` (so an absolute lifetime counts from the upgrade) and
-//! [`narvik::UNKNOWN_TIME`] (the Unix epoch) as `authenticated_at` (so "sudo
-//! mode" asks for the password again rather than trust a proof never recorded).
+//! 0.1 kept no `issued_at`, `authenticated_at` nor `data_version`. The migration
+//! adds the columns ([`ADDED_COLUMNS`]); the sessions already stored get the time
+//! of the migration as `issued_at` (so an absolute lifetime counts from the
+//! upgrade), [`narvik::UNKNOWN_TIME`] (the Unix epoch) as `authenticated_at` (so
+//! "sudo mode" asks for the password again rather than trust a proof never
+//! recorded), and data version 0.
 //! On PostgreSQL it also changes the `jsonb` data column of 0.1.0 to `json`.
 //!
 //! The columns keep a default, for writers that leave them out: an instance of
@@ -25,7 +26,7 @@
 //! migrate one table together: on PostgreSQL the migration is one transaction
 //! holding an advisory lock of the table's, on SQLite one `BEGIN IMMEDIATE`
 //! transaction, so they take turns. MySQL ends a transaction at every schema
-//! change, so there the steps may interleave; both columns are added in one
+//! change, so there the steps may interleave; the columns are added in one
 //! `ALTER TABLE`, and one that fails because a concurrent migration added them
 //! meanwhile counts as done.
 
@@ -53,7 +54,7 @@ pub(crate) struct Migration {
     upgrade: Option<String>,
     /// Lists the table's columns (parameter: [`table`](Self::table)).
     column_names: &'static str,
-    added_columns: fn(OffsetDateTime) -> [String; 2],
+    added_columns: fn(OffsetDateTime) -> [String; 3],
     one_column_per_alter: bool,
     create_indexes: Vec<String>,
 }

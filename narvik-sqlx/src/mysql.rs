@@ -11,6 +11,7 @@
 //!     data             JSON           NOT NULL, -- the custom data as a JSON object
 //!     issued_at        DATETIME(6)    NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
 //!     authenticated_at DATETIME(6)    NOT NULL DEFAULT '1970-01-01 00:00:00',
+//!     data_version     BIGINT         NOT NULL DEFAULT 0, -- counted up by each data update
 //!     PRIMARY KEY (id),
 //!     KEY `narvik_sessions_user_id_idx` (user_id),
 //!     KEY `narvik_sessions_expires_at_idx` (expires_at)
@@ -32,9 +33,9 @@
 //!
 //! # Upgrading from 0.1
 //!
-//! `migrate()` adds `issued_at` and `authenticated_at` to a table of 0.1 in one
-//! `ALTER TABLE`, with the defaults above: the sessions already stored get the
-//! time of the migration and the epoch. MySQL ends any transaction at a schema
+//! `migrate()` adds `issued_at`, `authenticated_at` and `data_version` to a table
+//! of 0.1 in one `ALTER TABLE`, with the defaults above: the sessions already
+//! stored get the time of the migration, the epoch and data version 0. MySQL ends any transaction at a schema
 //! change, so migrations from several servers at once are not serialised: each
 //! step checks first (`IF NOT EXISTS`, the table's columns), and an `ALTER TABLE`
 //! that fails because a concurrent migration added the columns meanwhile counts
@@ -99,6 +100,7 @@ impl Backend for MySql {
                   expires_at DATETIME(6) NOT NULL, data JSON NOT NULL, \
                   issued_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \
                   authenticated_at DATETIME(6) NOT NULL DEFAULT '1970-01-01 00:00:00', \
+                  data_version BIGINT NOT NULL DEFAULT 0, \
                   PRIMARY KEY (id)",
         table_options: "",
         indexes_in_table: true,
@@ -136,10 +138,11 @@ fn utf8_of_bytes(column: &str) -> String {
 /// stored get the migration's time as `issued_at` (`CURRENT_TIMESTAMP` in the
 /// connection's time zone, which sqlx sets to UTC) and the epoch as
 /// `authenticated_at`.
-fn added_columns(_migrated_at: OffsetDateTime) -> [String; 2] {
+fn added_columns(_migrated_at: OffsetDateTime) -> [String; 3] {
     [
         "issued_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)".to_owned(),
         "authenticated_at DATETIME(6) NOT NULL DEFAULT '1970-01-01 00:00:00'".to_owned(),
+        "data_version BIGINT NOT NULL DEFAULT 0".to_owned(),
     ]
 }
 

@@ -1,5 +1,6 @@
-//! The seven session operations of [`SqlStore`] that narvik 0.1 had, written once
-//! for every backend; the lifecycle controls are in `lifecycle.rs`.
+//! The seven session operations of [`SqlStore`] that narvik 0.1 had, and the
+//! compare-and-set update of a session's data ([`UpdateSessionData`]), written
+//! once for every backend; the lifecycle controls are in `lifecycle.rs`.
 //!
 //! Each binds its parameters to one of the store's prepared
 //! [`Statements`](crate::sql::Statements) and runs it on the store's connections;
@@ -7,14 +8,15 @@
 //! ([`Backend::Timestamp`]).
 
 use narvik::{
-    async_trait, BoxError, DeleteExpiredSessions, DeleteUserSessions, FetchUserSessions, Session,
-    SessionData, SessionId, SessionStore, SessionTimes,
+    async_trait, BoxError, DataUpdate, DeleteExpiredSessions, DeleteUserSessions,
+    FetchUserSessions, Session, SessionData, SessionId, SessionStore, SessionTimes,
+    UpdateSessionData,
 };
 use sqlx::Database;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::backend::Backend;
-use crate::queries::{BindText, Queries, QueryOf};
+use crate::queries::{BindInteger, BindText, Queries, QueryOf};
 use crate::SqlStore;
 
 /// A row of the database of backend `B`.
@@ -88,12 +90,78 @@ impl<B: Backend, D: SessionData> DeleteExpiredSessions for SqlStore<B, D> {
     }
 }
 
+/// One conditional `UPDATE` (never an upsert): the data and the next version
+/// are written only where the row still has the expected version, so two
+/// writers that read the same version cannot both succeed. A success is one
+/// round trip; only when nothing changed does a second query tell a session
+/// gone from one updated meanwhile.
+#[async_trait]
+impl<B: Backend, D: SessionData> UpdateSessionData for SqlStore<B, D> {
+    async fn update_session_data(
+        &self,
+        session_id: &SessionId,
+        expected_version: u64,
+        data: &D,
+    ) -> narvik::Result<DataUpdate> {
+        let data = narvik::codec::encode_data(data)?;
+        // A version beyond what the column holds is no session's.
+        if let Ok(expected) = i64::try_from(expected_version) {
+            let query = sqlx::query(&self.statements.update_data)
+                .bind_text(&data)
+                .bind_text(session_id.as_str())
+                .bind_integer(expected);
+            let changed = self
+                .connections
+                .execute_counting(query, self.query_timeout)
+                .await?;
+            if changed > 0 {
+                return Ok(DataUpdate::Updated {
+                    // At most `i64::MAX + 1`: no overflow.
+                    data_version: expected_version + 1,
+                });
+            }
+        }
+        let query = sqlx::query(&self.statements.exists).bind_text(session_id.as_str());
+        let stored = self
+            .connections
+            .fetch_optional(query, self.query_timeout)
+            .await?;
+        if stored.is_none() {
+            return Ok(DataUpdate::Gone);
+        }
+        if B::ONE_WRITER_AT_A_TIME {
+            conflict_pause().await;
+        }
+        Ok(DataUpdate::Conflict)
+    }
+}
+
+/// The longest [`conflict_pause`], in microseconds.
+const CONFLICT_PAUSE_MICROS: u32 = 5_000;
+
+/// A pause of a random length up to [`CONFLICT_PAUSE_MICROS`] before a conflict
+/// is answered, where the store's writes take turns (SQLite).
+///
+/// The writers of one session all read its version, then queue for their write
+/// turn in order: the first wins, every other one fails, reads the new version
+/// and queues again behind the rest, so each pass through the queue lets one
+/// writer through, and `n` writers at once need `n` tries (more than
+/// `narvik::MODIFY_ATTEMPTS` allows). Spread out, the retries read the version
+/// close to their turn, and most of them win it.
+async fn conflict_pause() {
+    // Random enough to spread retries apart: the clock's sub-second digits.
+    let nanos = OffsetDateTime::now_utc().nanosecond();
+    let micros = (nanos / 1_000) % CONFLICT_PAUSE_MICROS;
+    tokio::time::sleep(std::time::Duration::from_micros(u64::from(micros))).await;
+}
+
 /// The values of a new session's row beside its id and user id, converted for
 /// [`Statements::insert`](crate::sql::Statements::insert).
 pub(crate) struct NewRow<B: Backend> {
     expires_at: B::Timestamp,
     issued_at: B::Timestamp,
     authenticated_at: B::Timestamp,
+    data_version: i64,
     data: String,
 }
 
@@ -120,6 +188,7 @@ impl<B: Backend> NewRow<B> {
             expires_at: B::timestamp_to_sql(session.expires_at)?,
             issued_at: B::timestamp_to_sql(session.issued_at)?,
             authenticated_at: B::timestamp_to_sql(session.authenticated_at)?,
+            data_version: version_to_sql(session.data_version())?,
             data: narvik::codec::encode_data(&session.data)?,
         })
     }
@@ -136,8 +205,20 @@ impl<B: Backend> NewRow<B> {
             .bind(self.expires_at)
             .bind(self.issued_at)
             .bind(self.authenticated_at)
+            .bind_integer(self.data_version)
             .bind_text(&self.data)
     }
+}
+
+/// A data version as stored: a signed 64-bit integer, the widest integer every
+/// backend has.
+///
+/// # Errors
+///
+/// [`narvik::Error::Encode`] beyond `i64::MAX`, which no session reaches one
+/// update at a time.
+fn version_to_sql(data_version: u64) -> narvik::Result<i64> {
+    i64::try_from(data_version).map_err(narvik::Error::encode)
 }
 
 /// `at` in UTC, cut to whole microseconds: what every backend keeps, so a saved
@@ -150,7 +231,7 @@ pub(crate) fn to_micros(at: OffsetDateTime) -> OffsetDateTime {
 }
 
 /// A session from a row of `user_id, expires_at, issued_at, authenticated_at,
-/// data`, which leaves out the id when the query was given it (`known_id`: the
+/// data_version, data`, which leaves out the id when the query was given it (`known_id`: the
 /// fetch by id, one column less to send, describe and decode on every
 /// validation), or of `id` and those (the rows of a fetch by user).
 ///
@@ -184,10 +265,13 @@ pub(crate) fn decode_row<B: Backend, D: SessionData>(
         issued_at: time(first + 2)?,
         authenticated_at: time(first + 3)?,
     };
+    let data_version = B::Database::integer(row, first + 4)
+        .map_err(|error| undecodable(error.into()))
+        .and_then(|stored| u64::try_from(stored).map_err(|error| undecodable(error.into())))?;
     // Borrowed from the row: the JSON is decoded, never kept.
-    let data = B::Database::text(row, first + 4).map_err(|error| undecodable(error.into()))?;
-    let data = narvik::codec::decode_data(session_id, data)?;
-    Ok(Session::new(session_id, user_id, times, data))
+    let data = B::Database::text(row, first + 5).map_err(|error| undecodable(error.into()))?;
+    let data: D = narvik::codec::decode_data(session_id, data)?;
+    Ok(Session::new(session_id, user_id, times, data).with_data_version(data_version))
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@
 //!     expires_at       TIMESTAMPTZ NOT NULL, -- microseconds
 //!     data             JSON        NOT NULL, -- the custom data as a JSON object
 //!     issued_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
-//!     authenticated_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch'
+//!     authenticated_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch',
+//!     data_version     BIGINT      NOT NULL DEFAULT 0 -- counted up by each data update
 //! );
 //! CREATE INDEX IF NOT EXISTS "narvik_sessions_user_id_idx" ON "narvik_sessions" (user_id);
 //! CREATE INDEX IF NOT EXISTS "narvik_sessions_expires_at_idx" ON "narvik_sessions" (expires_at);
@@ -29,10 +30,10 @@
 //!
 //! `migrate()` runs in one transaction holding an advisory lock of the table's
 //! (`pg_advisory_xact_lock`), so application servers that start at once migrate
-//! one after the other. On a table of 0.1 it adds `issued_at` and
-//! `authenticated_at` with the defaults above, in one `ALTER TABLE`: the
-//! sessions already stored get the time of the migration (`now()`, the start of
-//! its transaction) and the epoch. PostgreSQL 11 and later add a column with such
+//! one after the other. On a table of 0.1 it adds `issued_at`,
+//! `authenticated_at` and `data_version` with the defaults above, in one `ALTER
+//! TABLE`: the sessions already stored get the time of the migration (`now()`,
+//! the start of its transaction), the epoch and data version 0. PostgreSQL 11 and later add a column with such
 //! a default without rewriting the table.
 //!
 //! # Session limits
@@ -100,7 +101,8 @@ impl Backend for Postgres {
         columns: "id TEXT NOT NULL PRIMARY KEY, user_id TEXT NOT NULL, \
                   expires_at TIMESTAMPTZ NOT NULL, data JSON NOT NULL, \
                   issued_at TIMESTAMPTZ NOT NULL DEFAULT now(), \
-                  authenticated_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch'",
+                  authenticated_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch', \
+                  data_version BIGINT NOT NULL DEFAULT 0",
         table_options: "",
         indexes_in_table: false,
         upgrade: data_column_to_json,
@@ -154,10 +156,11 @@ fn data_column_to_json(table: &str) -> Option<String> {
 /// The columns added since 0.1, as `migrate` adds them: the sessions already
 /// stored get the migration's time (`now()` is the time its transaction began)
 /// as `issued_at`, and the epoch as `authenticated_at`.
-fn added_columns(_migrated_at: OffsetDateTime) -> [String; 2] {
+fn added_columns(_migrated_at: OffsetDateTime) -> [String; 3] {
     [
         "issued_at TIMESTAMPTZ NOT NULL DEFAULT now()".to_owned(),
         "authenticated_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch'".to_owned(),
+        "data_version BIGINT NOT NULL DEFAULT 0".to_owned(),
     ]
 }
 

@@ -41,7 +41,7 @@ pub struct Dialect {
     /// ([`ADDED_COLUMNS`], in that order), as `ALTER TABLE ... ADD COLUMN` adds
     /// them to a table of that release on `migrated_at`: their defaults are what
     /// the rows already there get.
-    pub(crate) added_columns: fn(migrated_at: OffsetDateTime) -> [String; 2],
+    pub(crate) added_columns: fn(migrated_at: OffsetDateTime) -> [String; 3],
     /// Whether `ALTER TABLE` adds one column at a time (SQLite).
     pub(crate) one_column_per_alter: bool,
     /// The names of the columns of the table named by the one parameter.
@@ -57,7 +57,7 @@ pub struct Dialect {
 
 /// The columns added since narvik-sqlx 0.1, which `migrate` adds to a table of
 /// that release.
-pub(crate) const ADDED_COLUMNS: [&str; 2] = ["issued_at", "authenticated_at"];
+pub(crate) const ADDED_COLUMNS: [&str; 3] = ["issued_at", "authenticated_at", "data_version"];
 
 /// How concurrent `migrate` calls on one table (from several application
 /// servers starting at once) take turns.
@@ -153,6 +153,14 @@ pub(crate) struct Statements {
     pub(crate) select_by_user: String,
     pub(crate) delete_by_user: String,
     pub(crate) delete_expired: String,
+    /// Writes a session's data and counts its data version up, only if that
+    /// version is the expected one (parameters: the data, the id, the expected
+    /// version). An `UPDATE` only, never an upsert.
+    pub(crate) update_data: String,
+    /// Answers a row if a session is stored (parameter: the id): tells a gone
+    /// session from a conflict once [`update_data`](Self::update_data) changed
+    /// nothing.
+    pub(crate) exists: String,
     /// Moves a session to a new id (parameters: the new id, the old id), and
     /// answers the columns of [`select`](Self::select) where the backend has
     /// `RETURNING`.
@@ -225,7 +233,7 @@ impl Statements {
         // The select by id leaves out the id it is given: validation, the hot
         // path, sends, describes and decodes one column less.
         let columns = format!(
-            "{}, expires_at, issued_at, authenticated_at, {}",
+            "{}, expires_at, issued_at, authenticated_at, data_version, {}",
             (dialect.text_column)("user_id"),
             dialect.data_column,
         );
@@ -246,14 +254,16 @@ impl Statements {
             rotation(format!("id = {}, authenticated_at = {}", p(1), p(2)), 2);
         Self {
             insert: format!(
-                "INSERT INTO {name} (id, user_id, expires_at, issued_at, authenticated_at, data) \
-                 VALUES ({}, {}, {}, {}, {}, {})",
+                "INSERT INTO {name} \
+                 (id, user_id, expires_at, issued_at, authenticated_at, data_version, data) \
+                 VALUES ({}, {}, {}, {}, {}, {}, {})",
                 p(1),
                 p(2),
                 p(3),
                 p(4),
                 p(5),
-                (dialect.data_param)(p(6)),
+                p(6),
+                (dialect.data_param)(p(7)),
             ),
             select,
             // An UPDATE only, never an upsert: a session deleted meanwhile stays deleted.
@@ -269,6 +279,16 @@ impl Statements {
             ),
             delete_by_user: format!("DELETE FROM {name} WHERE user_id = {}", p(1)),
             delete_expired: format!("DELETE FROM {name} WHERE expires_at <= {}", p(1)),
+            // The version always goes up, so the row always changes: MySQL, which
+            // counts changed rows rather than matched ones, counts it too.
+            update_data: format!(
+                "UPDATE {name} SET data = {}, data_version = data_version + 1 \
+                 WHERE id = {} AND data_version = {}",
+                (dialect.data_param)(p(1)),
+                p(2),
+                p(3),
+            ),
+            exists: format!("SELECT 1 FROM {name} WHERE id = {}", p(1)),
             rotate,
             rotate_reauthenticated,
             rotate_returns_row: dialect.update_returning,

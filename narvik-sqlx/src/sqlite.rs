@@ -13,7 +13,8 @@
 //!     data             TEXT    NOT NULL, -- the custom data as a JSON object
 //!     issued_at        INTEGER NOT NULL  -- unix microseconds; default: now
 //!         DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)),
-//!     authenticated_at INTEGER NOT NULL DEFAULT 0 -- unix microseconds
+//!     authenticated_at INTEGER NOT NULL DEFAULT 0, -- unix microseconds
+//!     data_version     INTEGER NOT NULL DEFAULT 0  -- counted up by each data update
 //! ) WITHOUT ROWID;
 //! CREATE INDEX IF NOT EXISTS "narvik_sessions_user_id_idx" ON "narvik_sessions" (user_id);
 //! CREATE INDEX IF NOT EXISTS "narvik_sessions_expires_at_idx" ON "narvik_sessions" (expires_at);
@@ -26,7 +27,8 @@
 //!
 //! # Upgrading from 0.1
 //!
-//! `migrate()` adds `issued_at` and `authenticated_at` to a table of 0.1 with
+//! `migrate()` adds `issued_at`, `authenticated_at` and `data_version` (default
+//! 0) to a table of 0.1 with
 //! `ALTER TABLE ... ADD COLUMN`, inside one `BEGIN IMMEDIATE` transaction (so
 //! processes migrating at once take turns). SQLite adds a column only with a
 //! constant default: `issued_at` defaults to the time of the migration (unix
@@ -102,7 +104,8 @@ impl Backend for Sqlite {
                   expires_at INTEGER NOT NULL, data TEXT NOT NULL, \
                   issued_at INTEGER NOT NULL DEFAULT \
                   (CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)), \
-                  authenticated_at INTEGER NOT NULL DEFAULT 0",
+                  authenticated_at INTEGER NOT NULL DEFAULT 0, \
+                  data_version INTEGER NOT NULL DEFAULT 0",
         table_options: " WITHOUT ROWID",
         indexes_in_table: false,
         upgrade: sql::no_upgrade,
@@ -154,11 +157,12 @@ impl Backend for Sqlite {
 /// The columns added since 0.1, as `migrate` adds them on `migrated_at`: SQLite
 /// adds a column only with a constant default, so the sessions already stored
 /// (and any written later by an instance of 0.1) get the migration's time.
-fn added_columns(migrated_at: OffsetDateTime) -> [String; 2] {
+fn added_columns(migrated_at: OffsetDateTime) -> [String; 3] {
     let micros = migrated_at.unix_timestamp_nanos().div_euclid(1_000);
     [
         format!("issued_at INTEGER NOT NULL DEFAULT {micros}"),
         "authenticated_at INTEGER NOT NULL DEFAULT 0".to_owned(),
+        "data_version INTEGER NOT NULL DEFAULT 0".to_owned(),
     ]
 }
 

@@ -27,7 +27,8 @@ use crate::{Error, Result};
 /// optional [`narvik::FetchUserSessions`], [`narvik::DeleteUserSessions`] and
 /// [`narvik::DeleteExpiredSessions`], and the lifecycle controls
 /// [`narvik::RotateSessions`], [`narvik::DeleteOtherUserSessions`],
-/// [`narvik::DeleteAllSessions`] and [`narvik::LimitUserSessions`].
+/// [`narvik::DeleteAllSessions`] and [`narvik::LimitUserSessions`], and
+/// [`narvik::UpdateSessionData`].
 ///
 /// ```
 /// use narvik::{Narvik, SessionData};
@@ -224,10 +225,11 @@ impl<B: Backend, D: SessionData> SqlStore<B, D> {
     /// table made by an earlier release up to date in place: safe to run at every
     /// start, and from several application servers at once.
     ///
-    /// A table of narvik-sqlx 0.1 gains the columns `issued_at` and
-    /// `authenticated_at`: its sessions stay valid, issued at the time of the
-    /// migration and with [`narvik::UNKNOWN_TIME`] as their last proof of a
-    /// credential (see the crate docs, "Upgrading from 0.1").
+    /// A table of narvik-sqlx 0.1 gains the columns `issued_at`,
+    /// `authenticated_at` and `data_version`: its sessions stay valid, issued at
+    /// the time of the migration, with [`narvik::UNKNOWN_TIME`] as their last
+    /// proof of a credential and data version 0 (see the crate docs, "Upgrading
+    /// from 0.1").
     ///
     /// # Errors
     ///

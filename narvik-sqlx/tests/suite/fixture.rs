@@ -316,6 +316,7 @@ macro_rules! sql_store_tests {
     ($fixture:ty) => {
         $crate::fixture::sql_store_tests!(@checks $fixture:
             conformance::store_passes_conformance_suite,
+            conformance::store_passes_update_data_conformance,
             schema::migrate_is_idempotent_and_keeps_sessions,
             schema::migrate_creates_indexes_on_user_id_and_expires_at,
             undecodable::session_missing_required_field_is_deleted_on_validate,
@@ -330,9 +331,11 @@ macro_rules! sql_store_tests {
             instances::session_created_on_one_instance_validates_on_another,
             instances::invalidation_on_one_instance_applies_on_another_at_once,
             instances::store_over_shared_pool_runs_every_operation,
+            instances::modifies_at_once_on_two_instances_lose_no_update,
             upgrade::migrate_upgrades_a_table_of_0_1_in_place,
             upgrade::rows_written_the_0_1_way_after_the_upgrade_get_defaults,
             upgrade::migrations_at_once_all_succeed,
+            upgrade::sessions_of_0_1_start_at_data_version_0_and_update,
             lifecycle::rotations_at_once_move_a_session_exactly_once,
             lifecycle::sign_ins_at_once_on_several_instances_leave_exactly_the_limit,
             lifecycle::delete_all_sessions_ends_its_table_only,
@@ -346,6 +349,7 @@ macro_rules! sql_store_tests {
             round_trips::validation_with_extension_is_at_most_two_round_trips,
             round_trips::create_and_invalidate_are_one_round_trip_each,
             round_trips::rotation_is_one_statement,
+            round_trips::data_update_is_one_round_trip,
             round_trips::delete_other_and_delete_all_are_one_round_trip_each,
             lock_waits::limited_sign_in_waits_at_most_the_query_timeout_for_the_users_lock,
             lock_waits::sign_in_given_up_halfway_leaves_no_lock_behind,

@@ -221,6 +221,7 @@ async fn columns_are_json_and_timestamptz() {
             ("data", "json"),
             ("issued_at", "timestamp with time zone"),
             ("authenticated_at", "timestamp with time zone"),
+            ("data_version", "bigint"),
         ]
     );
     db.close().await;
@@ -285,7 +286,8 @@ async fn migrate_changes_a_jsonb_data_column_to_json() {
             "expires_at",
             "data",
             "issued_at",
-            "authenticated_at"
+            "authenticated_at",
+            "data_version"
         ]
     );
     let data_type = columns
@@ -302,6 +304,7 @@ async fn migrate_changes_a_jsonb_data_column_to_json() {
     assert_eq!(old.data.username, "ada");
     assert_eq!(old.data.visits, 3);
     assert_eq!(old.authenticated_at, narvik::UNKNOWN_TIME);
+    assert_eq!(old.data_version(), 0);
     assert!(
         before <= old.issued_at && old.issued_at <= after,
         "issued at the migration: {} not within {before} to {after}",

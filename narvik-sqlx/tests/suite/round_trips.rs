@@ -127,6 +127,31 @@ pub(crate) async fn rotation_is_one_statement<F: ServerFixture>(db: &SqlDb<F>) {
     }
 }
 
+/// A data update that finds the expected version is one statement: one round
+/// trip (the conditional `UPDATE`), on every backend.
+pub(crate) async fn data_update_is_one_round_trip<F: SqlFixture>(db: &SqlDb<F>) {
+    let (proxy, narvik, _clock) = warm_store_behind_proxy(db).await;
+    let created = create(&narvik, "user-1", TestData::named("ada")).await;
+    // Once, so the connection has the statement prepared.
+    let mut session = narvik
+        .update_session_data(&created.session, TestData::named("bob"))
+        .await
+        .expect("update_session_data")
+        .expect("stored");
+    for name in ["carol", "dave"] {
+        let (updated, round_trips) = round_trips_of(
+            &proxy,
+            narvik.update_session_data(&session, TestData::named(name)),
+        )
+        .await;
+        session = updated.expect("update_session_data").expect("stored");
+        assert_eq!(round_trips, 1, "update_session_data");
+    }
+    assert_eq!(session.data_version(), 3);
+    let stored = validate(&narvik, &created.token).await.expect("valid");
+    assert_eq!(stored.data.username, "dave");
+}
+
 /// Ending a user's other sessions, and ending every session, are one statement
 /// each: one round trip.
 pub(crate) async fn delete_other_and_delete_all_are_one_round_trip_each<F: SqlFixture>(

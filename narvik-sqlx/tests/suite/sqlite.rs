@@ -142,6 +142,20 @@ async fn in_memory_store_passes_conformance_suite() {
     .await;
 }
 
+/// `sqlite::memory:` passes the checks of `UpdateSessionData`, clones of one
+/// store sharing its one connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_memory_store_passes_update_data_conformance() {
+    testing::run_update_data_conformance(|| async {
+        let store = SqliteStore::<TestData>::connect("sqlite::memory:")
+            .await
+            .expect("open an in-memory database");
+        store.migrate().await.expect("migrate");
+        store
+    })
+    .await;
+}
+
 /// Two in-memory stores are two databases.
 #[tokio::test]
 async fn in_memory_stores_are_separate_databases() {

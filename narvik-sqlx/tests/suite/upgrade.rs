@@ -131,6 +131,61 @@ pub(crate) async fn rows_written_the_0_1_way_after_the_upgrade_get_defaults<F: S
     }
 }
 
+/// A session of 0.1 starts at data version 0 after the upgrade: a data update
+/// from that version writes version 1, one from the stale version 0 then is a
+/// conflict, and a rotation keeps the version.
+pub(crate) async fn sessions_of_0_1_start_at_data_version_0_and_update<F: SqlFixture>(
+    db: &SqlDb<F>,
+) {
+    let table = db.table_of_0_1().await;
+    let token = SessionToken::generate();
+    let expires_at = micros(OffsetDateTime::now_utc()) + SESSION_LENGTH;
+    db.plant_into(
+        &table,
+        token.session_id().as_str(),
+        "ada",
+        expires_at,
+        DATA_OF_0_1,
+    )
+    .await;
+    let store = db.store_on_table(&table).await;
+    let (narvik, _clock) = narvik_at(store.clone(), OffsetDateTime::now_utc(), Duration::DAY);
+
+    let session = fetch(&store, &token).await.expect("the session of 0.1");
+    assert_eq!(
+        session.data_version(),
+        0,
+        "a session of 0.1 is at version 0"
+    );
+    let mut changed = session.data.clone();
+    changed.visits = 4;
+    let updated = narvik
+        .update_session_data(&session, changed.clone())
+        .await
+        .expect("update_session_data")
+        .expect("the session is stored");
+    assert_eq!(updated.data_version(), 1);
+    let stored = fetch(&store, &token).await.expect("still stored");
+    assert_eq!(stored.data.visits, 4);
+    assert_eq!(stored.data_version(), 1);
+    assert_eq!(stored.expires_at, expires_at, "the expiry is untouched");
+
+    let stale = narvik.update_session_data(&session, changed).await;
+    assert!(
+        matches!(stale, Err(narvik::Error::Conflict)),
+        "an update from version 0 after version 1: {stale:?}"
+    );
+
+    let rotated = narvik
+        .rotate_session(&session.id)
+        .await
+        .expect("rotate_session")
+        .expect("rotated");
+    assert_eq!(rotated.session.data_version(), 1, "a rotation keeps it");
+    let moved = fetch(&store, &rotated.token).await.expect("moved");
+    assert_eq!(moved.data_version(), 1);
+}
+
 /// Application servers that start together migrate a table of 0.1, or one not
 /// there yet, at once: every migration succeeds and the table ends up whole.
 pub(crate) async fn migrations_at_once_all_succeed<F: SqlFixture>(db: &SqlDb<F>) {
