@@ -14,13 +14,15 @@
 //!
 //! Every contender answers the same question:
 //!
-//! - narvik: `validate_session(token)` returning the typed session, and
-//!   `create_session(user_id, data)`.
+//! - narvik: `validate_session(token)` returning the typed session,
+//!   `create_session(user_id, data)`, and to update, the token's session id then
+//!   `modify_session_data(&id, |data| ..)` (a fetch, then one conditional write).
 //! - tower-sessions (tower-sessions-sqlx-store 0.15 or tower-sessions-redis-store
 //!   0.16, on tower-sessions-core 0.14): what its middleware and a handler do per
 //!   request: parse the cookie value into an `Id`, `Session::new`, `get::<AppData>`
 //!   (which loads the record); to sign in, `insert` of the same struct, then `save`
-//!   (the store's `create`).
+//!   (the store's `create`); to update, the load, `insert` of the changed struct,
+//!   then `save`.
 //! - floor: one round trip that fetches the session, on a connection of its own
 //!   with nothing around it: a `SELECT` of narvik's row by primary key on a
 //!   dedicated sqlx connection (`PgConnection`, `MySqlConnection`,
@@ -28,7 +30,8 @@
 //!   (a `redis` `MultiplexedConnection`). It gets the session id, not the token.
 //!
 //! Operations: `validate-hit`, `validate-miss` (a well-formed token that is not
-//! stored), `validate-extend` and `create`. An extending validation is narvik's
+//! stored), `validate-extend`, `create` and `update` ("load, change one field,
+//! save": `created_at` set). An extending validation is narvik's
 //! with the session at half its length, so it is extended (`SELECT` then
 //! `UPDATE`, or `GET` then a script); for tower-sessions it is a session with
 //! `Expiry::OnInactivity`, which its middleware saves on every request (load, then
@@ -62,7 +65,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use narvik::{ManualClock, Narvik, SessionData, SessionStore, SessionToken};
+use narvik::{
+    ManualClock, Narvik, SessionData, SessionId, SessionStore, SessionToken, UpdateSessionData,
+};
 use narvik_benchmarks::{
     run_in_flight, unique_name, Dedicated, Lent, Server, CONNECT_TIMEOUT, IN_FLIGHT,
 };
@@ -95,6 +100,8 @@ struct AppData {
 const TOWER_KEY: &str = "data";
 /// Sessions stored per contender unless `NARVIK_BENCH_SESSIONS` says otherwise.
 const SESSIONS: usize = 10_000;
+/// What the update sets `created_at` to.
+const UPDATE_STAMP: OffsetDateTime = OffsetDateTime::UNIX_EPOCH;
 /// Sessions created per timed chunk before they are deleted again.
 const CREATE_CHUNK: usize = 1_024;
 /// Distinct user ids that sessions belong to.
@@ -266,14 +273,16 @@ enum Op {
     ValidateMiss,
     ValidateExtend,
     Create,
+    Update,
 }
 
 impl Op {
-    const ALL: [Self; 4] = [
+    const ALL: [Self; 5] = [
         Self::ValidateHit,
         Self::ValidateMiss,
         Self::ValidateExtend,
         Self::Create,
+        Self::Update,
     ];
 
     fn name(self) -> &'static str {
@@ -282,16 +291,19 @@ impl Op {
             Self::ValidateMiss => "validate-miss",
             Self::ValidateExtend => "validate-extend",
             Self::Create => "create",
+            Self::Update => "update",
         }
     }
 
-    /// The floor fetches; it neither extends nor creates.
+    /// The floor fetches; it neither extends, creates nor updates.
     fn contenders(self) -> &'static [Contender] {
         match self {
             Self::ValidateHit | Self::ValidateMiss => {
                 &[Contender::Narvik, Contender::Tower, Contender::Floor]
             }
-            Self::ValidateExtend | Self::Create => &[Contender::Narvik, Contender::Tower],
+            Self::ValidateExtend | Self::Create | Self::Update => {
+                &[Contender::Narvik, Contender::Tower]
+            }
         }
     }
 }
@@ -358,7 +370,7 @@ struct Fixture<S: SessionStore, T, F> {
 
 impl<S, T, F> Fixture<S, T, F>
 where
-    S: SessionStore<Data = AppData> + Clone,
+    S: SessionStore<Data = AppData> + UpdateSessionData + Clone,
     T: tower_sessions_core::SessionStore,
     F: Floor,
 {
@@ -492,6 +504,17 @@ where
                     .expect("the store answers");
                 Some(Created::Narvik(black_box(created).session.id))
             }
+            Op::Update => {
+                // Load, change one field, save: the session's fetch, then one
+                // conditional write.
+                let session_id = SessionId::of_token(black_box(self.hits[index].as_str()));
+                let updated = self
+                    .narvik
+                    .modify_session_data(&session_id, |data| data.created_at = Some(UPDATE_STAMP))
+                    .await;
+                assert!(black_box(updated.expect("the store answers")).is_some());
+                None
+            }
         }
     }
 
@@ -516,7 +539,12 @@ where
         let data = session.get::<AppData>(TOWER_KEY).await;
         let data = black_box(data.expect("the store answers"));
         assert_eq!(data.is_some(), op != Op::ValidateMiss);
-        if op == Op::ValidateExtend {
+        if op == Op::Update {
+            let mut data = data.expect("a stored session");
+            data.created_at = Some(UPDATE_STAMP);
+            session.insert(TOWER_KEY, &data).await.expect("serializes");
+        }
+        if matches!(op, Op::ValidateExtend | Op::Update) {
             session.save().await.expect("the store answers");
         }
         None
@@ -526,7 +554,9 @@ where
         let (key, stored) = match op {
             Op::ValidateHit => (&self.floor_hits[index], true),
             Op::ValidateMiss => (&self.floor_misses[index], false),
-            Op::ValidateExtend | Op::Create => unreachable!("the floor only fetches"),
+            Op::ValidateExtend | Op::Create | Op::Update => {
+                unreachable!("the floor only fetches")
+            }
         };
         assert_eq!(connection.fetch(black_box(key)).await, stored);
     }
@@ -757,7 +787,7 @@ impl Bench {
         server: Server,
         setup: impl Future<Output = SetupResult<(Fixture<S, T, F>, Teardown)>>,
     ) where
-        S: SessionStore<Data = AppData> + Clone,
+        S: SessionStore<Data = AppData> + UpdateSessionData + Clone,
         T: tower_sessions_core::SessionStore,
         F: Floor,
     {

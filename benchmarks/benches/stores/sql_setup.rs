@@ -30,7 +30,7 @@ async fn connect_floor<C: sqlx::Connection>(url: &str) -> SetupResult<Vec<C>> {
 /// connection and `SELECT`, where the database is and what the run leaves there.
 pub(crate) trait SqlSetup {
     /// narvik's store.
-    type Store: SessionStore<Data = AppData> + Clone;
+    type Store: SessionStore<Data = AppData> + narvik::UpdateSessionData + Clone;
     /// tower-sessions-sqlx-store's store.
     type Tower: tower_sessions_core::SessionStore;
     /// The floor's dedicated connection.

@@ -13,7 +13,7 @@
 //! | --- | --- | --- |
 //! | `/sign-in` | `SessionManager::start`: a new session, its cookie | `Session::insert` into a fresh session: the layer creates the record, sets the cookie |
 //! | `/validate` | `Session<AppData>`: the username, `401` without a session | `Session::get`: the username, `401` without one |
-//! | `/write` | reads the session, then signs in again with `visits + 1` with `SessionManager::start_alongside`, which leaves the old session in place (narvik's data is fixed at sign-in; a new session is its only data write; `start` would end the session the load generator keeps sending) | reads the session, inserts `visits + 1`; the layer saves the record and sets the cookie again |
+//! | `/write` | reads the session, then `SessionManager::update_data` with `visits + 1`: one conditional write in place (`modify_data` after a conflict); no new cookie | reads the session, inserts `visits + 1`; the layer saves the record and sets the cookie again |
 //!
 //! Each user signing in gets the next number (`user-1`, `user-2`, ...), so the
 //! sign-in run creates one session per user as a real sign-in storm would.
@@ -138,12 +138,17 @@ async fn narvik_write(
     sessions: NarvikSessions,
 ) -> Result<String, SessionRejection> {
     let session = session.into_inner();
-    let visits = session.data.visits + 1;
     let data = AppData {
         username: session.data.username,
-        visits,
+        visits: session.data.visits + 1,
     };
-    sessions.start_alongside(session.user_id, data).await?;
+    // The layer's read is the base: one conditional write. Should another request
+    // of this session have written since, read again and apply the change.
+    let updated = match sessions.update_data(data).await {
+        Err(narvik::Error::Conflict) => sessions.modify_data(|data| data.visits += 1).await?,
+        updated => updated?,
+    };
+    let visits = updated.map_or(0, |session| session.data.visits);
     Ok(visits.to_string())
 }
 
