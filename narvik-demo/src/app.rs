@@ -6,6 +6,7 @@
 //! | `GET /sign-up`, `POST /sign-up` | the form; creates the account and signs in |
 //! | `GET /sign-in`, `POST /sign-in` | the form; checks the password and signs in |
 //! | `GET /account` | the user, this session's data, every session of the user |
+//! | `POST /account/theme` | sets this session's theme (`theme`: `light` or `dark`) and counts the change, without losing one made at the same time |
 //! | `POST /sign-out` | ends this session |
 //! | `POST /sessions/sign-out` | ends one session of the user (`session_id`; another than this one after [confirming the password](password) when its last check is stale) |
 //! | `POST /sessions/sign-out-others` | ends every session of the user but this one (after [confirming the password](password) when its last check is stale) |
@@ -143,6 +144,7 @@ pub async fn app(config: Config) -> Result<Router, Error> {
             "/confirm-password",
             get(password::confirm_password_page).post(password::confirm_password),
         )
+        .route("/account/theme", post(handlers::set_theme))
         .route("/sign-out", post(handlers::sign_out))
         .route("/sessions/sign-out", post(handlers::sign_out_session))
         .route(

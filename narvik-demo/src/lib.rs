@@ -42,6 +42,7 @@ mod store;
 mod users;
 
 use narvik::SessionData;
+use serde::{Deserialize, Serialize};
 
 pub use crate::app::{app, FORM_LIMIT_BYTES, MAX_USER_AGENT_LEN};
 pub use crate::config::{
@@ -52,10 +53,15 @@ pub use crate::hashing::{HashingPool, DEFAULT_HASH_QUEUE_TIMEOUT};
 pub use crate::rate_limit::RateLimits;
 pub use crate::store::DemoStore;
 
-/// The custom data of every session of the demo: who and from where.
+/// The custom data of every session of the demo: who and from where, and the
+/// session's own preference, which the user changes on the account page.
 ///
 /// When is narvik's to keep: a session's `issued_at` (sign-in) and
 /// `authenticated_at` (the last proof of the password).
+///
+/// `theme` and `theme_changes` came after the first sessions were stored: both
+/// are `#[session(default)]`, so a session stored without them still decodes
+/// (light, no change yet) rather than being thrown away as undecodable.
 #[derive(SessionData, Clone, Debug)]
 pub struct DemoSession {
     /// The account's username, so pages need no user lookup.
@@ -63,4 +69,42 @@ pub struct DemoSession {
     /// The `User-Agent` the session was started from, cut to
     /// [`MAX_USER_AGENT_LEN`] bytes.
     pub user_agent: Option<String>,
+    /// The colours of the pages, for this session only (another browser of the
+    /// same user keeps its own).
+    #[session(default)]
+    pub theme: Theme,
+    /// How many times this session's theme was set, counted in the same update
+    /// as the theme: two tabs changing it at once both count, none is lost.
+    #[session(default)]
+    pub theme_changes: u64,
+}
+
+/// The colours of the pages: a preference of each session.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Dark text on light backgrounds, the default.
+    #[default]
+    Light,
+    /// Light text on dark backgrounds.
+    Dark,
+}
+
+impl Theme {
+    /// The theme a form value names (`light`, `dark`); anything else names none.
+    pub fn from_form_value(value: &str) -> Option<Self> {
+        match value {
+            "light" => Some(Self::Light),
+            "dark" => Some(Self::Dark),
+            _ => None,
+        }
+    }
+
+    /// The form value naming this theme, also the page's `data-theme`.
+    pub fn as_form_value(self) -> &'static str {
+        match self {
+            Self::Light => "light",
+            Self::Dark => "dark",
+        }
+    }
 }

@@ -12,7 +12,7 @@ use time::macros::format_description;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
 use crate::users::{PASSWORD_MIN_CHARS, USERNAME_MAX_CHARS, USERNAME_MIN_CHARS};
-use crate::DemoSession;
+use crate::{DemoSession, Theme};
 
 mod password;
 
@@ -71,6 +71,17 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
        padding: 1px 6px; border-radius: 4px; }
 footer { text-align: center; color: #8a93a3; font-size: .85rem; margin: 8px 0 30px; }
 .status { color: var(--muted); font-size: .85rem; letter-spacing: .04em; text-transform: uppercase; margin-bottom: 6px; }
+/* This session's dark theme (`POST /account/theme`). */
+body[data-theme=dark] { --ink: #e6e9ef; --muted: #a3acbd; --line: #2e3544; --accent: #7aa2ff; --bad: #ff8a7a;
+                        background: #12151c; }
+body[data-theme=dark] header { background: #0b0d12; }
+body[data-theme=dark] .card, body[data-theme=dark] button.quiet, body[data-theme=dark] button.danger,
+body[data-theme=dark] a.button, body[data-theme=dark] input[type=text], body[data-theme=dark] input[type=password] {
+  background: #1b202a; color: var(--ink); }
+body[data-theme=dark] button.danger { color: var(--bad); }
+body[data-theme=dark] code { background: #262c38; }
+body[data-theme=dark] .notice { background: #1c2a4a; border-color: #33528f; }
+body[data-theme=dark] th, body[data-theme=dark] td { border-color: #2e3544; }
 /* Phones: no sideways scrolling. Each session becomes a block: what and when on
    the left, labelled, its button on the right. */
 @media (max-width: 600px) {
@@ -101,6 +112,8 @@ struct SignedIn<'a> {
     /// The backend, described without credentials; shown only to the signed-in,
     /// as it tells an attacker which server to aim at.
     store_label: &'a str,
+    /// The colours the user chose for this session.
+    theme: Theme,
 }
 
 /// The frame of every page: `signed_in` shows in the header and the footer.
@@ -116,7 +129,7 @@ fn layout(title: &str, signed_in: Option<SignedIn<'_>>, body: Markup) -> Markup 
                 link rel="icon" href="data:,";
                 style { (PreEscaped(CSS)) }
             }
-            body {
+            body data-theme=(signed_in.as_ref().map_or(Theme::default(), |signed_in| signed_in.theme).as_form_value()) {
                 header {
                     a href="/" { "narvik demo" }
                     @if let Some(signed_in) = &signed_in {
@@ -160,6 +173,8 @@ pub(crate) enum Notice {
     PasswordChanged,
     /// The password was changed, and every other session signed out.
     PasswordChangedOthersSignedOut,
+    /// This session's theme was set.
+    ThemeChanged,
 }
 
 impl Notice {
@@ -177,6 +192,7 @@ impl Notice {
             "password-confirmed" => Some(Self::PasswordConfirmed),
             "password-changed" => Some(Self::PasswordChanged),
             "password-changed-others-signed-out" => Some(Self::PasswordChangedOthersSignedOut),
+            "theme-changed" => Some(Self::ThemeChanged),
             _ => None,
         }
     }
@@ -191,6 +207,7 @@ impl Notice {
             Self::PasswordConfirmed => "password-confirmed",
             Self::PasswordChanged => "password-changed",
             Self::PasswordChangedOthersSignedOut => "password-changed-others-signed-out",
+            Self::ThemeChanged => "theme-changed",
         }
     }
 
@@ -210,6 +227,7 @@ impl Notice {
             Self::PasswordChangedOthersSignedOut => {
                 "Your password has been changed, and every other session has been signed out."
             }
+            Self::ThemeChanged => "This session's theme has been saved.",
         }
     }
 }
@@ -354,6 +372,27 @@ pub(crate) fn account(view: &AccountView<'_>, store_label: &str) -> Markup {
                 a.button #change-password href="/account/password" { "Change password" }
             }
         }
+        section.card #preferences {
+            h2 { "This session's theme" }
+            p.muted {
+                "Kept in this session's data: your other devices keep their own. "
+                "Changed " span #theme-changes { (current.theme_changes) } " times in this session."
+            }
+            form #theme-form method="post" action="/account/theme" {
+                @for theme in [Theme::Light, Theme::Dark] {
+                    label.check {
+                        input type="radio" name="theme" value=(theme.as_form_value())
+                            id=(format!("theme-{}", theme.as_form_value()))
+                            checked[current.theme == theme];
+                        (theme_name(theme))
+                    }
+                }
+                div.actions {
+                    button #save-theme type="submit" { "Save theme" }
+                }
+            }
+            p { "Current theme: " strong #current-theme data-theme=(current.theme.as_form_value()) { (theme_name(current.theme)) } }
+        }
         section.card #sessions {
             h2 { "Your sessions " span.muted { "(" (view.sessions.len()) " active)" } }
             table {
@@ -409,8 +448,17 @@ pub(crate) fn account(view: &AccountView<'_>, store_label: &str) -> Markup {
     let signed_in = SignedIn {
         username: &current.username,
         store_label,
+        theme: current.theme,
     };
     layout("Your account", Some(signed_in), body)
+}
+
+/// A theme for people.
+fn theme_name(theme: Theme) -> &'static str {
+    match theme {
+        Theme::Light => "Light",
+        Theme::Dark => "Dark",
+    }
 }
 
 /// A refusal or failure, explained: its status, what happened, what to do.

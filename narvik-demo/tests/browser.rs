@@ -653,6 +653,169 @@ async fn the_account_page_lists_each_sessions_sign_in_and_last_proof() {
     .await;
 }
 
+/// The colour the page's `body` is painted with, as the browser computed it.
+async fn body_background(browser: &Browser) -> String {
+    let value = browser
+        .client
+        .execute(
+            "return getComputedStyle(document.body).backgroundColor;",
+            Vec::new(),
+        )
+        .await
+        .expect("a script runs");
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+/// The light theme's background, `#f4f5f7`, and the dark one's, `#12151c`.
+const LIGHT_BACKGROUND: &str = "rgb(244, 245, 247)";
+const DARK_BACKGROUND: &str = "rgb(18, 21, 28)";
+
+/// Waits until the current page is `path` (with its query).
+async fn wait_for_path(browser: &Browser, path: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now_at = browser.path().await;
+        if now_at == path {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still at {now_at}, not {path}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_theme_chosen_on_the_account_page_stays_after_a_reload() {
+    with_demo(Config::default(), async |server, driver| {
+        let browser = signed_up_as_ada(server, driver).await;
+        assert_eq!(browser.text("#current-theme").await, "Light");
+        assert_eq!(browser.text("#theme-changes").await, "0");
+        assert_eq!(body_background(&browser).await, LIGHT_BACKGROUND);
+
+        browser
+            .wait_for("#theme-dark")
+            .await
+            .click()
+            .await
+            .expect("the radio button");
+        browser
+            .click_and_wait("#save-theme", "#notice[data-notice=theme-changed]")
+            .await;
+        assert_eq!(browser.text("#current-theme").await, "Dark");
+        assert_eq!(browser.text("#theme-changes").await, "1");
+        assert_eq!(body_background(&browser).await, DARK_BACKGROUND);
+
+        // Kept in the session, not the page: a fresh load of the account page.
+        browser.goto(&server.url("/account")).await;
+        browser.wait_for("#theme-form").await;
+        assert_eq!(browser.text("#current-theme").await, "Dark");
+        assert_eq!(browser.text("#theme-changes").await, "1");
+        assert!(browser.has("#theme-dark:checked").await);
+        assert_eq!(body_background(&browser).await, DARK_BACKGROUND);
+        // Another browser of the same user has a session, and a theme, of its own.
+        let phone = driver.browser(Some(PHONE)).await;
+        phone.sign_in(&server.origin(), "ada", PASSWORD).await;
+        assert_eq!(phone.text("#current-theme").await, "Light");
+        assert_eq!(body_background(&phone).await, LIGHT_BACKGROUND);
+        phone.close().await;
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_windows_of_one_session_changing_the_theme_at_once_both_count() {
+    with_demo(Config::default(), async |server, driver| {
+        let browser = signed_up_as_ada(server, driver).await;
+        let first = browser.client.window().await.expect("this window");
+        let second = browser
+            .client
+            .new_window(false)
+            .await
+            .expect("a second window")
+            .handle;
+        // Both show the account page as it is now: light, no change yet.
+        browser
+            .client
+            .switch_to_window(second.clone())
+            .await
+            .expect("to the second window");
+        browser.goto(&server.url("/account")).await;
+        assert_eq!(browser.text("#theme-changes").await, "0");
+        browser
+            .wait_for("#theme-light")
+            .await
+            .click()
+            .await
+            .expect("the radio button");
+        browser
+            .client
+            .switch_to_window(first.clone())
+            .await
+            .expect("back to the first window");
+        browser
+            .wait_for("#theme-dark")
+            .await
+            .click()
+            .await
+            .expect("the radio button");
+
+        // Each window's form is sent a moment from now, by a timer of its own,
+        // so that the two are on their way together rather than one after the
+        // other as WebDriver's commands would have it.
+        let send_soon = "setTimeout(() => document.getElementById('theme-form').submit(), 300);";
+        for window in [&first, &second] {
+            browser
+                .client
+                .switch_to_window(window.clone())
+                .await
+                .expect("to the window");
+            browser
+                .client
+                .execute(send_soon, Vec::new())
+                .await
+                .expect("a script runs");
+        }
+        let mut counts = Vec::new();
+        for window in [&first, &second] {
+            browser
+                .client
+                .switch_to_window(window.clone())
+                .await
+                .expect("to the window");
+            wait_for_path(&browser, "/account?notice=theme-changed").await;
+            browser.wait_for("#notice[data-notice=theme-changed]").await;
+            counts.push(browser.text("#theme-changes").await);
+        }
+        // Whichever was written last saw the other's change: two, not one.
+        assert!(counts.contains(&"2".to_owned()), "{counts:?}");
+
+        // Reloaded, both windows agree: both changes counted, one theme.
+        let mut themes = Vec::new();
+        for window in [&first, &second] {
+            browser
+                .client
+                .switch_to_window(window.clone())
+                .await
+                .expect("to the window");
+            browser.goto(&server.url("/account")).await;
+            assert_eq!(browser.text("#theme-changes").await, "2");
+            themes.push(browser.text("#current-theme").await);
+        }
+        assert_eq!(themes[0], themes[1]);
+        assert!(themes[0] == "Light" || themes[0] == "Dark", "{themes:?}");
+        assert_eq!(
+            session_rows(&browser).await.len(),
+            1,
+            "one session, two windows"
+        );
+        browser.close().await;
+    })
+    .await;
+}
+
 /// `at` as the pages show it: `2026-05-01 14:03 UTC`.
 fn format_minute(at: OffsetDateTime) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");

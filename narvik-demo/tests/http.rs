@@ -2,7 +2,8 @@
 //! of bad input gets a page and the fitting status, never a panic or a `500`; the
 //! cookie's attributes; sessions expiring and being extended by a `ManualClock`.
 //! The session lifecycle (re-authentication, password change, absolute lifetime,
-//! the cap per user) is in `http/lifecycle.rs`.
+//! the cap per user) is in `http/lifecycle.rs`; this session's theme, changed
+//! concurrently too, in `http/preferences.rs`.
 
 #![allow(
     clippy::expect_used,
@@ -12,6 +13,8 @@
 
 #[path = "http/lifecycle.rs"]
 mod lifecycle;
+#[path = "http/preferences.rs"]
+mod preferences;
 mod support;
 
 use std::sync::Arc;

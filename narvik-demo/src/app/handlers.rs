@@ -10,6 +10,7 @@
 //! | a form body over [`FORM_LIMIT_BYTES`](super::FORM_LIMIT_BYTES) | `413` |
 //! | a wrong username or password | `401` (the form again) |
 //! | a taken username | `409` (the form again) |
+//! | a theme change that lost every race with other changes of the session | `409` |
 //! | a sign-in or sign-up over a [rate limit](crate::RateLimits) (per username, per client address) | `429` with `Retry-After` |
 //! | every [password hasher](crate::HashingPool) busy for the whole queue timeout | `503` with `Retry-After` |
 //! | an action without a valid session (none, garbage, expired, signed out) | `401` |
@@ -39,7 +40,7 @@ use crate::pages::{self, AccountView, FormState, Intent, Notice};
 use crate::users::{
     self, Account, Accounts, SignInError, SignUpError, PASSWORD_MAX_CHARS, USERNAME_MAX_CHARS,
 };
-use crate::DemoSession;
+use crate::{DemoSession, Theme};
 
 /// The extractor of handlers that need a session: without one it is
 /// `Err(Unauthenticated)` (a `401` page, or a redirect), when the store failed
@@ -257,6 +258,8 @@ async fn start_session(
     let data = DemoSession {
         username: account.username.clone(),
         user_agent,
+        theme: Theme::default(),
+        theme_changes: 0,
     };
     sessions.start(account.id.as_str(), data).await?;
     Ok(())
@@ -328,6 +331,47 @@ pub(super) async fn account(
     };
     let page = pages::account(&view, &state.store_label);
     Ok(pages::respond(StatusCode::OK, page))
+}
+
+/// The field of `POST /account/theme`.
+#[derive(Deserialize)]
+pub(super) struct ThemeChoice {
+    #[serde(default)]
+    theme: String,
+}
+
+/// `POST /account/theme`: sets this session's theme (`light` or `dark`) and counts
+/// the change, in one update of the session's data through
+/// [`SessionManager::modify_data`](narvik_axum::SessionManager::modify_data): it
+/// reads the stored data, applies the change and writes it only if nothing else
+/// wrote meanwhile, else reads again and reapplies. Two tabs of this browser
+/// setting it at once both count; the theme is the one written last.
+pub(super) async fn set_theme(
+    sessions: Sessions,
+    session: SignedIn,
+    form: Result<Form<ThemeChoice>, FormRejection>,
+) -> Result<Response, Problem> {
+    session?;
+    let Form(choice) = form?;
+    let Some(theme) = Theme::from_form_value(choice.theme.trim()) else {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Not a theme",
+            "Choose the light or the dark theme.",
+        ));
+    };
+    let updated = sessions
+        .modify_data(|data| {
+            data.theme = theme;
+            data.theme_changes = data.theme_changes.saturating_add(1);
+        })
+        .await?;
+    match updated {
+        Some(_) => Ok(redirect_with("/account", Notice::ThemeChanged)),
+        // Signed out elsewhere, or expired, since the request was validated: the
+        // layer sends the blank cookie.
+        None => Err(Problem::not_signed_in()),
+    }
 }
 
 /// `POST /sign-out`: ends this session (and clears the cookie even without one).

@@ -65,6 +65,7 @@ fn confirm_page(
     let window = describe_duration(state.reauthenticate_after);
     let view = ConfirmView {
         username: &current.username,
+        theme: current.theme,
         intent,
         error,
         window: &window,
@@ -159,6 +160,7 @@ pub(super) async fn change_password_page(
     }
     let view = ChangePasswordView {
         username: &current.username,
+        theme: current.theme,
         error: None,
         end_other_sessions: true,
     };
@@ -196,6 +198,7 @@ pub(super) async fn change_password(
     let again = |status, error: &str| {
         let view = ChangePasswordView {
             username: &current.username,
+            theme: current.theme,
             error: Some(error),
             end_other_sessions: end_others,
         };

@@ -98,7 +98,7 @@ impl Problem {
     }
 
     /// An action without a valid session: `401`.
-    fn not_signed_in() -> Self {
+    pub(super) fn not_signed_in() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "Not signed in",
@@ -164,6 +164,14 @@ impl From<narvik::Error> for Problem {
                     "You are signed in on {max} devices already, the most allowed. \
                      Sign out on one of them and try again."
                 ),
+            ),
+            // Every attempt of a data update lost a race with another writer of
+            // the same session: nothing was written, sending it again is safe.
+            narvik::Error::Conflict => Self::new(
+                StatusCode::CONFLICT,
+                "Changed meanwhile",
+                "This session was being changed from elsewhere at the same time. \
+                 Nothing was saved: go back and try again.",
             ),
             other => Self::unavailable(&other),
         }

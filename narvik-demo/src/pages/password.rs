@@ -6,6 +6,7 @@ use narvik::SessionId;
 
 use super::{error_box, layout, SignedIn};
 use crate::users::PASSWORD_MIN_CHARS;
+use crate::Theme;
 
 /// What the user was doing when the demo asked for their password again: where
 /// confirming it leads. Travels in the query
@@ -89,6 +90,8 @@ impl Intent {
 pub(crate) struct ConfirmView<'a> {
     /// Who is asked, for the header and for password managers.
     pub(crate) username: &'a str,
+    /// The colours of the signed-in's pages, this session's choice.
+    pub(crate) theme: Theme,
     /// Where confirming leads; `None` back to the account page.
     pub(crate) intent: Option<Intent>,
     /// Why the last attempt was refused.
@@ -130,6 +133,7 @@ pub(crate) fn confirm_password(view: &ConfirmView<'_>, store_label: &str) -> Mar
     let signed_in = SignedIn {
         username: view.username,
         store_label,
+        theme: view.theme,
     };
     layout("Confirm your password", Some(signed_in), body)
 }
@@ -138,6 +142,8 @@ pub(crate) fn confirm_password(view: &ConfirmView<'_>, store_label: &str) -> Mar
 pub(crate) struct ChangePasswordView<'a> {
     /// Whose password.
     pub(crate) username: &'a str,
+    /// The colours of the signed-in's pages, this session's choice.
+    pub(crate) theme: Theme,
     /// Why the last attempt was refused.
     pub(crate) error: Option<&'a str>,
     /// Whether "sign out everywhere else" is ticked: by default, and as the
@@ -180,6 +186,7 @@ pub(crate) fn change_password(view: &ChangePasswordView<'_>, store_label: &str) 
     let signed_in = SignedIn {
         username: view.username,
         store_label,
+        theme: view.theme,
     };
     layout("Change your password", Some(signed_in), body)
 }
