@@ -18,7 +18,7 @@
 //! | [`run_delete_other_conformance`] | also [`DeleteOtherUserSessions`] and [`FetchUserSessions`] | sign out everywhere else, atomic under concurrent sign-ins |
 //! | [`run_delete_all_conformance`] | also [`DeleteAllSessions`] | end every session of every user |
 //! | [`run_limit_conformance`] | also [`LimitUserSessions`] | both limit policies, [`CONCURRENT_SIGN_INS`] sign-ins at once |
-//! | [`run_update_data_conformance`] | also [`UpdateSessionData`], and `Clone` (two `Narvik` instances over one store) | typed data updates: conflicts, no resurrection, 100 concurrent modifies losing none; not yet in [`run_conformance`], as only `MemoryStore` has it so far |
+//! | [`run_update_data_conformance`] | also [`UpdateSessionData`], and `Clone` (two `Narvik` instances over one store) | typed data updates: conflicts, no resurrection, 100 concurrent modifies losing none; run beside [`run_conformance`] (it needs `Clone`), as every built-in store but `CallbackStore` does |
 //!
 //! [`error_chain`] prints an error with its causes, as a log shows it, for tests
 //! of the errors a store returns.
