@@ -1,7 +1,7 @@
 //! The narvik demo app: sign up and sign in with a password, see your session and
 //! its custom data, list your sessions, sign another one out or every other one
 //! (after confirming the password, when its last check is older than five
-//! minutes), change the password, sign out.
+//! minutes), change the password, choose this session's theme, sign out.
 //!
 //! The binary (`cargo run -p narvik-demo`) parses its flags into a [`Config`] and
 //! serves [`app()`]; the browser tests build the same router in-process:

@@ -118,6 +118,10 @@ struct SignedIn<'a> {
 
 /// The frame of every page: `signed_in` shows in the header and the footer.
 fn layout(title: &str, signed_in: Option<SignedIn<'_>>, body: Markup) -> Markup {
+    // The pages of everyone else are light.
+    let theme = signed_in
+        .as_ref()
+        .map_or(Theme::default(), |signed_in| signed_in.theme);
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -129,7 +133,7 @@ fn layout(title: &str, signed_in: Option<SignedIn<'_>>, body: Markup) -> Markup 
                 link rel="icon" href="data:,";
                 style { (PreEscaped(CSS)) }
             }
-            body data-theme=(signed_in.as_ref().map_or(Theme::default(), |signed_in| signed_in.theme).as_form_value()) {
+            body data-theme=(theme.as_form_value()) {
                 header {
                     a href="/" { "narvik demo" }
                     @if let Some(signed_in) = &signed_in {
@@ -391,7 +395,12 @@ pub(crate) fn account(view: &AccountView<'_>, store_label: &str) -> Markup {
                     button #save-theme type="submit" { "Save theme" }
                 }
             }
-            p { "Current theme: " strong #current-theme data-theme=(current.theme.as_form_value()) { (theme_name(current.theme)) } }
+            p {
+                "Current theme: "
+                strong #current-theme data-theme=(current.theme.as_form_value()) {
+                    (theme_name(current.theme))
+                }
+            }
         }
         section.card #sessions {
             h2 { "Your sessions " span.muted { "(" (view.sessions.len()) " active)" } }
