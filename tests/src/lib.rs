@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use narvik::codec::{decode_data, encode_data};
 use narvik::store::callbacks::AllCallbacks;
-use narvik::{CallbackStore, Result, Session, SessionData, SessionId, SessionTimes};
+use narvik::{CallbackStore, DataUpdate, Result, Session, SessionData, SessionId, SessionTimes};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -55,6 +55,8 @@ pub struct StoredRow {
     pub authenticated_at: OffsetDateTime,
     /// The custom data, as [`encode_data`] writes it.
     pub data: String,
+    /// How many times the data was updated.
+    pub data_version: u64,
 }
 
 /// Sessions as [`StoredRow`]s in a map behind a mutex; clones share the map.
@@ -94,6 +96,7 @@ impl JsonRows {
     pub fn store<D: SessionData + Clone>(&self) -> CallbackStore<D, AllCallbacks> {
         let (by_user, delete_by_user, expired) = (self.clone(), self.clone(), self.clone());
         let (rotate, delete_others, delete_all) = (self.clone(), self.clone(), self.clone());
+        let update_data = self.clone();
         self.required_store()
             .fetch_sessions_for_user(move |user_id: String| {
                 let rows = by_user.clone();
@@ -132,6 +135,10 @@ impl JsonRows {
                     rows.keep_only(|_, _| false);
                     Ok(())
                 }
+            })
+            .update_session_data(move |session_id: SessionId, expected: u64, data: D| {
+                let rows = update_data.clone();
+                async move { rows.update_data(&session_id, expected, &data) }
             })
     }
 
@@ -172,6 +179,7 @@ impl JsonRows {
             issued_at: session.issued_at,
             authenticated_at: session.authenticated_at,
             data: encode_data(&session.data)?,
+            data_version: session.data_version(),
         };
         self.insert(session.id, row);
         Ok(())
@@ -217,6 +225,28 @@ impl JsonRows {
         decode_row(to, row).map(Some)
     }
 
+    /// Writes `data` if row `session_id` is at `expected`, under one lock.
+    fn update_data<D: SessionData>(
+        &self,
+        session_id: &SessionId,
+        expected: u64,
+        data: &D,
+    ) -> Result<DataUpdate> {
+        let encoded = encode_data(data)?;
+        let mut rows = self.lock();
+        let Some(row) = rows.get_mut(session_id) else {
+            return Ok(DataUpdate::Gone);
+        };
+        if row.data_version != expected {
+            return Ok(DataUpdate::Conflict);
+        }
+        row.data = encoded;
+        row.data_version = expected.wrapping_add(1);
+        Ok(DataUpdate::Updated {
+            data_version: row.data_version,
+        })
+    }
+
     fn sessions_of<D: SessionData>(&self, user_id: &str) -> Result<Vec<Session<D>>> {
         let rows = self.lock();
         let of_user = rows.iter().filter(|(_, row)| row.user_id == user_id);
@@ -233,11 +263,11 @@ impl JsonRows {
 }
 
 fn decode_row<D: SessionData>(session_id: SessionId, row: StoredRow) -> Result<Session<D>> {
-    let data = decode_data(session_id, &row.data)?;
+    let data: D = decode_data(session_id, &row.data)?;
     let times = SessionTimes {
         issued_at: row.issued_at,
         authenticated_at: row.authenticated_at,
         expires_at: row.expires_at,
     };
-    Ok(Session::new(session_id, row.user_id, times, data))
+    Ok(Session::new(session_id, row.user_id, times, data).with_data_version(row.data_version))
 }

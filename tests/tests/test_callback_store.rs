@@ -12,7 +12,7 @@ use narvik::testing::{self, TestData};
 use narvik::{
     CallbackStore, CreatedSession, DeleteAllSessions, DeleteExpiredSessions,
     DeleteOtherUserSessions, DeleteUserSessions, FetchUserSessions, ManualClock, Narvik,
-    RotateSessions, Session, SessionData, SessionId, SessionStore,
+    RotateSessions, Session, SessionData, SessionId, SessionStore, UpdateSessionData,
 };
 use narvik_tests::{
     create, delete_expired, delete_sessions_of, invalidate, narvik_over, session_ids_of, validate,
@@ -52,6 +52,10 @@ enum Call {
         keep: SessionId,
     },
     DeleteAll,
+    UpdateData {
+        session_id: SessionId,
+        expected: u64,
+    },
 }
 
 /// When the save callback says the session was created.
@@ -79,8 +83,8 @@ impl Recorder {
 
     /// A store with all ten callbacks; the save callback fills in `created_at`.
     fn store(&self) -> RecorderStore {
-        let [save, fetch, update, delete, by_user, delete_by_user, expired, rotate, others, all] =
-            [(); 10].map(|()| (self.clone(), self.rows.store::<AppData>()));
+        let [save, fetch, update, delete, by_user, delete_by_user, expired, rotate, others, all, data] =
+            [(); 11].map(|()| (self.clone(), self.rows.store::<AppData>()));
         CallbackStore::new(
             move |mut session: Session<AppData>| {
                 let (recorder, rows) = save.clone();
@@ -160,6 +164,17 @@ impl Recorder {
             async move {
                 recorder.record(Call::DeleteAll);
                 rows.delete_all_sessions().await
+            }
+        })
+        .update_session_data(move |session_id, expected, new_data: AppData| {
+            let (recorder, rows) = data.clone();
+            async move {
+                recorder.record(Call::UpdateData {
+                    session_id,
+                    expected,
+                });
+                rows.update_session_data(&session_id, expected, &new_data)
+                    .await
             }
         })
     }
@@ -477,7 +492,7 @@ fn debug_says_which_optional_callbacks_are_provided() {
         "CallbackStore { fetch_sessions_for_user: \"Provided\", \
          delete_sessions_for_user: \"Provided\", delete_all_expired_sessions: \"Provided\", \
          rotate_session: \"Provided\", delete_other_sessions_for_user: \"Provided\", \
-         delete_all_sessions: \"Provided\", .. }"
+         delete_all_sessions: \"Provided\", update_session_data: \"Provided\", .. }"
     );
 
     let required_only = format!("{:?}", JsonRows::new().required_store::<AppData>());
@@ -486,7 +501,7 @@ fn debug_says_which_optional_callbacks_are_provided() {
         "CallbackStore { fetch_sessions_for_user: \"Missing\", \
          delete_sessions_for_user: \"Missing\", delete_all_expired_sessions: \"Missing\", \
          rotate_session: \"Missing\", delete_other_sessions_for_user: \"Missing\", \
-         delete_all_sessions: \"Missing\", .. }"
+         delete_all_sessions: \"Missing\", update_session_data: \"Missing\", .. }"
     );
 
     let rows = JsonRows::new();
@@ -657,4 +672,32 @@ async fn conformance_check_fails_a_rotate_callback_that_keeps_the_old_session() 
         outcome.as_ref().is_err_and(|error| error.is_panic()),
         "the check must fail a rotation that leaves the old token valid: {outcome:?}"
     );
+}
+
+#[tokio::test]
+async fn update_session_data_calls_its_callback_with_the_read_version() {
+    let (recorder, narvik, _clock, created) = signed_in().await;
+    let read = created.session;
+    let mut changed = read.data.clone();
+    changed.username = "johnny".to_owned();
+    let updated = narvik
+        .update_session_data(&read, changed.clone())
+        .await
+        .expect("the update succeeds")
+        .expect("the session exists");
+    assert_eq!(updated.data, changed);
+    assert_eq!(updated.data_version(), 1);
+    assert!(recorder.take_calls().contains(&Call::UpdateData {
+        session_id: read.id,
+        expected: 0,
+    }));
+    // A second write from the same (now stale) read is refused.
+    let stale = narvik.update_session_data(&read, read.data.clone()).await;
+    assert!(matches!(stale, Err(narvik::Error::Conflict)), "{stale:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn callback_store_passes_the_data_update_checks() {
+    narvik::testing::run_update_data_conformance(|| async { JsonRows::new().store::<TestData>() })
+        .await;
 }

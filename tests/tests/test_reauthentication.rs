@@ -107,6 +107,7 @@ async fn a_session_stored_before_the_proof_was_recorded_is_never_fresh() {
             issued_at: START,
             authenticated_at: UNKNOWN_TIME,
             data: "{}".to_owned(),
+            data_version: 0,
         },
     );
     let session = validate(&narvik, &token).await.expect("valid");

@@ -43,6 +43,7 @@ fn plant(rows: &JsonRows, data: String) -> SessionToken {
             issued_at: START,
             authenticated_at: START,
             data,
+            data_version: 0,
         },
     );
     token

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::store::{
-    DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions, DeleteUserSessions,
-    FetchUserSessions, RotateSessions,
+    DataUpdate, DeleteAllSessions, DeleteExpiredSessions, DeleteOtherUserSessions,
+    DeleteUserSessions, FetchUserSessions, RotateSessions, UpdateSessionData,
 };
 use crate::token::SessionId;
 use crate::{Result, Session, SessionData, SessionStore};
@@ -33,6 +33,7 @@ type RotateCallback<D> = Arc<
 >;
 type DeleteOtherCallback = Arc<dyn Fn(String, SessionId) -> BoxFuture<()> + Send + Sync>;
 type DeleteAllCallback = Arc<dyn Fn() -> BoxFuture<()> + Send + Sync>;
+type UpdateDataCallback<D> = Arc<dyn Fn(SessionId, u64, D) -> BoxFuture<DataUpdate> + Send + Sync>;
 
 /// What a store whose marker for a callback is `Marker` holds for it.
 type Held<Marker, Callback> = <Marker as Slot>::Held<Callback>;
@@ -133,9 +134,11 @@ type Held<Marker, Callback> = <Marker as Slot>::Held<Callback>;
 /// | [`rotate_session`](Self::rotate_session) | [`Narvik::rotate_session`](crate::Narvik::rotate_session), [`Narvik::reauthenticate`](crate::Narvik::reauthenticate) |
 /// | [`delete_other_sessions_for_user`](Self::delete_other_sessions_for_user) | [`Narvik::delete_other_sessions_for_user`](crate::Narvik::delete_other_sessions_for_user) |
 /// | [`delete_all_sessions`](Self::delete_all_sessions) | [`Narvik::delete_all_sessions`](crate::Narvik::delete_all_sessions) |
+/// | [`update_session_data`](Self::update_session_data) | [`Narvik::update_session_data`](crate::Narvik::update_session_data), [`Narvik::modify_session_data`](crate::Narvik::modify_session_data) |
 ///
 /// Narvik cannot make two of your callbacks one atomic step, so the callbacks of
-/// `rotate_session` and `delete_other_sessions_for_user` must each be one atomic
+/// `rotate_session`, `delete_other_sessions_for_user` and `update_session_data`
+/// must each be one atomic
 /// step in your backend (one statement, one transaction, one script, one lock):
 /// their methods say what that protects against.
 ///
@@ -168,6 +171,7 @@ pub struct CallbackStore<D: 'static, Callbacks: CallbackSet = OptionalCallbacks>
     rotate_session: Held<Callbacks::Rotate, RotateCallback<D>>,
     delete_other_sessions_for_user: Held<Callbacks::DeleteOther, DeleteOtherCallback>,
     delete_all_sessions: Held<Callbacks::DeleteAll, DeleteAllCallback>,
+    update_session_data: Held<Callbacks::UpdateData, UpdateDataCallback<D>>,
 }
 
 /// The four required callbacks, which adding an optional one carries over as they
@@ -233,6 +237,7 @@ impl<D: SessionData> CallbackStore<D> {
             rotate_session: (),
             delete_other_sessions_for_user: (),
             delete_all_sessions: (),
+            update_session_data: (),
         }
     }
 }
@@ -247,6 +252,7 @@ impl<D, Callbacks: CallbackSet> Clone for CallbackStore<D, Callbacks> {
             rotate_session: self.rotate_session.clone(),
             delete_other_sessions_for_user: self.delete_other_sessions_for_user.clone(),
             delete_all_sessions: self.delete_all_sessions.clone(),
+            update_session_data: self.update_session_data.clone(),
         }
     }
 }
@@ -274,6 +280,10 @@ impl<D, Callbacks: CallbackSet> fmt::Debug for CallbackStore<D, Callbacks> {
             .field(
                 "delete_all_sessions",
                 &marker_name::<Callbacks::DeleteAll>(),
+            )
+            .field(
+                "update_session_data",
+                &marker_name::<Callbacks::UpdateData>(),
             )
             .finish_non_exhaustive()
     }
@@ -319,8 +329,8 @@ impl<D: SessionData + Clone, Callbacks: CallbackSet> SessionStore for CallbackSt
 // "unimplemented" error, which shows the trait's own message.
 
 #[async_trait]
-impl<D: SessionData + Clone, B: Slot, C: Slot, R: Slot, O: Slot, E: Slot> FetchUserSessions
-    for CallbackStore<D, OptionalCallbacks<Provided, B, C, R, O, E>>
+impl<D: SessionData + Clone, B: Slot, C: Slot, R: Slot, O: Slot, E: Slot, U: Slot> FetchUserSessions
+    for CallbackStore<D, OptionalCallbacks<Provided, B, C, R, O, E, U>>
 {
     async fn fetch_sessions_for_user(&self, user_id: &str) -> Result<Vec<Session<D>>> {
         (self.fetch_sessions_for_user)(user_id.to_owned()).await
@@ -328,8 +338,8 @@ impl<D: SessionData + Clone, B: Slot, C: Slot, R: Slot, O: Slot, E: Slot> FetchU
 }
 
 #[async_trait]
-impl<D: SessionData + Clone, A: Slot, C: Slot, R: Slot, O: Slot, E: Slot> DeleteUserSessions
-    for CallbackStore<D, OptionalCallbacks<A, Provided, C, R, O, E>>
+impl<D: SessionData + Clone, A: Slot, C: Slot, R: Slot, O: Slot, E: Slot, U: Slot>
+    DeleteUserSessions for CallbackStore<D, OptionalCallbacks<A, Provided, C, R, O, E, U>>
 {
     async fn delete_sessions_for_user(&self, user_id: &str) -> Result<()> {
         (self.delete_sessions_for_user)(user_id.to_owned()).await
@@ -337,8 +347,8 @@ impl<D: SessionData + Clone, A: Slot, C: Slot, R: Slot, O: Slot, E: Slot> Delete
 }
 
 #[async_trait]
-impl<D: SessionData + Clone, A: Slot, B: Slot, R: Slot, O: Slot, E: Slot> DeleteExpiredSessions
-    for CallbackStore<D, OptionalCallbacks<A, B, Provided, R, O, E>>
+impl<D: SessionData + Clone, A: Slot, B: Slot, R: Slot, O: Slot, E: Slot, U: Slot>
+    DeleteExpiredSessions for CallbackStore<D, OptionalCallbacks<A, B, Provided, R, O, E, U>>
 {
     async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()> {
         (self.delete_all_expired_sessions)(now).await
@@ -346,8 +356,8 @@ impl<D: SessionData + Clone, A: Slot, B: Slot, R: Slot, O: Slot, E: Slot> Delete
 }
 
 #[async_trait]
-impl<D: SessionData + Clone, A: Slot, B: Slot, C: Slot, O: Slot, E: Slot> RotateSessions
-    for CallbackStore<D, OptionalCallbacks<A, B, C, Provided, O, E>>
+impl<D: SessionData + Clone, A: Slot, B: Slot, C: Slot, O: Slot, E: Slot, U: Slot> RotateSessions
+    for CallbackStore<D, OptionalCallbacks<A, B, C, Provided, O, E, U>>
 {
     async fn rotate_session(
         &self,
@@ -360,8 +370,8 @@ impl<D: SessionData + Clone, A: Slot, B: Slot, C: Slot, O: Slot, E: Slot> Rotate
 }
 
 #[async_trait]
-impl<D: SessionData + Clone, A: Slot, B: Slot, C: Slot, R: Slot, E: Slot> DeleteOtherUserSessions
-    for CallbackStore<D, OptionalCallbacks<A, B, C, R, Provided, E>>
+impl<D: SessionData + Clone, A: Slot, B: Slot, C: Slot, R: Slot, E: Slot, U: Slot>
+    DeleteOtherUserSessions for CallbackStore<D, OptionalCallbacks<A, B, C, R, Provided, E, U>>
 {
     async fn delete_other_sessions_for_user(&self, user_id: &str, keep: &SessionId) -> Result<()> {
         (self.delete_other_sessions_for_user)(user_id.to_owned(), *keep).await
@@ -369,10 +379,24 @@ impl<D: SessionData + Clone, A: Slot, B: Slot, C: Slot, R: Slot, E: Slot> Delete
 }
 
 #[async_trait]
-impl<D: SessionData + Clone, A: Slot, B: Slot, C: Slot, R: Slot, O: Slot> DeleteAllSessions
-    for CallbackStore<D, OptionalCallbacks<A, B, C, R, O, Provided>>
+impl<D: SessionData + Clone, A: Slot, B: Slot, C: Slot, R: Slot, O: Slot, U: Slot> DeleteAllSessions
+    for CallbackStore<D, OptionalCallbacks<A, B, C, R, O, Provided, U>>
 {
     async fn delete_all_sessions(&self) -> Result<()> {
         (self.delete_all_sessions)().await
+    }
+}
+
+#[async_trait]
+impl<D: SessionData + Clone, A: Slot, B: Slot, C: Slot, R: Slot, O: Slot, E: Slot> UpdateSessionData
+    for CallbackStore<D, OptionalCallbacks<A, B, C, R, O, E, Provided>>
+{
+    async fn update_session_data(
+        &self,
+        session_id: &SessionId,
+        expected_version: u64,
+        data: &D,
+    ) -> Result<DataUpdate> {
+        (self.update_session_data)(*session_id, expected_version, data.clone()).await
     }
 }

@@ -2,24 +2,29 @@
 //! method is there while its callback is [`Missing`], and sets its marker to
 //! [`Provided`].
 
+// Each method's return type names the seven markers: that is the type state the
+// builder tracks, and a type alias per method would only hide it.
+#![allow(clippy::type_complexity)]
+
 use std::future::Future;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
 use super::{boxed, CallbackStore, Missing, OptionalCallbacks, Provided, Slot};
+use crate::store::DataUpdate;
 use crate::token::SessionId;
 use crate::{Result, Session, SessionData};
 
-impl<D: SessionData, B: Slot, C: Slot, R: Slot, O: Slot, E: Slot>
-    CallbackStore<D, OptionalCallbacks<Missing, B, C, R, O, E>>
+impl<D: SessionData, B: Slot, C: Slot, R: Slot, O: Slot, E: Slot, U: Slot>
+    CallbackStore<D, OptionalCallbacks<Missing, B, C, R, O, E, U>>
 {
     /// Adds the optional callback listing a user's sessions: every stored session
     /// of the user it is given (expired ones may be included).
     pub fn fetch_sessions_for_user<F, Fut>(
         self,
         callback: F,
-    ) -> CallbackStore<D, OptionalCallbacks<Provided, B, C, R, O, E>>
+    ) -> CallbackStore<D, OptionalCallbacks<Provided, B, C, R, O, E, U>>
     where
         F: Fn(String) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Session<D>>>> + Send + 'static,
@@ -32,19 +37,20 @@ impl<D: SessionData, B: Slot, C: Slot, R: Slot, O: Slot, E: Slot>
             rotate_session: self.rotate_session,
             delete_other_sessions_for_user: self.delete_other_sessions_for_user,
             delete_all_sessions: self.delete_all_sessions,
+            update_session_data: self.update_session_data,
         }
     }
 }
 
-impl<D: SessionData, A: Slot, C: Slot, R: Slot, O: Slot, E: Slot>
-    CallbackStore<D, OptionalCallbacks<A, Missing, C, R, O, E>>
+impl<D: SessionData, A: Slot, C: Slot, R: Slot, O: Slot, E: Slot, U: Slot>
+    CallbackStore<D, OptionalCallbacks<A, Missing, C, R, O, E, U>>
 {
     /// Adds the optional callback deleting every session of the user it is given,
     /// and no other user's.
     pub fn delete_sessions_for_user<F, Fut>(
         self,
         callback: F,
-    ) -> CallbackStore<D, OptionalCallbacks<A, Provided, C, R, O, E>>
+    ) -> CallbackStore<D, OptionalCallbacks<A, Provided, C, R, O, E, U>>
     where
         F: Fn(String) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<()>> + Send + 'static,
@@ -57,19 +63,20 @@ impl<D: SessionData, A: Slot, C: Slot, R: Slot, O: Slot, E: Slot>
             rotate_session: self.rotate_session,
             delete_other_sessions_for_user: self.delete_other_sessions_for_user,
             delete_all_sessions: self.delete_all_sessions,
+            update_session_data: self.update_session_data,
         }
     }
 }
 
-impl<D: SessionData, A: Slot, B: Slot, R: Slot, O: Slot, E: Slot>
-    CallbackStore<D, OptionalCallbacks<A, B, Missing, R, O, E>>
+impl<D: SessionData, A: Slot, B: Slot, R: Slot, O: Slot, E: Slot, U: Slot>
+    CallbackStore<D, OptionalCallbacks<A, B, Missing, R, O, E, U>>
 {
     /// Adds the optional callback deleting every session expired at the given time
     /// (`expires_at` at or before it).
     pub fn delete_all_expired_sessions<F, Fut>(
         self,
         callback: F,
-    ) -> CallbackStore<D, OptionalCallbacks<A, B, Provided, R, O, E>>
+    ) -> CallbackStore<D, OptionalCallbacks<A, B, Provided, R, O, E, U>>
     where
         F: Fn(OffsetDateTime) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<()>> + Send + 'static,
@@ -82,12 +89,13 @@ impl<D: SessionData, A: Slot, B: Slot, R: Slot, O: Slot, E: Slot>
             rotate_session: self.rotate_session,
             delete_other_sessions_for_user: self.delete_other_sessions_for_user,
             delete_all_sessions: self.delete_all_sessions,
+            update_session_data: self.update_session_data,
         }
     }
 }
 
-impl<D: SessionData, A: Slot, B: Slot, C: Slot, O: Slot, E: Slot>
-    CallbackStore<D, OptionalCallbacks<A, B, C, Missing, O, E>>
+impl<D: SessionData, A: Slot, B: Slot, C: Slot, O: Slot, E: Slot, U: Slot>
+    CallbackStore<D, OptionalCallbacks<A, B, C, Missing, O, E, U>>
 {
     /// Adds the optional callback giving a session a new id, for
     /// [`Narvik::rotate_session`](crate::Narvik::rotate_session) and
@@ -111,7 +119,7 @@ impl<D: SessionData, A: Slot, B: Slot, C: Slot, O: Slot, E: Slot>
     pub fn rotate_session<F, Fut>(
         self,
         callback: F,
-    ) -> CallbackStore<D, OptionalCallbacks<A, B, C, Provided, O, E>>
+    ) -> CallbackStore<D, OptionalCallbacks<A, B, C, Provided, O, E, U>>
     where
         F: Fn(SessionId, SessionId, Option<OffsetDateTime>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Option<Session<D>>>> + Send + 'static,
@@ -126,12 +134,13 @@ impl<D: SessionData, A: Slot, B: Slot, C: Slot, O: Slot, E: Slot>
             }),
             delete_other_sessions_for_user: self.delete_other_sessions_for_user,
             delete_all_sessions: self.delete_all_sessions,
+            update_session_data: self.update_session_data,
         }
     }
 }
 
-impl<D: SessionData, A: Slot, B: Slot, C: Slot, R: Slot, E: Slot>
-    CallbackStore<D, OptionalCallbacks<A, B, C, R, Missing, E>>
+impl<D: SessionData, A: Slot, B: Slot, C: Slot, R: Slot, E: Slot, U: Slot>
+    CallbackStore<D, OptionalCallbacks<A, B, C, R, Missing, E, U>>
 {
     /// Adds the optional callback ending a user's other sessions, for
     /// [`Narvik::delete_other_sessions_for_user`](crate::Narvik::delete_other_sessions_for_user)
@@ -148,7 +157,7 @@ impl<D: SessionData, A: Slot, B: Slot, C: Slot, R: Slot, E: Slot>
     pub fn delete_other_sessions_for_user<F, Fut>(
         self,
         callback: F,
-    ) -> CallbackStore<D, OptionalCallbacks<A, B, C, R, Provided, E>>
+    ) -> CallbackStore<D, OptionalCallbacks<A, B, C, R, Provided, E, U>>
     where
         F: Fn(String, SessionId) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<()>> + Send + 'static,
@@ -163,12 +172,13 @@ impl<D: SessionData, A: Slot, B: Slot, C: Slot, R: Slot, E: Slot>
                 Box::pin(callback(user_id, keep))
             }),
             delete_all_sessions: self.delete_all_sessions,
+            update_session_data: self.update_session_data,
         }
     }
 }
 
-impl<D: SessionData, A: Slot, B: Slot, C: Slot, R: Slot, O: Slot>
-    CallbackStore<D, OptionalCallbacks<A, B, C, R, O, Missing>>
+impl<D: SessionData, A: Slot, B: Slot, C: Slot, R: Slot, O: Slot, U: Slot>
+    CallbackStore<D, OptionalCallbacks<A, B, C, R, O, Missing, U>>
 {
     /// Adds the optional callback deleting every session of every user, for
     /// [`Narvik::delete_all_sessions`](crate::Narvik::delete_all_sessions) (see
@@ -176,7 +186,7 @@ impl<D: SessionData, A: Slot, B: Slot, C: Slot, R: Slot, O: Slot>
     pub fn delete_all_sessions<F, Fut>(
         self,
         callback: F,
-    ) -> CallbackStore<D, OptionalCallbacks<A, B, C, R, O, Provided>>
+    ) -> CallbackStore<D, OptionalCallbacks<A, B, C, R, O, Provided, U>>
     where
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<()>> + Send + 'static,
@@ -189,6 +199,51 @@ impl<D: SessionData, A: Slot, B: Slot, C: Slot, R: Slot, O: Slot>
             rotate_session: self.rotate_session,
             delete_other_sessions_for_user: self.delete_other_sessions_for_user,
             delete_all_sessions: Arc::new(move || Box::pin(callback())),
+            update_session_data: self.update_session_data,
+        }
+    }
+}
+
+impl<D: SessionData, A: Slot, B: Slot, C: Slot, R: Slot, O: Slot, E: Slot>
+    CallbackStore<D, OptionalCallbacks<A, B, C, R, O, E, Missing>>
+{
+    /// Adds the optional callback changing a session's data, for
+    /// [`Narvik::update_session_data`](crate::Narvik::update_session_data) and
+    /// [`Narvik::modify_session_data`](crate::Narvik::modify_session_data) (see
+    /// [`UpdateSessionData`](crate::UpdateSessionData)).
+    ///
+    /// It gets `(session_id, expected_version, data)` and, only if the session's
+    /// stored data version is `expected_version`, stores `data` and
+    /// `expected_version + 1` as its version, changing nothing else; it answers
+    /// what it did ([`DataUpdate`]): `Updated`, `Conflict` (another
+    /// version is stored) or `Gone` (no such session: never insert one). Sessions
+    /// your fetch callbacks return must carry the stored version
+    /// ([`Session::with_data_version`]).
+    ///
+    /// **It must be one atomic step in your backend**, for example one SQL
+    /// statement (`UPDATE sessions SET data = $3, data_version = data_version + 1
+    /// WHERE id = $1 AND data_version = $2`). Narvik cannot check it. A read of the
+    /// version followed by a separate write would let two requests both see the
+    /// same version and both write: one update lost.
+    pub fn update_session_data<F, Fut>(
+        self,
+        callback: F,
+    ) -> CallbackStore<D, OptionalCallbacks<A, B, C, R, O, E, Provided>>
+    where
+        F: Fn(SessionId, u64, D) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<DataUpdate>> + Send + 'static,
+    {
+        CallbackStore {
+            required: self.required,
+            fetch_sessions_for_user: self.fetch_sessions_for_user,
+            delete_sessions_for_user: self.delete_sessions_for_user,
+            delete_all_expired_sessions: self.delete_all_expired_sessions,
+            rotate_session: self.rotate_session,
+            delete_other_sessions_for_user: self.delete_other_sessions_for_user,
+            delete_all_sessions: self.delete_all_sessions,
+            update_session_data: Arc::new(move |session_id, expected_version, data| {
+                Box::pin(callback(session_id, expected_version, data))
+            }),
         }
     }
 }

@@ -42,10 +42,11 @@ impl Slot for Provided {
 /// | 4 | `rotate_session` | [`RotateSessions`](crate::RotateSessions) |
 /// | 5 | `delete_other_sessions_for_user` | [`DeleteOtherUserSessions`](crate::DeleteOtherUserSessions) |
 /// | 6 | `delete_all_sessions` | [`DeleteAllSessions`](crate::DeleteAllSessions) |
+/// | 7 | `update_session_data` | [`UpdateSessionData`](crate::UpdateSessionData) |
 ///
 /// `CallbackStore<D>` has none of them (`OptionalCallbacks` with every marker
 /// [`Missing`]); `CallbackStore<D, OptionalCallbacks<Provided, Provided>>` lists
-/// and deletes a user's sessions; `CallbackStore<D, AllCallbacks>` has all six.
+/// and deletes a user's sessions; `CallbackStore<D, AllCallbacks>` has all seven.
 /// The type is only ever named, never made: the builder methods of
 /// [`CallbackStore`](super::CallbackStore) set the markers.
 pub struct OptionalCallbacks<
@@ -55,20 +56,29 @@ pub struct OptionalCallbacks<
     Rotate = Missing,
     DeleteOther = Missing,
     DeleteAll = Missing,
+    UpdateData = Missing,
 > {
     _markers: PhantomData<
-        TypeList<FetchForUser, DeleteForUser, DeleteExpired, Rotate, DeleteOther, DeleteAll>,
+        TypeList<
+            FetchForUser,
+            DeleteForUser,
+            DeleteExpired,
+            Rotate,
+            DeleteOther,
+            DeleteAll,
+            UpdateData,
+        >,
     >,
 }
 
 /// The markers as one type, held by none: `fn() -> _` is `Send`, `Sync` and
 /// covariant whatever the markers are.
-type TypeList<A, B, C, R, O, E> = fn() -> (A, B, C, R, O, E);
+type TypeList<A, B, C, R, O, E, U> = fn() -> (A, B, C, R, O, E, U);
 
 /// Every optional callback provided: `CallbackStore<D, AllCallbacks>` has every
 /// optional operation a [`CallbackStore`](super::CallbackStore) can have.
 pub type AllCallbacks =
-    OptionalCallbacks<Provided, Provided, Provided, Provided, Provided, Provided>;
+    OptionalCallbacks<Provided, Provided, Provided, Provided, Provided, Provided, Provided>;
 
 /// The markers of an [`OptionalCallbacks`], one per callback; sealed, implemented
 /// by [`OptionalCallbacks`] only.
@@ -85,10 +95,12 @@ pub trait CallbackSet: sealed::Sealed + Send + Sync + 'static {
     type DeleteOther: Slot;
     /// The `delete_all_sessions` marker.
     type DeleteAll: Slot;
+    /// The `update_session_data` marker.
+    type UpdateData: Slot;
 }
 
-impl<A: Slot, B: Slot, C: Slot, R: Slot, O: Slot, E: Slot> CallbackSet
-    for OptionalCallbacks<A, B, C, R, O, E>
+impl<A: Slot, B: Slot, C: Slot, R: Slot, O: Slot, E: Slot, U: Slot> CallbackSet
+    for OptionalCallbacks<A, B, C, R, O, E, U>
 {
     type FetchForUser = A;
     type DeleteForUser = B;
@@ -96,11 +108,12 @@ impl<A: Slot, B: Slot, C: Slot, R: Slot, O: Slot, E: Slot> CallbackSet
     type Rotate = R;
     type DeleteOther = O;
     type DeleteAll = E;
+    type UpdateData = U;
 }
 
 mod sealed {
     pub trait Sealed {}
     impl Sealed for super::Missing {}
     impl Sealed for super::Provided {}
-    impl<A, B, C, R, O, E> Sealed for super::OptionalCallbacks<A, B, C, R, O, E> {}
+    impl<A, B, C, R, O, E, U> Sealed for super::OptionalCallbacks<A, B, C, R, O, E, U> {}
 }
