@@ -28,10 +28,12 @@ const ROTATE_LUA: &str = source!("rotate.lua");
 const DELETE_OTHERS_LUA: &str = source!("delete_others.lua");
 const DELETE_SESSIONS_LUA: &str = source!("delete_sessions.lua");
 const SAVE_LIMITED_LUA: &str = source!("save_limited.lua");
-const UPDATE_DATA_LUA: &str = source!("update_data.lua");
+// On its own, without the helpers: it runs on every data update (see the file).
+const UPDATE_DATA_LUA: &str = include_str!("lua/update_data.lua");
+const UPDATE_DATA_ANY_LUA: &str = source!("update_data_any.lua");
 
 /// Every script's source, to load them all in one round trip.
-pub(crate) const SOURCES: [&str; 12] = [
+pub(crate) const SOURCES: [&str; 13] = [
     SAVE_LUA,
     UPDATE_EXPIRY_LUA,
     DELETE_LUA,
@@ -44,6 +46,7 @@ pub(crate) const SOURCES: [&str; 12] = [
     DELETE_SESSIONS_LUA,
     SAVE_LIMITED_LUA,
     UPDATE_DATA_LUA,
+    UPDATE_DATA_ANY_LUA,
 ];
 
 /// `save_session`: writes the session's string with its expiry, indexes it.
@@ -85,3 +88,8 @@ pub(crate) static SAVE_LIMITED: LazyLock<Script> = LazyLock::new(|| Script::new(
 
 /// `update_session_data`: replaces a session's data if its data version matches.
 pub(crate) static UPDATE_DATA: LazyLock<Script> = LazyLock::new(|| Script::new(UPDATE_DATA_LUA));
+
+/// `update_session_data` of any value, a frame of 0.1 included: what
+/// [`UPDATE_DATA`] hands on (`-1`).
+pub(crate) static UPDATE_DATA_ANY: LazyLock<Script> =
+    LazyLock::new(|| Script::new(UPDATE_DATA_ANY_LUA));

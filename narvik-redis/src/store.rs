@@ -382,7 +382,8 @@ where
     D: SessionData,
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
-    /// One script call, so one round trip: reads the session's frame, compares
+    /// One script call, so one round trip (two for a value of 0.1, once): reads
+    /// the session's frame, compares
     /// its data version with `expected_version`, and on a match writes the new
     /// data and the version plus one (`SET ... KEEPTTL`); every other byte of the
     /// frame, the key's expiry and the user's index stay as they were. The data
@@ -403,15 +404,28 @@ where
         // Wraps as `MemoryStore` does: 2^64 updates of one session never happen.
         let data_version = expected_version.wrapping_add(1);
         let mut connection = self.connection.clone();
-        let reply: redis::Value = scripts::UPDATE_DATA
-            .key(self.keys.session(session_id.as_str()))
+        let key = self.keys.session(session_id.as_str());
+        let mut reply: redis::Value = scripts::UPDATE_DATA
+            .key(&key)
             .arg(expected_version)
             .arg(data_version)
-            .arg(data)
-            .arg(record::unix_ms(OffsetDateTime::now_utc()))
+            .arg(&data)
             .invoke_async(&mut connection)
             .await
             .map_err(|error| fetch_error(session_id, error))?;
+        if reply == redis::Value::Int(-1) {
+            // Not the current layout: a frame of 0.1 (or no frame), rare enough
+            // for a second call to the script that reads every layout.
+            reply = scripts::UPDATE_DATA_ANY
+                .key(&key)
+                .arg(expected_version)
+                .arg(data_version)
+                .arg(&data)
+                .arg(record::unix_ms(OffsetDateTime::now_utc()))
+                .invoke_async(&mut connection)
+                .await
+                .map_err(|error| fetch_error(session_id, error))?;
+        }
         match reply {
             redis::Value::Nil => Ok(DataUpdate::Gone),
             redis::Value::Int(1) => Ok(DataUpdate::Updated { data_version }),
