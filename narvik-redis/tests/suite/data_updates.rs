@@ -2,13 +2,14 @@
 //! version in the frame, rewrites only the version and the data, and keeps the
 //! key's expiry; no update lost between app servers on separate connections.
 
+use narvik::testing::TestData;
 use narvik::{DataUpdate, Error, SessionToken, UpdateSessionData, UNKNOWN_TIME};
 use time::{Duration, OffsetDateTime};
 
-use crate::app::{alice, clock_now, create, narvik_over, store_and_narvik, validate, AppData};
+use crate::app::{alice, clock_now, create, store_and_narvik, validate, AppData};
 use crate::asserts::{assert_expires_at, assert_indexed_until};
 use crate::frame::{frame_of_0_1, unix_ms, versioned_frame};
-use crate::server::Server;
+use crate::server::{connect, Server};
 
 /// [`alice`] after one more visit, as the store writes it.
 const ALICE_VISITED_JSON: &str = r#"{"username":"alice","theme":"dark","visits":4}"#;
@@ -22,41 +23,18 @@ fn alice_visited() -> AppData {
 }
 
 /// 100 concurrent `modify_session_data` increments, half through each of two
-/// stores on connections of their own (two app servers), leave the counter at
-/// 100 and the data version at 100.
+/// stores on connections of their own (two app servers), lose none.
 pub(crate) async fn two_app_servers_modifying_at_once_lose_no_update(server: Server) {
-    const MODIFIES: u32 = 100;
-    let (first, _clock) = narvik_over(server.store().await);
-    let (second, _clock) = narvik_over(server.store().await);
-    let created = create(&first, "user-1").await;
-    let start = created.session.data.visits;
-    let mut tasks = Vec::new();
-    for index in 0..MODIFIES {
-        let narvik = if index % 2 == 0 {
-            first.clone()
-        } else {
-            second.clone()
-        };
-        let session_id = created.session.id;
-        tasks.push(tokio::spawn(async move {
-            narvik
-                .modify_session_data(&session_id, |data| data.visits += 1)
-                .await
-                .expect("modify_session_data")
-                .expect("the session lives")
-                .data_version()
-        }));
-    }
-    let mut versions = Vec::new();
-    for task in tasks {
-        versions.push(task.await.expect("the task ends"));
-    }
-    versions.sort_unstable();
-    let expected: Vec<u64> = (1..=u64::from(MODIFIES)).collect();
-    assert_eq!(versions, expected, "each modify writes one data version");
-    let stored = validate(&second, &created).await;
-    assert_eq!(stored.visits, start + MODIFIES, "an update was lost");
-    assert_eq!(stored.data_version(), u64::from(MODIFIES));
+    let connect_one = || async {
+        connect::<TestData>(&server.url)
+            .await
+            .with_key_prefix(server.prefix.clone())
+    };
+    narvik::testing::modifies_through_two_stores_lose_no_update(
+        connect_one().await,
+        connect_one().await,
+    )
+    .await;
 }
 
 /// An update rewrites the data version and the data and no other byte of the

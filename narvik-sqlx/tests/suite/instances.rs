@@ -77,37 +77,8 @@ pub(crate) async fn invalidation_on_one_instance_applies_on_another_at_once<F: S
 /// Modifies of one session at once through two app instances (separate pools)
 /// each count its data up once: none is lost, none is applied twice.
 pub(crate) async fn modifies_at_once_on_two_instances_lose_no_update<F: SqlFixture>(db: &SqlDb<F>) {
-    const MODIFIES: u32 = 100;
-    let (first, _first_clock) = narvik_over(db.store().await);
-    let (second, _second_clock) = narvik_over(db.store().await);
-    let created = create(&first, "user-1", TestData::named("ada")).await;
-    let mut tasks = Vec::new();
-    for index in 0..MODIFIES {
-        let narvik = if index % 2 == 0 {
-            first.clone()
-        } else {
-            second.clone()
-        };
-        let session_id = created.session.id;
-        tasks.push(tokio::spawn(async move {
-            narvik
-                .modify_session_data(&session_id, |data| data.visits += 1)
-                .await
-                .expect("modify_session_data")
-                .expect("the session is stored")
-                .data_version()
-        }));
-    }
-    let mut versions = Vec::new();
-    for task in tasks {
-        versions.push(task.await.expect("the modify task"));
-    }
-    versions.sort_unstable();
-    let expected: Vec<u64> = (1..=u64::from(MODIFIES)).collect();
-    assert_eq!(versions, expected, "each modify writes one data version");
-    let stored = validate(&first, &created.token).await.expect("valid");
-    assert_eq!(stored.data.visits, MODIFIES, "no modify is lost");
-    assert_eq!(stored.data_version(), u64::from(MODIFIES));
+    narvik::testing::modifies_through_two_stores_lose_no_update(db.store().await, db.store().await)
+        .await;
 }
 
 /// A store over a pool the application shares does every operation.

@@ -179,14 +179,27 @@ where
 }
 
 /// 100 concurrent `modify_session_data` calls incrementing one counter, half
-/// through each of two `Narvik` instances over the store (as two app servers),
-/// leave it at 100: no update is lost.
+/// through each of two `Narvik` instances over clones of the store, leave it at
+/// 100: no update is lost. See [`modifies_through_two_stores_lose_no_update`] for
+/// two stores with connections of their own.
 pub async fn concurrent_modifies_from_two_instances_lose_no_update<S>(store: S)
 where
     S: SessionStore<Data = TestData> + UpdateSessionData + Clone + 'static,
 {
-    let (first, _clock) = narvik_over(store.clone());
-    let (second, _clock) = narvik_over(store);
+    modifies_through_two_stores_lose_no_update(store.clone(), store).await;
+}
+
+/// 100 concurrent `modify_session_data` calls incrementing one counter, half
+/// through a `Narvik` over `first` and half over `second`, two stores over the
+/// same backend as two app servers have them (connections or pools of their
+/// own), leave it at 100, each call writing one data version: no update is lost
+/// and none is applied twice.
+pub async fn modifies_through_two_stores_lose_no_update<S>(first: S, second: S)
+where
+    S: SessionStore<Data = TestData> + UpdateSessionData + 'static,
+{
+    let (first, _clock) = narvik_over(first);
+    let (second, _clock) = narvik_over(second);
     let created = create(&first, "user-1", TestData::named("ada")).await;
     let mut tasks = Vec::new();
     for index in 0..CONCURRENT_MODIFIES {
