@@ -149,9 +149,9 @@ const CONFLICT_PAUSE_MICROS: u32 = 5_000;
 /// `narvik::MODIFY_ATTEMPTS` allows). Spread out, the retries read the version
 /// close to their turn, and most of them win it.
 async fn conflict_pause() {
-    // Random enough to spread retries apart: the clock's sub-second digits.
-    let nanos = OffsetDateTime::now_utc().nanosecond();
-    let micros = (nanos / 1_000) % CONFLICT_PAUSE_MICROS;
+    // Uniform, so writers that conflicted at the same instant part ways (the
+    // clock's digits would give them all the same pause).
+    let micros = rand::random_range(0..CONFLICT_PAUSE_MICROS);
     tokio::time::sleep(std::time::Duration::from_micros(u64::from(micros))).await;
 }
 
