@@ -169,7 +169,7 @@ where
             .arg(value)
             .arg(self.keys.session_prefix())
             .arg(&session.user_id)
-            .arg(limit.max)
+            .arg(limit.max.get())
             .arg(policy)
             .arg(record::unix_ms(limit.now))
             .invoke_async(&mut connection)

@@ -233,7 +233,7 @@ impl<B: Backend, D: SessionData> SqlStore<B, D> {
             .bind_text(user_id)
             .bind(sign_in.now);
         let live = held.fetch_all(query, time_limit).await?;
-        let max = usize::try_from(sign_in.limit.max).unwrap_or(usize::MAX);
+        let max = usize::try_from(sign_in.limit.max.get()).unwrap_or(usize::MAX);
         if sign_in.limit.policy == SessionLimitPolicy::RefuseNew && live.len() >= max {
             return Ok(Limited::Refused);
         }

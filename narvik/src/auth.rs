@@ -93,7 +93,7 @@ impl<S: SessionStore> fmt::Debug for Narvik<S> {
                     .inner
                     .limit
                     .as_ref()
-                    .map(|limit| (limit.max, limit.policy)),
+                    .map(|limit| (limit.max.get(), limit.policy)),
             )
             .finish_non_exhaustive()
     }
@@ -172,7 +172,9 @@ impl<S: SessionStore> Narvik<S> {
                     now,
                 };
                 if !(limit.save)(store, &mut session, within).await? {
-                    return Err(Error::TooManySessions { max: limit.max });
+                    return Err(Error::TooManySessions {
+                        max: limit.max.get(),
+                    });
                 }
             }
         }

@@ -1,5 +1,6 @@
 //! Settings, their defaults, and the checks that refuse broken or unsafe cookies.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use time::Duration;
@@ -45,7 +46,7 @@ pub(crate) type SaveLimited<S> = for<'a> fn(
 /// The per-user session limit of a [`Narvik`], with the store operation that
 /// enforces it.
 pub(crate) struct Limit<S: SessionStore> {
-    pub(crate) max: u32,
+    pub(crate) max: NonZeroU32,
     pub(crate) policy: SessionLimitPolicy,
     pub(crate) save: SaveLimited<S>,
 }
@@ -123,7 +124,9 @@ pub struct NarvikBuilder<S: SessionStore> {
     /// Unchecked until `build()`; `cookie_max_age` is set there.
     config: Config,
     cookie_expires_in: Option<Duration>,
-    limit: Option<Limit<S>>,
+    /// The limit as given, and the store's operation enforcing it; checked and
+    /// joined with `policy` by `build()`.
+    max_sessions: Option<(u32, SaveLimited<S>)>,
     policy: SessionLimitPolicy,
 }
 
@@ -133,7 +136,7 @@ impl<S: SessionStore> NarvikBuilder<S> {
             store,
             config: Config::default(),
             cookie_expires_in: None,
-            limit: None,
+            max_sessions: None,
             policy: SessionLimitPolicy::default(),
         }
     }
@@ -161,11 +164,9 @@ impl<S: SessionStore> NarvikBuilder<S> {
     where
         S: LimitUserSessions,
     {
-        self.limit = Some(Limit {
-            max,
-            policy: self.policy,
-            save: |store, session, limit| store.save_session_limited(session, limit),
-        });
+        let save: SaveLimited<S> =
+            |store, session, limit| store.save_session_limited(session, limit);
+        self.max_sessions = Some((max, save));
         self
     }
 
@@ -174,9 +175,6 @@ impl<S: SessionStore> NarvikBuilder<S> {
     /// [`SessionLimitPolicy::EndLeastRecentlyExtended`].
     pub fn session_limit_policy(mut self, policy: SessionLimitPolicy) -> Self {
         self.policy = policy;
-        if let Some(limit) = &mut self.limit {
-            limit.policy = policy;
-        }
         self
     }
 
@@ -296,16 +294,21 @@ impl<S: SessionStore> NarvikBuilder<S> {
                 ));
             }
         }
-        if let Some(limit) = &self.limit {
-            if limit.max == 0 {
-                return Err(Error::config(
-                    "max_sessions_per_user",
-                    "must be at least 1: with 0 no user could sign in",
-                ));
-            }
-        }
+        let limit = match self.max_sessions {
+            None => None,
+            Some((max, save)) => Some(Limit {
+                max: NonZeroU32::new(max).ok_or_else(|| {
+                    Error::config(
+                        "max_sessions_per_user",
+                        "must be at least 1: with 0 no user could sign in",
+                    )
+                })?,
+                policy: self.policy,
+                save,
+            }),
+        };
         config.cookie_max_age = cookie_expires_in.whole_seconds();
-        Ok(Narvik::from_parts(self.store, config, self.limit))
+        Ok(Narvik::from_parts(self.store, config, limit))
     }
 }
 

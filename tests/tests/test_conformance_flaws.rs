@@ -165,7 +165,7 @@ mod flawed {
                 // Room for every concurrent sign-in to count before any saves.
                 tokio::time::sleep(StdDuration::from_millis(20)).await;
             }
-            let max = usize::try_from(limit.max).unwrap_or(usize::MAX);
+            let max = usize::try_from(limit.max.get()).unwrap_or(usize::MAX);
             if limit.policy == SessionLimitPolicy::RefuseNew && counted.len() >= max {
                 return Ok(false);
             }

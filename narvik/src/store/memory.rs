@@ -374,8 +374,7 @@ impl<D: SessionData + Clone> LimitUserSessions for MemoryStore<D> {
                 None => false,
             }
         });
-        // 0 counts as 1, as `SessionLimit` documents (`build()` refuses 0).
-        let max = usize::try_from(limit.max.max(1)).unwrap_or(usize::MAX);
+        let max = usize::try_from(limit.max.get()).unwrap_or(usize::MAX);
         if live.len() >= max {
             if limit.policy == SessionLimitPolicy::RefuseNew {
                 return Ok(false);
@@ -508,7 +507,7 @@ mod tests {
                     let times = SessionTimes::issued(expires_at, expires_at);
                     let mut session = Session::new(session_id, user_id.as_str(), times, ());
                     let limit = SessionLimit {
-                        max: 3,
+                        max: std::num::NonZeroU32::MIN.saturating_add(2),
                         policy: SessionLimitPolicy::EndLeastRecentlyExtended,
                         now: expires_at - time::Duration::SECOND,
                     };

@@ -70,6 +70,7 @@
 //! [`Error::Decode`](crate::Error::Decode) so validation can drop that session.
 
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -237,10 +238,10 @@ pub enum SessionLimitPolicy {
 /// The limit [`LimitUserSessions::save_session_limited`] enforces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionLimit {
-    /// The most live sessions a user may have, the new one included; a store
-    /// counts 0 as 1 (`build()` refuses 0). The new session is never the one
-    /// ended, even when others expire at the same instant.
-    pub max: u32,
+    /// The most live sessions a user may have, the new one included (never 0:
+    /// no user could sign in). The new session is never the one ended, even when
+    /// others expire at the same instant.
+    pub max: NonZeroU32,
     /// What gives way when the limit is reached.
     pub policy: SessionLimitPolicy,
     /// Sessions whose `expires_at` is at or before `now` are not live: they never
