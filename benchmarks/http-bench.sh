@@ -5,6 +5,16 @@
 #
 #   benchmarks/http-bench.sh
 #
+# With SUITE=actix, the actix-web app instead (`src/bin/actix_server.rs`):
+# narvik-actix against actix-session, on the `validate` scenario unless SCENARIOS
+# says otherwise, as the "HTTP: actix-web" section was taken. Its servers are
+# narvik-actix (memory store), actix-session-cookie, narvik-actix-bearer (the
+# narvik-actix server, the token sent in `Authorization: Bearer` instead of the
+# cookie), narvik-actix-redis and actix-session-redis (both on the Redis server at
+# 127.0.0.1:6379, or REDIS_URL); the ratios compare narvik-actix with the cookie
+# store, narvik-actix-redis with the Redis store, and the bearer run with the
+# cookie run.
+#
 # On a small machine, loopback figures swing several-fold with where the scheduler
 # puts the server and the load generator, so each has a core of its own: the server
 # on SERVER_CORE (default 1), wrk on WRK_CORE (default 0). The two servers take
@@ -56,15 +66,32 @@ connections="${CONNECTIONS:-32}"
 max_foreign_cpu="${MAX_FOREIGN_CPU:-5}"
 attempts="${ATTEMPTS:-3}"
 quiet_timeout="${QUIET_TIMEOUT:-120}"
-scenarios="${SCENARIOS:-validate write sign-in}"
+suite="${SUITE:-axum}"
+case "$suite" in
+  axum)
+    scenarios="${SCENARIOS:-validate write sign-in}"
+    server_name=http_server
+    implementations=(narvik tower-sessions)
+    # "first:second" pairs: the table's ratios are first ÷ second.
+    pairs="narvik:tower-sessions"
+    ;;
+  actix)
+    scenarios="${SCENARIOS:-validate}"
+    server_name=actix_server
+    implementations=(narvik-actix actix-session-cookie narvik-actix-bearer narvik-actix-redis
+      actix-session-redis)
+    pairs="narvik-actix:actix-session-cookie narvik-actix-redis:actix-session-redis
+      narvik-actix-bearer:narvik-actix"
+    ;;
+  *) echo "http-bench: unknown SUITE $suite (axum, actix)" >&2; exit 1 ;;
+esac
 port="${PORT:-38080}"
 # Cargo's target directory, absolute: `target/`, or wherever CARGO_TARGET_DIR (or a
 # cargo config's `build.target-dir`) puts it.
 target_dir="$(cargo metadata --format-version 1 --no-deps --locked |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 out_dir="$target_dir/http-bench"
-results="${RESULTS:-$out_dir/results.tsv}"
-implementations=(narvik tower-sessions)
+results="${RESULTS:-$out_dir/results-$suite.tsv}"
 
 if ! command -v wrk >/dev/null; then
   echo "http-bench: installing wrk" >&2
@@ -76,16 +103,16 @@ done
 
 # The server's path as cargo reports it (under the target directory, and a target
 # triple's folder when a cargo config sets `build.target`).
-server_bin="$(cargo build --release -p narvik-benchmarks --bin http_server \
-  --message-format=json-render-diagnostics | python3 -c '
-import json, sys
+server_bin="$(cargo build --release -p narvik-benchmarks --bin "$server_name" \
+  --message-format=json-render-diagnostics | SERVER_NAME="$server_name" python3 -c '
+import json, os, sys
 for line in sys.stdin:
     message = json.loads(line)
     if message.get("reason") == "compiler-artifact" and message.get("executable") \
-            and message["target"]["name"] == "http_server":
+            and message["target"]["name"] == os.environ["SERVER_NAME"]:
         print(message["executable"])
 ')"
-[ -x "$server_bin" ] || { echo "http-bench: cargo built no http_server" >&2; exit 1; }
+[ -x "$server_bin" ] || { echo "http-bench: cargo built no $server_name" >&2; exit 1; }
 mkdir -p "$out_dir"
 
 server_pid=""
@@ -100,9 +127,10 @@ trap stop_server EXIT
 
 base="http://127.0.0.1:$port"
 
-# Starts the server of $1 on its core and waits until it answers.
+# Starts the server of $1 on its core and waits until it answers. A `-bearer` run
+# is its server's run with the token in a header.
 start_server() {
-  taskset -c "$server_core" "$server_bin" --impl "$1" --addr "127.0.0.1:$port" \
+  taskset -c "$server_core" "$server_bin" --impl "${1%-bearer}" --addr "127.0.0.1:$port" \
     2>>"$out_dir/server.log" &
   server_pid=$!
   for _ in $(seq 100); do
@@ -144,9 +172,18 @@ measure() {
   start_server "$impl"
   headers=()
   if [ "$scenario" != sign-in ]; then
-    cookie="$(session_cookie)"
-    [ -n "$cookie" ] || { echo "http-bench: $impl: no session cookie from /sign-in" >&2; exit 1; }
-    headers=(-H "Cookie: $cookie")
+    case "$impl" in
+      *-bearer)
+        token="$(curl -s "$base/sign-in-bearer")"
+        [ -n "$token" ] || { echo "http-bench: $impl: no token from /sign-in-bearer" >&2; exit 1; }
+        headers=(-H "Authorization: Bearer $token")
+        ;;
+      *)
+        cookie="$(session_cookie)"
+        [ -n "$cookie" ] || { echo "http-bench: $impl: no session cookie from /sign-in" >&2; exit 1; }
+        headers=(-H "Cookie: $cookie")
+        ;;
+    esac
   fi
   url="$base/$scenario"
   if [ "$warmup" != 0 ]; then
@@ -196,9 +233,10 @@ echo "http-bench: start, $(uptime)" >&2
 wait_for_quiet
 printf 'scenario\timpl\tround\treq_per_s\tp50_us\tp99_us\tforeign_cpu_pct\tattempts\n' >"$results"
 for scenario in $scenarios; do
-  case "$scenario" in
-    validate | write | sign-in) ;;
-    *) echo "http-bench: unknown scenario $scenario (validate, write, sign-in)" >&2; exit 1 ;;
+  case "$suite:$scenario" in
+    axum:validate | axum:write | axum:sign-in | actix:validate | actix:sign-in) ;;
+    *) echo "http-bench: unknown $suite scenario $scenario (axum: validate, write," \
+      "sign-in; actix: validate, sign-in)" >&2; exit 1 ;;
   esac
   for round in $(seq "$rounds"); do
     for impl in "${implementations[@]}"; do
@@ -227,7 +265,7 @@ echo "http-bench: end, $(uptime)" >&2
 
 # Medians per scenario and server (the range over the rounds beside them), then the
 # ratios of the medians.
-awk -F '\t' -v scenarios="$scenarios" '
+awk -F '\t' -v scenarios="$scenarios" -v pairs="$pairs" '
   # Sorts the space-separated numbers of `list` into `sorted[1..n]`; returns n.
   function sort_numbers(list, sorted,    count, i, j, swap) {
     count = split(list, sorted, " ")
@@ -250,17 +288,22 @@ awk -F '\t' -v scenarios="$scenarios" '
     p99[$1, $2] = p99[$1, $2] " " $6
   }
   END {
-    printf "\n| scenario | server | req/s, median (range) | p50 µs, median | p99 µs, median (range) | req/s narvik ÷ tower | p99 tower ÷ narvik |\n"
+    printf "\n| scenario | server | req/s, median (range) | p50 µs, median | p99 µs, median (range) | req/s ratio | p99 ratio (other ÷ this) |\n"
     printf "| --- | --- | ---: | ---: | ---: | ---: | ---: |\n"
     count = split(scenarios, names, " ")
+    pair_count = split(pairs, pair_list, " ")
     for (k = 1; k <= count; k++) {
-      s = names[k]; n = "narvik"; t = "tower-sessions"
-      printf "| %s | narvik-axum | %.0f %s | %.0f | %.0f %s | %.2f | %.2f |\n", s,
-        median(rps[s, n]), range(rps[s, n], "%.0f"), median(p50[s, n]),
-        median(p99[s, n]), range(p99[s, n], "%.0f"),
-        median(rps[s, n]) / median(rps[s, t]), median(p99[s, t]) / median(p99[s, n])
-      printf "| %s | tower-sessions | %.0f %s | %.0f | %.0f %s | | |\n", s,
-        median(rps[s, t]), range(rps[s, t], "%.0f"), median(p50[s, t]),
-        median(p99[s, t]), range(p99[s, t], "%.0f")
+      s = names[k]
+      for (p = 1; p <= pair_count; p++) {
+        split(pair_list[p], two, ":"); n = two[1]; t = two[2]
+        if (!((s, n) in rps) || !((s, t) in rps)) continue
+        printf "| %s | %s | %.0f %s | %.0f | %.0f %s | %.2f ÷ %s | %.2f |\n", s, n,
+          median(rps[s, n]), range(rps[s, n], "%.0f"), median(p50[s, n]),
+          median(p99[s, n]), range(p99[s, n], "%.0f"),
+          median(rps[s, n]) / median(rps[s, t]), t, median(p99[s, t]) / median(p99[s, n])
+        printf "| %s | %s | %.0f %s | %.0f | %.0f %s | | |\n", s, t,
+          median(rps[s, t]), range(rps[s, t], "%.0f"), median(p50[s, t]),
+          median(p99[s, t]), range(p99[s, t], "%.0f")
+      }
     }
   }' "$results"

@@ -216,9 +216,69 @@ impl<C> Drop for Lent<'_, C> {
     }
 }
 
+/// The command line of the HTTP benchmark's servers (`src/bin/http_server.rs`,
+/// `src/bin/actix_server.rs`): `--impl NAME --addr HOST:PORT`, `NAME` read by
+/// `implementation`; an error message (ending in `usage`) otherwise.
+///
+/// # Errors
+///
+/// A message that names the missing, unknown or malformed argument.
+pub fn parse_server_args<Implementation>(
+    mut args: impl Iterator<Item = String>,
+    usage: &str,
+    implementation: impl Fn(&str) -> Option<Implementation>,
+) -> Result<(Implementation, std::net::SocketAddr), String> {
+    let mut chosen = None;
+    let mut addr = None;
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .ok_or_else(|| format!("`{flag}` needs a value\n{usage}"))?;
+        match flag.as_str() {
+            "--impl" => {
+                chosen = Some(
+                    implementation(&value)
+                        .ok_or_else(|| format!("unknown `--impl {value}`\n{usage}"))?,
+                );
+            }
+            "--addr" => {
+                addr = Some(
+                    value
+                        .parse()
+                        .map_err(|error| format!("`--addr {value}`: {error}\n{usage}"))?,
+                );
+            }
+            other => return Err(format!("unknown argument `{other}`\n{usage}")),
+        }
+    }
+    Ok((
+        chosen.ok_or_else(|| format!("`--impl` is missing\n{usage}"))?,
+        addr.ok_or_else(|| format!("`--addr` is missing\n{usage}"))?,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn server_args(args: &[&str]) -> Result<(u8, std::net::SocketAddr), String> {
+        let args = args.iter().map(|arg| (*arg).to_owned());
+        parse_server_args(args, "usage", |name| (name == "one").then_some(1))
+    }
+
+    #[test]
+    fn server_args_name_the_implementation_and_the_address() {
+        let parsed = server_args(&["--impl", "one", "--addr", "127.0.0.1:8080"]);
+        assert_eq!(
+            parsed,
+            Ok((1, "127.0.0.1:8080".parse().expect("an address")))
+        );
+        let unknown = server_args(&["--impl", "two", "--addr", "127.0.0.1:8080"]);
+        assert_eq!(unknown, Err("unknown `--impl two`\nusage".to_owned()));
+        assert!(server_args(&["--impl", "one"])
+            .is_err_and(|message| message.starts_with("`--addr` is missing")));
+        assert!(server_args(&["--addr"]).is_err_and(|message| message.contains("needs a value")));
+    }
 
     #[test]
     fn unique_names_are_valid_table_names() {

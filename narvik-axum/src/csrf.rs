@@ -1,16 +1,7 @@
-//! [`CsrfLayer`]: refuse state-changing requests from other origins.
-//!
-//! The session cookie is `SameSite=Lax` by default, which keeps it off most
-//! cross-site requests, but not off those from sibling subdomains (same site,
-//! different origin), from a plain-HTTP page of the same host (in browsers without
-//! schemeful same-site), nor from browsers that ignore `SameSite`. As the
-//! original's guides recommend, this layer checks that every request that may
-//! change state comes from the site itself: by its `Sec-Fetch-Site` header, or by
-//! its `Origin`, which must name the request's host with the site's scheme.
+//! [`CsrfLayer`]: refuse state-changing requests from other origins, by the rules
+//! of [`narvik_http::CsrfPolicy`].
 
-mod check;
-mod origin;
-mod rejection;
+mod reject;
 
 use std::fmt;
 use std::future::Future;
@@ -22,37 +13,21 @@ use http::uri::Scheme;
 use http::{Request, Response};
 use tower::{Layer, Service};
 
-pub use self::check::ForwardedProto;
-use self::check::Policy;
-pub use self::rejection::{CsrfRejection, DefaultCsrfRejection, RejectCsrf};
+use narvik_http::{CsrfPolicy, CsrfRejection, ForwardedProto};
+
+pub use self::reject::{DefaultCsrfRejection, RejectCsrf};
 
 /// A tower layer that refuses state-changing requests from other origins, with
 /// `403 Forbidden` ([`CsrfRejection`]).
 ///
-/// - `GET`, `HEAD`, `OPTIONS` and `TRACE` pass unchecked: they must not change
-///   state. Except WebSocket handshakes (`GET` with `Connection: upgrade` and
-///   `Upgrade: websocket`): a WebSocket acts with the user's cookie like any form,
-///   so they are checked as state-changing requests by default; see
-///   [`guard_websocket_upgrades`](Self::guard_websocket_upgrades).
-/// - Every other method (`POST`, `PUT`, `PATCH`, `DELETE` and any other) is checked:
-///   1. `Sec-Fetch-Site: same-origin` passes: browsers send it, pages cannot forge
-///      it, and it says the site's own page made the request.
-///   2. `Sec-Fetch-Site: cross-site` is refused, whatever the `Origin`, unless the
-///      `Origin` is an [allowed one](Self::allow_origin).
-///   3. Otherwise (`same-site`, `none`, an unknown or repeated value, or no such
-///      header, as from older browsers and other clients) the request passes only
-///      with exactly one `Origin` header that either is one of the
-///      [allowed origins](Self::allow_origin), or has the
-///      [site's scheme](Self::site_scheme) (`https` unless set) and names the
-///      request's host (the `Host` header, or the URI's authority without one;
-///      compared without regard to case, with the scheme's default port filled in).
-///      So `same-site` (a sibling subdomain) passes only from an allowed origin,
-///      and `none` (a navigation the user started) only with the site's own origin.
-/// - `Origin: null` (sandboxed frames, some redirects) never matches the host.
-///
-/// Browsers send `Origin` on every `POST`, `PUT`, `PATCH` and `DELETE`, and on
-/// WebSocket handshakes; other clients (scripts, mobile apps, WebSocket libraries)
-/// must send it too, or be served by routes without this layer.
+/// The rules are [`CsrfPolicy`]'s, shared with `narvik-actix`: safe methods pass
+/// (except WebSocket handshakes), so do requests authenticated by an
+/// `Authorization` header without a `Cookie` header (API clients: no cookie, no
+/// CSRF), and every other request passes only with `Sec-Fetch-Site: same-origin`
+/// or an `Origin` that is the request's own host with the site's scheme, or an
+/// allowed origin. Browsers send `Origin` on every `POST`, `PUT`, `PATCH` and
+/// `DELETE`, and on WebSocket handshakes; other clients that send cookies must
+/// send it too, or be served by routes without this layer.
 ///
 /// ```
 /// use http::uri::Scheme;
@@ -70,7 +45,7 @@ pub use self::rejection::{CsrfRejection, DefaultCsrfRejection, RejectCsrf};
 /// to [`rejection`](Self::rejection).
 #[derive(Clone)]
 pub struct CsrfLayer<R = DefaultCsrfRejection> {
-    policy: Arc<Policy>,
+    policy: Arc<CsrfPolicy>,
     reject: R,
 }
 
@@ -79,7 +54,7 @@ impl CsrfLayer {
     /// from its own origin, and guards WebSocket handshakes.
     pub fn new() -> Self {
         Self {
-            policy: Arc::new(Policy::default()),
+            policy: Arc::new(CsrfPolicy::new()),
             reject: DefaultCsrfRejection,
         }
     }
@@ -98,9 +73,7 @@ impl<R> CsrfLayer<R> {
     /// is ignored). Its scheme need not be the site's.
     #[must_use]
     pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
-        let origin: String = origin.into();
-        let origin = origin.trim_end_matches('/').to_owned();
-        Arc::make_mut(&mut self.policy).allowed_origins.push(origin);
+        self.policy = Arc::new(self.policy.as_ref().clone().allow_origin(origin));
         self
     }
 
@@ -117,7 +90,7 @@ impl<R> CsrfLayer<R> {
 
     /// The allowed origins besides the request's own.
     pub fn allowed_origins(&self) -> &[String] {
-        &self.policy.allowed_origins
+        self.policy.allowed_origins()
     }
 
     /// The scheme clients reach the site with, and so the only scheme an `Origin`
@@ -130,7 +103,7 @@ impl<R> CsrfLayer<R> {
     /// browsers without schemeful same-site send the `Lax` cookie with its forms.
     #[must_use]
     pub fn site_scheme(mut self, scheme: Scheme) -> Self {
-        Arc::make_mut(&mut self.policy).site_scheme = scheme;
+        self.policy = Arc::new(self.policy.as_ref().clone().site_scheme(scheme));
         self
     }
 
@@ -144,7 +117,7 @@ impl<R> CsrfLayer<R> {
     /// layer accepts.
     #[must_use]
     pub fn trust_forwarded_proto(mut self, header: ForwardedProto) -> Self {
-        Arc::make_mut(&mut self.policy).trusted_forwarded_proto = Some(header);
+        self.policy = Arc::new(self.policy.as_ref().clone().trust_forwarded_proto(header));
         self
     }
 
@@ -158,7 +131,7 @@ impl<R> CsrfLayer<R> {
     /// itself.
     #[must_use]
     pub fn guard_websocket_upgrades(mut self, guard: bool) -> Self {
-        Arc::make_mut(&mut self.policy).guard_websocket_upgrades = guard;
+        self.policy = Arc::new(self.policy.as_ref().clone().guard_websocket_upgrades(guard));
         self
     }
 
@@ -216,7 +189,7 @@ impl<Inner, R: Clone> Layer<Inner> for CsrfLayer<R> {
 #[derive(Clone)]
 pub struct CsrfService<Inner, R = DefaultCsrfRejection> {
     inner: Inner,
-    policy: Arc<Policy>,
+    policy: Arc<CsrfPolicy>,
     reject: R,
 }
 
@@ -244,9 +217,13 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let authority = request
+            .uri()
+            .authority()
+            .map(|authority| authority.as_str());
         let checked = self
             .policy
-            .check(request.method(), request.uri(), request.headers());
+            .check(request.method().as_str(), authority, request.headers());
         match checked {
             Ok(()) => CsrfFuture {
                 kind: Kind::Inner {

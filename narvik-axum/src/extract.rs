@@ -7,7 +7,8 @@ use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use narvik::{SessionData, SessionStore};
 
-use crate::state::SessionSlot;
+use narvik_http::RequestSession;
+
 use crate::{SessionManager, SessionRejection};
 
 /// The signed-in user's session, the one the request's cookie presented; as an
@@ -95,11 +96,11 @@ where
         parts: &mut Parts,
         _state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
-        let slot = parts
+        let request = parts
             .extensions
-            .get::<SessionSlot<D>>()
+            .get::<RequestSession<D>>()
             .ok_or_else(SessionRejection::missing_layer::<narvik::Session<D>>)?;
-        let session = slot.lock().validation.current_session()?;
+        let session = request.current().map_err(SessionRejection::Store)?;
         Ok(session.map(CurrentSession))
     }
 }

@@ -11,8 +11,8 @@ use http::StatusCode;
 use narvik::time::{Duration, OffsetDateTime};
 use narvik::SessionData;
 
-use crate::state::SessionSlot;
 use crate::{CurrentSession, SessionRejection};
+use narvik_http::RequestSession;
 
 /// The signed-in user's session, when the user proved a credential at most
 /// `MAX_AGE_SECS` seconds ago; as an extractor, it refuses other requests with
@@ -32,7 +32,7 @@ use crate::{CurrentSession, SessionRejection};
 /// `503` when the store failed ([`NotFresh`]). To send the user to a "confirm your
 /// password" page instead, take `Result<RequireFresh<D, N>, NotFresh>`; that
 /// page checks the password and calls
-/// [`SessionManager::reauthenticate`](crate::SessionManager::reauthenticate),
+/// [`SessionManager::reauthenticate`](crate::SessionHandle::reauthenticate),
 /// which stamps the proof, gives the session a new token and sends its cookie:
 ///
 /// ```
@@ -139,11 +139,11 @@ where
         parts: &mut Parts,
         _state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let slot = parts
+        let request = parts
             .extensions
-            .get::<SessionSlot<D>>()
+            .get::<RequestSession<D>>()
             .ok_or_else(SessionRejection::missing_layer::<narvik::Session<D>>)?;
-        let session = slot.lock().validation.current_session()?;
+        let session = request.current().map_err(SessionRejection::Store)?;
         let session = session.ok_or(NotFresh::Unauthenticated)?;
         let fresh = CurrentSession(session).require_fresh(Self::MAX_AGE)?;
         Ok(Self(fresh.0))
@@ -207,7 +207,7 @@ pub enum NotFresh {
 
     /// The user is signed in, but proved a credential longer ago than the route
     /// accepts: ask for the password again, then call
-    /// [`SessionManager::reauthenticate`](crate::SessionManager::reauthenticate).
+    /// [`SessionManager::reauthenticate`](crate::SessionHandle::reauthenticate).
     #[error("the last proof of a credential is too old: confirm the password")]
     Stale {
         /// When the user last proved a credential

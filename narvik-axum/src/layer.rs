@@ -7,27 +7,15 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::{HeaderMap, HeaderValue, CACHE_CONTROL, SET_COOKIE};
+use http::header::{HeaderMap, HeaderName, HeaderValue, CACHE_CONTROL, SET_COOKIE};
 use http::{Request, Response};
-use narvik::{Narvik, SessionStore, SessionToken};
+use narvik::{Narvik, SessionStore};
+use narvik_http::{
+    response_headers, validate_request, RequestConfig, ResponseHeaders, TokenSource,
+};
 use tower::{Layer, Service};
 
-use crate::cookie_header::find_cookies;
-use crate::state::{RequestState, ResponseCookie, SessionSlot, Validation};
 use crate::SessionManager;
-
-/// How many of a request's session cookies [`NarvikLayer`] looks up at most: one
-/// store lookup each.
-///
-/// A request normally carries one session cookie. It carries several when another
-/// site on the same registrable domain (a sibling subdomain, say
-/// `evil.example.com` beside `app.example.com`) set a cookie of the same name for
-/// the parent domain ("cookie tossing"): browsers send it beside the app's own,
-/// and first when its path is longer. The layer tries each well-formed one in
-/// order, so a tossed cookie can neither hide the user's session nor have it
-/// cleared; the bound keeps a request that carries many from costing many lookups.
-/// Malformed values, empty ones and repeats of a token already tried cost none.
-pub const MAX_SESSION_COOKIES_TRIED: usize = 3;
 
 /// A tower layer that gives every request its session.
 ///
@@ -53,14 +41,14 @@ pub const MAX_SESSION_COOKIES_TRIED: usize = 3;
 ///
 /// With more than one cookie named [`Narvik::cookie_name`] (in one `Cookie` header
 /// or several), the layer looks up each well-formed token in the order sent, up to
-/// [`MAX_SESSION_COOKIES_TRIED`] lookups, and takes the first that validates; a
+/// [`MAX_SESSION_COOKIES_TRIED`](crate::MAX_SESSION_COOKIES_TRIED) lookups, and takes the first that validates; a
 /// store failure stops the search (`503`, as for one cookie). Since it cannot tell
 /// the app's own cookie from one another site tossed, it then writes no cookie of
 /// its own accord: no blank cookie when none validated (it would delete the user's
 /// real cookie, a lasting sign-out), and no cookie when the session found was
 /// extended (it would make a tossed token the host's own, on every path). What the
-/// handler asks for ([`SessionManager::start`], [`SessionManager::end`],
-/// [`SessionManager::reauthenticate`], [`SessionManager::rotate`]) is still
+/// handler asks for ([`SessionManager::start`](crate::SessionHandle::start), [`SessionManager::end`](crate::SessionHandle::end),
+/// [`SessionManager::reauthenticate`](crate::SessionHandle::reauthenticate), [`SessionManager::rotate`](crate::SessionHandle::rotate)) is still
 /// written.
 ///
 /// When several validate, the first wins, and it may be a tosser's own valid
@@ -90,22 +78,71 @@ pub const MAX_SESSION_COOKIES_TRIED: usize = 3;
 /// layer, a `Cache-Control` of your own there should not allow shared caching
 /// (`private` or `no-store`).
 ///
+/// # API clients
+///
+/// With [`token_source`](Self::token_source) set to read `Authorization: Bearer`,
+/// a request may present its token in that header instead (cookie first with
+/// [`TokenSource::CookieOrBearer`]). Such a request never gets `Set-Cookie`, not
+/// even the blank cookie; the client signs in through
+/// [`SessionHandle::start_bearer`](narvik_http::SessionHandle::start_bearer), which
+/// hands it the token, and learns of extensions from the
+/// [`expiry_header`](Self::expiry_header) when set.
+///
+/// ```
+/// use axum::http::HeaderName;
+/// use narvik::{MemoryStore, Narvik};
+/// use narvik_axum::{NarvikLayer, TokenSource};
+///
+/// let narvik = Narvik::builder(MemoryStore::<()>::new()).build()?;
+/// let layer = NarvikLayer::new(narvik)
+///     .token_source(TokenSource::CookieOrBearer)
+///     .expiry_header(HeaderName::from_static("narvik-session-expires"));
+/// # Ok::<(), narvik::Error>(())
+/// ```
+///
 /// The handlers extract [`CurrentSession<S::Data>`](crate::CurrentSession) and
 /// [`SessionManager<S>`]: the same store type `S` as the layer's.
 pub struct NarvikLayer<S: SessionStore> {
     narvik: Narvik<S>,
+    config: Arc<RequestConfig>,
 }
 
 impl<S: SessionStore> NarvikLayer<S> {
-    /// The layer for `narvik`.
+    /// The layer for `narvik`, reading tokens from the session cookie only.
     pub fn new(narvik: Narvik<S>) -> Self {
-        Self { narvik }
+        Self {
+            narvik,
+            config: Arc::new(RequestConfig::new()),
+        }
+    }
+
+    /// Where the layer reads tokens from: the cookie ([`TokenSource::Cookie`], the
+    /// default), `Authorization: Bearer`, or both, cookie first. Never from the URL
+    /// or a form field.
+    #[must_use]
+    pub fn token_source(mut self, source: TokenSource) -> Self {
+        let config = Arc::make_mut(&mut self.config);
+        *config = config.clone().token_source(source);
+        self
+    }
+
+    /// The response header that tells a header-authenticated client its session's
+    /// new expiry (Unix seconds) whenever the session is new or was extended; off
+    /// unless set. See [`RequestConfig::expiry_header`].
+    #[must_use]
+    pub fn expiry_header(mut self, name: HeaderName) -> Self {
+        let config = Arc::make_mut(&mut self.config);
+        *config = config.clone().expiry_header(name);
+        self
     }
 }
 
 impl<S: SessionStore> Clone for NarvikLayer<S> {
     fn clone(&self) -> Self {
-        Self::new(self.narvik.clone())
+        Self {
+            narvik: self.narvik.clone(),
+            config: Arc::clone(&self.config),
+        }
     }
 }
 
@@ -113,6 +150,7 @@ impl<S: SessionStore> fmt::Debug for NarvikLayer<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NarvikLayer")
             .field("narvik", &self.narvik)
+            .field("config", &self.config)
             .finish()
     }
 }
@@ -124,6 +162,7 @@ impl<Inner, S: SessionStore> Layer<Inner> for NarvikLayer<S> {
         NarvikService {
             inner,
             narvik: self.narvik.clone(),
+            config: Arc::clone(&self.config),
         }
     }
 }
@@ -133,6 +172,7 @@ impl<Inner, S: SessionStore> Layer<Inner> for NarvikLayer<S> {
 pub struct NarvikService<Inner, S: SessionStore> {
     inner: Inner,
     narvik: Narvik<S>,
+    config: Arc<RequestConfig>,
 }
 
 impl<Inner: Clone, S: SessionStore> Clone for NarvikService<Inner, S> {
@@ -140,6 +180,7 @@ impl<Inner: Clone, S: SessionStore> Clone for NarvikService<Inner, S> {
         Self {
             inner: self.inner.clone(),
             narvik: self.narvik.clone(),
+            config: Arc::clone(&self.config),
         }
     }
 }
@@ -178,134 +219,49 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let narvik = self.narvik.clone();
+        let config = Arc::clone(&self.config);
         NarvikFuture {
             future: Box::pin(async move {
-                let state = validate(&narvik, request.headers()).await;
-                let slot = SessionSlot::new(state);
+                let session = validate_request(&narvik, request.headers(), &config).await;
                 let extensions = request.extensions_mut();
-                extensions.insert(slot.clone());
-                extensions.insert(SessionManager::new(narvik.clone(), slot.clone()));
+                extensions.insert(session.clone());
+                extensions.insert(SessionManager::new(narvik.clone(), session.clone()));
                 let mut response = inner.call(request).await?;
-                let response_cookie =
-                    std::mem::replace(&mut slot.lock().response_cookie, ResponseCookie::Unchanged);
-                set_cookie(&narvik, response_cookie, response.headers_mut());
+                let headers = response_headers(&narvik, &session, &config);
+                append_headers(headers, response.headers_mut());
                 Ok(response)
             }),
         }
     }
 }
 
-/// Validates the request's session cookies, once; see [`NarvikLayer`] for the rules.
-async fn validate<S>(narvik: &Narvik<S>, headers: &HeaderMap) -> RequestState<S::Data>
-where
-    S: SessionStore,
-    S::Data: Clone,
-{
-    let cookies = || find_cookies(headers, narvik.cookie_name());
-    let several = cookies().nth(1).is_some();
-    if several {
-        tracing::debug!(
-            cookie = narvik.cookie_name(),
-            "several session cookies of the same name, possibly tossed by another \
-             site on the domain; the `__Host-` prefix prevents it"
-        );
-    }
-    // The tokens looked up without a session; empty until a second is needed.
-    let mut tried: Vec<SessionToken> = Vec::new();
-    for value in cookies() {
-        // Not the shape of a token (bytes that are not UTF-8 among them, or the
-        // empty value the blank cookie leaves): no session can have it, so the
-        // store is not asked.
-        let Some(token) = parse_token(value) else {
-            continue;
-        };
-        if tried.contains(&token) {
-            continue;
-        }
-        if tried.len() == MAX_SESSION_COOKIES_TRIED {
-            break;
-        }
-        match narvik.validate_session(token.as_str()).await {
-            Ok(Some(session)) => {
-                let renewed = session.is_new() || session.is_extended();
-                // With several, this one may be a tossed cookie: writing it back
-                // would make it the host's own.
-                let response_cookie = if renewed && !several {
-                    ResponseCookie::set(token, &session)
-                } else {
-                    ResponseCookie::Unchanged
-                };
-                return RequestState {
-                    validation: Validation::Valid(session),
-                    response_cookie,
-                };
+/// Appends the session's headers, and `Cache-Control: no-store` with them unless
+/// the response has a `Cache-Control` already.
+fn append_headers(session_headers: ResponseHeaders, headers: &mut HeaderMap) {
+    if let Some(cookie) = session_headers.set_cookie {
+        match HeaderValue::try_from(&cookie) {
+            Ok(value) => {
+                headers.append(SET_COOKIE, value);
             }
-            Ok(None) => tried.push(token),
-            // The next cookie would most likely fail the same way, after as long.
-            Err(error) => {
-                return RequestState {
-                    validation: Validation::StoreFailed {
-                        error: Arc::new(error),
-                        session_id: token.session_id(),
-                    },
-                    response_cookie: ResponseCookie::Unchanged,
-                };
-            }
+            // The builder refuses names, domains and paths with bytes a header
+            // cannot carry, and tokens are base32, so this is not expected to
+            // happen.
+            Err(_) => tracing::error!(
+                cookie = %cookie.name,
+                "the session cookie is not a valid header value; not sent"
+            ),
         }
     }
-    // An empty value is what the blank cookie leaves, should a client send it.
-    if cookies().all(<[u8]>::is_empty) {
-        return RequestState {
-            validation: Validation::Absent,
-            response_cookie: ResponseCookie::Unchanged,
-        };
-    }
-    // With several, the blank cookie could delete the user's own cookie instead of
-    // the invalid one: which one a `Set-Cookie` replaces depends on its domain and
-    // path, and the request does not say which cookie has which.
-    let response_cookie = if several {
-        ResponseCookie::Unchanged
-    } else {
-        ResponseCookie::Clear
-    };
-    RequestState {
-        validation: Validation::Invalid,
-        response_cookie,
-    }
-}
-
-/// The token in a cookie's value, `None` when it is not one.
-fn parse_token(value: &[u8]) -> Option<SessionToken> {
-    std::str::from_utf8(value).ok()?.parse().ok()
-}
-
-/// Appends the `Set-Cookie` header that `response_cookie` calls for, and
-/// `Cache-Control: no-store` unless the response has a `Cache-Control` already.
-fn set_cookie<S: SessionStore>(
-    narvik: &Narvik<S>,
-    response_cookie: ResponseCookie,
-    headers: &mut HeaderMap,
-) {
-    let cookie = match response_cookie {
-        ResponseCookie::Unchanged => return,
-        ResponseCookie::Set { token, times } => narvik.create_cookie(&token, times),
-        ResponseCookie::Clear => narvik.create_blank_cookie(),
-    };
-    match HeaderValue::try_from(&cookie) {
-        Ok(value) => {
-            headers.append(SET_COOKIE, value);
-            // A shared cache must not hand this token (or this sign-out) to
-            // another user; an app that chose its own caching keeps it.
-            if !headers.contains_key(CACHE_CONTROL) {
-                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            }
+    if let Some((name, expires)) = session_headers.session_expires {
+        // Digits only: always a valid header value.
+        if let Ok(value) = HeaderValue::try_from(expires) {
+            headers.insert(name, value);
         }
-        // The builder refuses names, domains and paths with bytes a header cannot
-        // carry, and tokens are base32, so this is not expected to happen.
-        Err(_) => tracing::error!(
-            cookie = %cookie.name,
-            "the session cookie is not a valid header value; not sent"
-        ),
+    }
+    // A shared cache must not hand this token (or this sign-out) to another user;
+    // an app that chose its own caching keeps it.
+    if session_headers.no_store && !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
 }
 

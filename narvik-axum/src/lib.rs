@@ -11,15 +11,15 @@
 //!   one; `Option<CurrentSession<D>>` gives `None` instead. Both answer `503` when
 //!   the store could not answer ([`SessionRejection`]). (Named apart from
 //!   [`narvik::Session`], which it wraps.)
-//! - [`SessionManager<S>`] starts ([`start`](SessionManager::start)) and ends
-//!   ([`end`](SessionManager::end)) the session from a handler; `S` is the store
+//! - [`SessionManager<S>`] starts ([`start`](crate::SessionHandle::start)) and ends
+//!   ([`end`](crate::SessionHandle::end)) the session from a handler; `S` is the store
 //!   type, as in [`Narvik<S>`](narvik::Narvik). Signing in ends the session the
 //!   request presented, so every sign-in gets a new token (OWASP ASVS V7.2.4).
-//!   [`reauthenticate`](SessionManager::reauthenticate) records a fresh proof of
-//!   the password and [`rotate`](SessionManager::rotate) gives the session a new
+//!   [`reauthenticate`](crate::SessionHandle::reauthenticate) records a fresh proof of
+//!   the password and [`rotate`](crate::SessionHandle::rotate) gives the session a new
 //!   token; the layer sends the new cookie.
-//!   [`update_data`](SessionManager::update_data) and
-//!   [`modify_data`](SessionManager::modify_data) change the session's data
+//!   [`update_data`](crate::SessionHandle::update_data) and
+//!   [`modify_data`](crate::SessionHandle::modify_data) change the session's data
 //!   without losing a concurrent change (a stale update is a `409`); the rest of
 //!   the request sees the new data at once, and the cookie stays as it is.
 //! - [`RequireFresh<D, MAX_AGE_SECS>`] extracts the session only when the user
@@ -29,6 +29,14 @@
 //! - [`CsrfLayer`] refuses state-changing requests (and WebSocket handshakes) that
 //!   another site made: by `Sec-Fetch-Site`, or an `Origin` that is not the
 //!   request's own host with the site's scheme (`https` unless set).
+//!
+//! - API clients: with [`NarvikLayer::token_source`] reading
+//!   `Authorization: Bearer`, a client signs in through
+//!   [`SessionHandle::start_bearer`] (the token comes back for the response body),
+//!   presents the token in the header, and never gets a cookie.
+//!
+//! The request logic behind all of this (reading the token, the cookie to write,
+//! the CSRF decision) is [`narvik_http`]'s, shared with `narvik-actix`.
 //!
 //! The extractors implement the traits of `axum-core` 0.5, which axum 0.8
 //! re-exports; the layers wrap any tower `Service<http::Request<B>>`.
@@ -146,10 +154,10 @@
 //! | a session just extended | the session | the cookie again |
 //! | malformed, unknown, expired | no session | the blank cookie |
 //! | the store failed | `503` ([`SessionRejection::Store`]) | no `Set-Cookie` |
-//! | (handler called [`start`](SessionManager::start)) | | the new session's cookie |
-//! | (handler called [`reauthenticate`](SessionManager::reauthenticate) or [`rotate`](SessionManager::rotate)) | | the rotated session's cookie |
-//! | (handler called [`end`](SessionManager::end)) | | the blank cookie |
-//! | (handler called [`update_data`](SessionManager::update_data) or [`modify_data`](SessionManager::modify_data)) | the new data | no `Set-Cookie` (the blank cookie if the session was gone) |
+//! | (handler called [`start`](crate::SessionHandle::start)) | | the new session's cookie |
+//! | (handler called [`reauthenticate`](crate::SessionHandle::reauthenticate) or [`rotate`](crate::SessionHandle::rotate)) | | the rotated session's cookie |
+//! | (handler called [`end`](crate::SessionHandle::end)) | | the blank cookie |
+//! | (handler called [`update_data`](crate::SessionHandle::update_data) or [`modify_data`](crate::SessionHandle::modify_data)) | the new data | no `Set-Cookie` (the blank cookie if the session was gone) |
 //!
 //! With several cookies of the name, the rows "malformed, unknown, expired" and "a
 //! session just extended" send no cookie. With an
@@ -243,22 +251,21 @@
 //! and into a `cookie::Cookie<'static>` with this crate's feature `cookie` (narvik's
 //! feature of the same name), for apps that manage cookies with the `cookie` crate.
 
-mod cookie_header;
 mod csrf;
 mod extract;
 mod fresh;
 mod layer;
 mod manager;
 mod rejection;
-mod state;
 
-pub use crate::cookie_header::{find_cookie, find_cookies};
-pub use crate::csrf::{
-    CsrfFuture, CsrfLayer, CsrfRejection, CsrfService, DefaultCsrfRejection, ForwardedProto,
-    RejectCsrf,
+pub use narvik_http::{
+    find_cookie, find_cookies, CsrfPolicy, CsrfRejection, ForwardedProto, SessionHandle,
+    TokenSource, Transport, MAX_SESSION_COOKIES_TRIED,
 };
+
+pub use crate::csrf::{CsrfFuture, CsrfLayer, CsrfService, DefaultCsrfRejection, RejectCsrf};
 pub use crate::extract::CurrentSession;
 pub use crate::fresh::{NotFresh, RequireFresh};
-pub use crate::layer::{NarvikFuture, NarvikLayer, NarvikService, MAX_SESSION_COOKIES_TRIED};
+pub use crate::layer::{NarvikFuture, NarvikLayer, NarvikService};
 pub use crate::manager::SessionManager;
 pub use crate::rejection::SessionRejection;

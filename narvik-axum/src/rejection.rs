@@ -22,9 +22,9 @@ use http::StatusCode;
 /// `Result<CurrentSession<D>, SessionRejection>` and match on it, or wrap the
 /// extractor in your own; see the [crate documentation](crate#customising-the-rejection).
 /// Since `From<narvik::Error>` is implemented, `?` turns the errors of
-/// [`SessionManager::start`](crate::SessionManager::start),
-/// [`end`](crate::SessionManager::end) and
-/// [`reauthenticate`](crate::SessionManager::reauthenticate) into a rejection in
+/// [`SessionManager::start`](crate::SessionHandle::start),
+/// [`end`](crate::SessionHandle::end) and
+/// [`reauthenticate`](crate::SessionHandle::reauthenticate) into a rejection in
 /// handlers that return `Result<_, SessionRejection>`.
 /// ([`RequireFresh`](crate::RequireFresh) has a rejection of its own,
 /// [`NotFresh`](crate::NotFresh).)
@@ -71,12 +71,7 @@ impl SessionRejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Store(error) => match **error {
-                narvik::Error::Store { .. } => StatusCode::SERVICE_UNAVAILABLE,
-                narvik::Error::TooManySessions { .. } => StatusCode::FORBIDDEN,
-                narvik::Error::Conflict => StatusCode::CONFLICT,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            },
+            Self::Store(error) => narvik_http::error_status(error),
             Self::MissingLayer { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -95,36 +90,24 @@ impl From<narvik::Error> for SessionRejection {
     }
 }
 
+/// The store's failure as [`SessionHandle::session`](narvik_http::SessionHandle::session)
+/// reports it.
+impl From<Arc<narvik::Error>> for SessionRejection {
+    fn from(error: Arc<narvik::Error>) -> Self {
+        Self::Store(error)
+    }
+}
+
 impl IntoResponse for SessionRejection {
     fn into_response(self) -> Response {
-        let body = match &self {
-            Self::Unauthenticated => "sign-in required",
-            // The limit's answer, not a failure: nothing to log at error level.
-            Self::Store(error) if matches!(**error, narvik::Error::TooManySessions { .. }) => {
-                tracing::debug!(%error, "sign-in refused by the session limit");
-                "too many sessions: sign out on another device first"
-            }
-            // Another request's update won: an answer, not a failure.
-            Self::Store(error) if matches!(**error, narvik::Error::Conflict) => {
-                tracing::debug!(%error, "session data update lost a race");
-                "the session changed meanwhile: try again"
-            }
-            Self::Store(error) => {
-                // As an error, not its `Display`: the cause is in its source chain,
-                // which `tracing` records.
-                let error: &(dyn std::error::Error + 'static) = &**error;
-                tracing::error!(error, "session store failed");
-                if self.status() == StatusCode::SERVICE_UNAVAILABLE {
-                    "service unavailable"
-                } else {
-                    "internal server error"
-                }
-            }
+        let (status, body) = match &self {
+            Self::Unauthenticated => (self.status(), "sign-in required"),
+            Self::Store(error) => narvik_http::answer_error(error),
             Self::MissingLayer { .. } => {
                 tracing::error!("{self}");
-                "internal server error"
+                (self.status(), "internal server error")
             }
         };
-        (self.status(), body).into_response()
+        (status, body).into_response()
     }
 }

@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use narvik::{Error, Result};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use crate::tls::TlsSettings;
 use crate::RedisStore;
 
 /// Connects a [`RedisStore`] with settings beyond the URL; made by
@@ -31,6 +32,7 @@ pub struct RedisStoreBuilder<D> {
     url: String,
     config: ConnectionManagerConfig,
     check_eviction_policy: bool,
+    tls: TlsSettings,
     data: PhantomData<fn() -> D>,
 }
 
@@ -40,8 +42,54 @@ impl<D> RedisStoreBuilder<D> {
             url: url.to_owned(),
             config: RedisStore::<D>::default_connection_config(),
             check_eviction_policy: true,
+            tls: TlsSettings::default(),
             data: PhantomData,
         }
+    }
+
+    /// Trusts the certificate authorities in `pem` (one or more PEM
+    /// `CERTIFICATE` blocks) instead of the system's, for a `rediss://` URL:
+    /// a server whose certificate they did not sign is refused, as is one whose
+    /// certificate does not name the URL's host (a DNS name, or an IP address
+    /// such as `127.0.0.1`). For a server with a certificate of your own CA, or a
+    /// self-signed one; without it, the system's trusted roots decide.
+    ///
+    /// ```no_run
+    /// # use narvik_redis::RedisStore;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> narvik::Result<()> {
+    /// let ca = std::fs::read("/etc/redis/tls/ca.crt").map_err(narvik::Error::store)?;
+    /// let store = RedisStore::<()>::builder("rediss://redis.internal:6380")
+    ///     .tls_root_certificates(ca)
+    ///     .connect()
+    ///     .await?;
+    /// # let _ = store;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// A PEM that holds no certificate, or one that does not parse, makes
+    /// [`connect`](Self::connect) fail with [`Error::Store`]; so does a
+    /// `redis://` URL, which would not use TLS.
+    #[cfg(feature = "tls")]
+    pub fn tls_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.set_root_certificates(pem.into());
+        self
+    }
+
+    /// Presents a client certificate (`certificate_pem`: its chain, leaf first)
+    /// and its private key (`key_pem`: PKCS#8, PKCS#1 or SEC1), for a server that
+    /// asks clients for one (`tls-auth-clients yes`). Needs a `rediss://` URL, as
+    /// [`tls_root_certificates`](Self::tls_root_certificates) does.
+    #[cfg(feature = "tls")]
+    pub fn tls_client_certificate(
+        mut self,
+        certificate_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.tls
+            .set_client_certificate(certificate_pem.into(), key_pem.into());
+        self
     }
 
     /// Your own timeouts and reconnection settings instead of
@@ -77,7 +125,7 @@ impl<D> RedisStoreBuilder<D> {
     /// user index or cannot be read (an
     /// [`EvictionPolicyError`](crate::EvictionPolicyError) is the source).
     pub async fn connect(self) -> Result<RedisStore<D>> {
-        let client = redis::Client::open(self.url.as_str()).map_err(Error::store)?;
+        let client = self.tls.open(self.url.as_str()).map_err(Error::store)?;
         let manager = ConnectionManager::new_with_config(client, self.config)
             .await
             .map_err(Error::store)?;
@@ -95,6 +143,8 @@ impl<D> fmt::Debug for RedisStoreBuilder<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisStoreBuilder")
             .field("check_eviction_policy", &self.check_eviction_policy)
+            // Whether set, never the certificates or key.
+            .field("tls", &self.tls.describe())
             .finish_non_exhaustive()
     }
 }

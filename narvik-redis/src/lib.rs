@@ -36,6 +36,83 @@
 //! [`RedisStore::builder`] sets more, and [`RedisStore::from_connection`] takes a
 //! connection you made. Clones of a store share its connection.
 //!
+//! # TLS
+//!
+//! With the `tls` feature (rustls, with its `ring` provider), a `rediss://` URL
+//! connects over TLS: the server's certificate must chain to a root the system
+//! trusts and name the URL's host. For a server whose certificate your own CA
+//! signed (or a self-signed one), give that CA to
+//! [`RedisStoreBuilder::tls_root_certificates`]; for a server that asks clients for
+//! a certificate (`tls-auth-clients yes`), give yours to
+//! [`RedisStoreBuilder::tls_client_certificate`]:
+//!
+//! ```no_run
+//! # #[cfg(feature = "tls")]
+//! # async fn tls() -> narvik::Result<()> {
+//! use narvik_redis::RedisStore;
+//!
+//! let ca = std::fs::read("/etc/redis/tls/ca.crt").map_err(narvik::Error::store)?;
+//! let store = RedisStore::<()>::builder("rediss://redis.internal:6380")
+//!     .tls_root_certificates(ca)
+//!     .connect()
+//!     .await?;
+//! # let _ = store;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! rustls needs one crypto provider: this feature brings `ring`. If your app
+//! also switches on rustls's `aws-lc-rs` (through another crate), rustls cannot
+//! choose; install one for the process before connecting, with
+//! `rustls::crypto::ring::default_provider().install_default()`.
+//!
+//! A server whose certificate does not verify is refused at
+//! [`connect`](RedisStoreBuilder::connect) with [`narvik::Error::Store`], within the
+//! connection timeout, as is a `redis://` URL given certificates (it would not use
+//! TLS). Keys, frames and scripts are the same as in plain text.
+//!
+//! # Sentinel
+//!
+//! With the `sentinel` feature, [`RedisStore::sentinel`] connects through Redis
+//! Sentinel to the primary it names, and follows a failover without a restart:
+//!
+//! ```no_run
+//! # #[cfg(feature = "sentinel")]
+//! # async fn sentinel() -> narvik::Result<()> {
+//! use narvik_redis::RedisStore;
+//!
+//! let sentinels = ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379", "redis://10.0.0.3:26379"];
+//! let store = RedisStore::<()>::sentinel(sentinels, "mymaster")
+//!     .connect()
+//!     .await?
+//!     .with_key_prefix("myapp:");
+//! # let _ = store;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Keys, frames and scripts are those of one server: every request goes to the
+//! primary. The store's connection, a [`SentinelConnection`], asks every
+//! Sentinel where the primary is and trusts the newest failover any of them
+//! knows of. On failover:
+//!
+//! - Requests in flight when the primary goes away fail with
+//!   [`narvik::Error::Store`]; so do requests while no primary can be found,
+//!   within the [resolve timeout](SentinelStoreBuilder::resolve_timeout). A
+//!   validation never reads a live session as signed out: it answers the
+//!   session or an error.
+//! - Within the [watch interval](SentinelStoreBuilder::watch_interval) (500 ms)
+//!   of the Sentinels naming a new primary, the store sends there, even though
+//!   the old one answers as a primary until the Sentinels demote it, seconds
+//!   later: a sign-out made after that is never undone by the demotion.
+//! - Writes the old primary took but had not replicated are lost, as with any
+//!   client of Redis replication (asynchronous): a session created or ended just
+//!   before the failover may be missing or back. Redis's `min-replicas-to-write`
+//!   narrows that window.
+//!
+//! [`connect`](SentinelStoreBuilder::connect) checks the primary's eviction
+//! policy; give every server of the group the same.
+//!
 //! # Key layout
 //!
 //! Every key starts with the store's prefix (default `narvik:`,
@@ -220,7 +297,8 @@
 //!
 //! # Limits
 //!
-//! One Redis server, or a primary with replicas: not Redis Cluster. The scripts
+//! One Redis server, or a primary with replicas (behind Sentinel, see
+//! [Sentinel](#sentinel)): not Redis Cluster. The scripts
 //! reach a session and its user's index together, and those keys hash to different
 //! slots. Needs Redis 7 or later (`SET ... PXAT`, `GETDEL`, and `TIME` in scripts
 //! that write, which replication by effects allows); tested on Redis 7.0. The
@@ -242,7 +320,9 @@
 //! any of its connections ([`RedisStore::from_connection`]), so an app shares the
 //! connection it has. `fred`'s strengths (connection pools, Cluster and Sentinel
 //! routing, client-side caching) are not needed by one connection to one server,
-//! and its client types would become this crate's API instead.
+//! and its client types would become this crate's API instead. Sentinel is
+//! handled here, over `redis` connections, by [`SentinelConnection`] (feature
+//! `sentinel`): `redis`'s own Sentinel client does not watch for failovers.
 //!
 //! It is the 1.x line: `redis` types are part of this crate's API (the re-export,
 //! [`RedisStore::connect_with_config`], [`RedisStore::from_connection`]), so
@@ -260,11 +340,18 @@ mod lifecycle;
 mod record;
 mod scan;
 mod scripts;
+#[cfg(feature = "sentinel")]
+mod sentinel;
 mod store;
+mod tls;
 
 pub use crate::builder::RedisStoreBuilder;
 pub use crate::error::DecodeError;
 pub use crate::eviction::EvictionPolicyError;
+#[cfg(feature = "sentinel")]
+pub use crate::sentinel::{
+    SentinelConnection, SentinelStoreBuilder, DEFAULT_RESOLVE_TIMEOUT, DEFAULT_WATCH_INTERVAL,
+};
 pub use crate::store::{RedisStore, DEFAULT_KEY_PREFIX};
 /// The `redis` client this store is built on, to make a connection or a
 /// [`ConnectionManagerConfig`](redis::aio::ConnectionManagerConfig) of the same

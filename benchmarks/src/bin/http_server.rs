@@ -74,34 +74,16 @@ struct Args {
 
 const USAGE: &str = "usage: http_server --impl narvik|tower-sessions --addr 127.0.0.1:PORT";
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut implementation = None;
-    let mut addr = None;
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"))?;
-        match flag.as_str() {
-            "--impl" => {
-                implementation = Some(match value.as_str() {
-                    "narvik" => Implementation::Narvik,
-                    "tower-sessions" => Implementation::TowerSessions,
-                    other => return Err(format!("unknown `--impl {other}`\n{USAGE}")),
-                });
-            }
-            "--addr" => {
-                addr = Some(
-                    value
-                        .parse()
-                        .map_err(|error| format!("`--addr {value}`: {error}\n{USAGE}"))?,
-                );
-            }
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-        }
-    }
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
+    let (implementation, addr) =
+        narvik_benchmarks::parse_server_args(args, USAGE, |name| match name {
+            "narvik" => Some(Implementation::Narvik),
+            "tower-sessions" => Some(Implementation::TowerSessions),
+            _ => None,
+        })?;
     Ok(Args {
-        implementation: implementation.ok_or_else(|| format!("`--impl` is missing\n{USAGE}"))?,
-        addr: addr.ok_or_else(|| format!("`--addr` is missing\n{USAGE}"))?,
+        implementation,
+        addr,
     })
 }
 

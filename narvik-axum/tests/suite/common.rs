@@ -1,151 +1,24 @@
 //! The app under test, a store that counts and fails on demand, request helpers,
 //! and the route the CSRF tests guard.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, Response, StatusCode};
 use axum::routing::{any, get, post};
 use axum::Router;
-use narvik::DataUpdate;
-use narvik::{
-    async_trait, Error, LimitUserSessions, ManualClock, MemoryStore, Narvik, NarvikBuilder,
-    RotateSessions, SessionData, SessionId, SessionLimit, SessionStore, UpdateSessionData,
-};
+use narvik::{ManualClock, Narvik, NarvikBuilder};
 use narvik_axum::{
     CsrfLayer, CurrentSession, NarvikLayer, NotFresh, RequireFresh, SessionManager,
     SessionRejection,
 };
+use narvik_http::testing::{SuiteData, SuiteStore};
 use time::macros::datetime;
-use time::OffsetDateTime;
 use tower::ServiceExt;
 
-#[derive(SessionData, Clone, Debug, PartialEq)]
-pub(crate) struct AppData {
-    pub(crate) username: String,
-}
+/// The session data: the adapter suite's (a username).
+pub(crate) type AppData = SuiteData;
 
-/// A `MemoryStore` that counts fetches and fails every operation while `failing`,
-/// and every save while `failing_saves`.
-#[derive(Clone, Default)]
-pub(crate) struct TestStore {
-    sessions: MemoryStore<AppData>,
-    fetches: Arc<AtomicUsize>,
-    failing: Arc<AtomicBool>,
-    failing_saves: Arc<AtomicBool>,
-}
-
-impl TestStore {
-    pub(crate) fn fetches(&self) -> usize {
-        self.fetches.load(Ordering::SeqCst)
-    }
-
-    pub(crate) fn fail(&self, failing: bool) {
-        self.failing.store(failing, Ordering::SeqCst);
-    }
-
-    /// Fails saving new sessions (sign-ins) while `failing`; the rest works.
-    pub(crate) fn fail_saves(&self, failing: bool) {
-        self.failing_saves.store(failing, Ordering::SeqCst);
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.sessions.len()
-    }
-
-    fn check(&self) -> narvik::Result<()> {
-        if self.failing.load(Ordering::SeqCst) {
-            return Err(Error::store("connection refused"));
-        }
-        Ok(())
-    }
-
-    fn check_save(&self) -> narvik::Result<()> {
-        self.check()?;
-        if self.failing_saves.load(Ordering::SeqCst) {
-            return Err(Error::store("disk full"));
-        }
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl SessionStore for TestStore {
-    type Data = AppData;
-
-    async fn save_session(&self, session: &mut narvik::Session<AppData>) -> narvik::Result<()> {
-        self.check_save()?;
-        self.sessions.save_session(session).await
-    }
-
-    async fn fetch_session(
-        &self,
-        session_id: &SessionId,
-    ) -> narvik::Result<Option<narvik::Session<AppData>>> {
-        self.fetches.fetch_add(1, Ordering::SeqCst);
-        self.check()?;
-        self.sessions.fetch_session(session_id).await
-    }
-
-    async fn update_session_expiry(
-        &self,
-        session_id: &SessionId,
-        expires_at: OffsetDateTime,
-    ) -> narvik::Result<()> {
-        self.check()?;
-        self.sessions
-            .update_session_expiry(session_id, expires_at)
-            .await
-    }
-
-    async fn delete_session(&self, session_id: &SessionId) -> narvik::Result<()> {
-        self.check()?;
-        self.sessions.delete_session(session_id).await
-    }
-}
-
-#[async_trait]
-impl RotateSessions for TestStore {
-    async fn rotate_session(
-        &self,
-        from: &SessionId,
-        to: &SessionId,
-        authenticated_at: Option<OffsetDateTime>,
-    ) -> narvik::Result<Option<narvik::Session<AppData>>> {
-        self.check()?;
-        self.sessions
-            .rotate_session(from, to, authenticated_at)
-            .await
-    }
-}
-
-#[async_trait]
-impl LimitUserSessions for TestStore {
-    async fn save_session_limited(
-        &self,
-        session: &mut narvik::Session<AppData>,
-        limit: SessionLimit,
-    ) -> narvik::Result<bool> {
-        self.check_save()?;
-        self.sessions.save_session_limited(session, limit).await
-    }
-}
-
-#[async_trait]
-impl UpdateSessionData for TestStore {
-    async fn update_session_data(
-        &self,
-        session_id: &SessionId,
-        expected_version: u64,
-        data: &AppData,
-    ) -> narvik::Result<DataUpdate> {
-        self.check()?;
-        self.sessions
-            .update_session_data(session_id, expected_version, data)
-            .await
-    }
-}
+/// A `MemoryStore` that counts fetches and fails on demand: the adapter suite's.
+pub(crate) type TestStore = SuiteStore;
 
 pub(crate) type Sessions = SessionManager<TestStore>;
 

@@ -326,10 +326,10 @@ async fn a_custom_rejection_answers_refused_requests() {
     let response = app.oneshot(request).await.expect("infallible");
     assert_eq!(response.status(), StatusCode::OK);
 
-    // A closure, and the rejection's own response.
-    let app = done_route().layer(CsrfLayer::new().rejection(|rejection| {
-        // The argument's type is inferred: `CsrfRejection`.
-        let mut response = rejection.into_response();
+    // A closure that keeps the rejection for a middleware further out.
+    let app = done_route().layer(CsrfLayer::new().rejection(|rejection: CsrfRejection| {
+        let mut response = (rejection.status(), "cross-origin request refused").into_response();
+        response.extensions_mut().insert(rejection);
         response
             .headers_mut()
             .insert("x-refused-by", header::HeaderValue::from_static("csrf"));

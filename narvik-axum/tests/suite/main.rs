@@ -4,6 +4,7 @@
 // A failed expectation is how a test reports the failure.
 #![allow(clippy::expect_used)]
 
+mod adapter_suite;
 mod common;
 
 mod absolute_lifetime;

@@ -81,7 +81,7 @@ async fn the_missing_layer_rejection_names_the_type_it_looked_for() {
         .expect("infallible");
     let session_type = type_name::<narvik::Session<AppData>>();
     assert!(
-        session_type.starts_with("narvik::") && session_type.ends_with("::AppData>"),
+        session_type.starts_with("narvik::") && session_type.ends_with("::SuiteData>"),
         "{session_type}"
     );
     assert_eq!(body(response).await, missing_layer_message(session_type));
@@ -91,7 +91,7 @@ async fn the_missing_layer_rejection_names_the_type_it_looked_for() {
         .expect("infallible");
     let manager_type = type_name::<Sessions>();
     assert!(
-        manager_type.starts_with("narvik_axum::") && manager_type.ends_with("::TestStore>"),
+        manager_type.starts_with("narvik_axum::") && manager_type.ends_with("::SuiteStore>"),
         "{manager_type}"
     );
     assert_eq!(body(response).await, missing_layer_message(manager_type));

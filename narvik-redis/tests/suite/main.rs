@@ -44,8 +44,12 @@ mod index_ttl;
 mod key_layout;
 mod rotation;
 mod round_trips;
+#[cfg(feature = "sentinel")]
+mod sentinel;
 mod session_limit;
 mod sharing;
+#[cfg(feature = "tls")]
+mod tls;
 mod undecodable;
 mod upgrade_0_1;
 mod user_index;
@@ -154,4 +158,65 @@ own_server_tests! {
 #[tokio::test]
 async fn connecting_to_a_server_that_is_not_there_is_a_store_error() {
     connections::connecting_to_a_server_that_is_not_there_is_a_store_error().await;
+}
+
+/// Turns checks over a [`TlsServer`](tls::TlsServer) into `#[tokio::test]`s of the
+/// same names, each on a new `redis-server` that listens for TLS only (asking
+/// clients for a certificate when marked `client_certificates`).
+#[cfg(feature = "tls")]
+macro_rules! tls_tests {
+    ($($topic:ident::$check:ident($client_certificates:literal)),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                tls::with_tls_server($client_certificates, $topic::$check).await;
+            }
+        )*
+    };
+}
+
+#[cfg(feature = "tls")]
+tls_tests! {
+    tls::redis_store_passes_the_conformance_suite_over_tls(false),
+    tls::a_server_signed_by_another_ca_is_refused_with_an_error(false),
+    tls::a_client_certificate_is_presented_when_the_server_asks(true),
+}
+
+/// Turns checks over a [`SentinelGroup`](sentinel::SentinelGroup) into
+/// `#[tokio::test]`s, each on a new group of a primary, a replica and three
+/// Sentinels: one of the check's name in plain text, and one named after the
+/// check's `tls` name (feature `tls`) on a group that listens for TLS only.
+#[cfg(feature = "sentinel")]
+macro_rules! sentinel_tests {
+    ($($topic:ident::$check:ident / $tls_check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                sentinel::with_sentinel_group(false, $topic::$check).await;
+            }
+
+            #[cfg(feature = "tls")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $tls_check() {
+                sentinel::with_sentinel_group(true, $topic::$check).await;
+            }
+        )*
+    };
+}
+
+#[cfg(feature = "sentinel")]
+sentinel_tests! {
+    sentinel::redis_store_passes_the_conformance_suite_through_sentinel
+        / redis_store_passes_the_conformance_suite_through_sentinel_over_tls,
+    sentinel::the_store_follows_a_failover_and_no_live_session_reads_as_signed_out
+        / the_store_follows_a_failover_over_tls_and_no_live_session_reads_as_signed_out,
+    sentinel::a_group_that_goes_away_is_a_store_error_within_a_bound
+        / a_group_over_tls_that_goes_away_is_a_store_error_within_a_bound,
+}
+
+/// Needs no server: nothing listens where it connects.
+#[cfg(feature = "sentinel")]
+#[tokio::test]
+async fn connecting_through_sentinels_that_are_not_there_is_a_store_error() {
+    sentinel::connecting_through_sentinels_that_are_not_there_is_a_store_error().await;
 }

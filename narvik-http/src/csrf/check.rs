@@ -1,77 +1,46 @@
-//! The decision of [`CsrfLayer`](crate::CsrfLayer): may this request pass?
-
-use http::header::{HeaderMap, HeaderName, CONNECTION, FORWARDED, HOST, ORIGIN, UPGRADE};
-use http::uri::Scheme;
-use http::{Method, Uri};
+//! The decision of [`CsrfPolicy::check`](crate::CsrfPolicy::check): may this
+//! request pass?
 
 use super::origin::{default_port, is_scheme, Origin};
-use super::CsrfRejection;
+use super::{CsrfPolicy, CsrfRejection, ForwardedProto};
+use crate::HeaderSource;
 
-/// `Sec-Fetch-Site`, which browsers send and scripts cannot set.
-const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
-/// `X-Forwarded-Proto`, the de-facto header of reverse proxies.
-const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
-
-/// Which header a trusted reverse proxy sets to the scheme its client used; see
-/// [`CsrfLayer::trust_forwarded_proto`](crate::CsrfLayer::trust_forwarded_proto).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ForwardedProto {
-    /// `X-Forwarded-Proto: https`.
-    XForwardedProto,
-    /// `Forwarded: proto=https` (RFC 7239), its `proto` parameter.
-    Forwarded,
-}
-
-/// The settings of a [`CsrfLayer`](crate::CsrfLayer).
-#[derive(Debug, Clone)]
-pub(super) struct Policy {
-    pub(super) allowed_origins: Vec<String>,
-    pub(super) site_scheme: Scheme,
-    pub(super) trusted_forwarded_proto: Option<ForwardedProto>,
-    pub(super) guard_websocket_upgrades: bool,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Self {
-            allowed_origins: Vec::new(),
-            site_scheme: Scheme::HTTPS,
-            trusted_forwarded_proto: None,
-            guard_websocket_upgrades: true,
-        }
-    }
-}
-
-impl Policy {
-    /// `Ok` when the request may pass, else why not.
-    pub(super) fn check(
+impl CsrfPolicy {
+    /// `Ok` when the request may pass, else why not; see [`CsrfPolicy`] for the
+    /// rules. `method` is the request's method as sent (`"POST"`), `authority` its
+    /// URI's authority (`host[:port]`, which HTTP/2 requests carry instead of a
+    /// `Host` header), if any.
+    ///
+    /// # Errors
+    ///
+    /// The [`CsrfRejection`] that says why the request may not pass.
+    pub fn check<H: HeaderSource + ?Sized>(
         &self,
-        method: &Method,
-        uri: &Uri,
-        headers: &HeaderMap,
+        method: &str,
+        authority: Option<&str>,
+        headers: &H,
     ) -> Result<(), CsrfRejection> {
         let guarded = !is_safe(method)
             || (self.guard_websocket_upgrades && is_websocket_upgrade(method, headers));
-        if !guarded {
+        if !guarded || is_header_authenticated(headers) {
             return Ok(());
         }
         // Browsers say where the request comes from, and pages cannot forge it;
         // `same-site`, `none` and its absence (older browsers, other clients) leave
         // the decision to `Origin`.
-        match single(headers, SEC_FETCH_SITE) {
+        match headers.single_header(SEC_FETCH_SITE) {
             Some("same-origin") => return Ok(()),
             Some("cross-site") if !self.is_allowed_origin(headers) => {
                 return Err(CsrfRejection::CrossSite);
             }
             _ => {}
         }
-        self.check_origin(uri, headers)
+        self.check_origin(authority, headers)
     }
 
     /// Whether the request's one `Origin` is one of the allowed origins.
-    fn is_allowed_origin(&self, headers: &HeaderMap) -> bool {
-        single(headers, ORIGIN).is_some_and(|origin| {
+    fn is_allowed_origin<H: HeaderSource + ?Sized>(&self, headers: &H) -> bool {
+        headers.single_header(ORIGIN).is_some_and(|origin| {
             self.allowed_origins
                 .iter()
                 .any(|allowed| allowed.eq_ignore_ascii_case(origin))
@@ -80,19 +49,26 @@ impl Policy {
 
     /// `Ok` when the request's one `Origin` is an allowed origin, or names the
     /// request's host with the site's scheme.
-    fn check_origin(&self, uri: &Uri, headers: &HeaderMap) -> Result<(), CsrfRejection> {
-        let origin = single(headers, ORIGIN).ok_or(CsrfRejection::MissingOrigin)?;
+    fn check_origin<H: HeaderSource + ?Sized>(
+        &self,
+        authority: Option<&str>,
+        headers: &H,
+    ) -> Result<(), CsrfRejection> {
+        let origin = headers
+            .single_header(ORIGIN)
+            .ok_or(CsrfRejection::MissingOrigin)?;
         if self.is_allowed_origin(headers) {
             return Ok(());
         }
         let origin = Origin::parse(origin).ok_or(CsrfRejection::OtherOrigin)?;
-        let site_scheme = self.site_scheme(headers);
+        let site_scheme = self.effective_scheme(headers);
         if !origin.scheme.eq_ignore_ascii_case(site_scheme) {
             return Err(CsrfRejection::SchemeMismatch);
         }
-        let host = match headers.get(HOST) {
-            Some(_) => single(headers, HOST),
-            None => uri.authority().map(|authority| authority.as_str()),
+        let host = if headers.has_header(HOST) {
+            headers.single_header(HOST)
+        } else {
+            authority
         };
         let host = host.ok_or(CsrfRejection::MissingHost)?;
         if origin.is_host(host, default_port(site_scheme)) {
@@ -104,13 +80,15 @@ impl Policy {
 
     /// The scheme the client reached the site with: the trusted proxy's header
     /// when it holds exactly one scheme, the configured one otherwise.
-    fn site_scheme<'a>(&'a self, headers: &'a HeaderMap) -> &'a str {
+    fn effective_scheme<'a, H: HeaderSource + ?Sized>(&'a self, headers: &'a H) -> &'a str {
         let forwarded = match self.trusted_forwarded_proto {
             None => None,
             Some(ForwardedProto::XForwardedProto) => {
-                single(headers, X_FORWARDED_PROTO).map(str::trim)
+                headers.single_header(X_FORWARDED_PROTO).map(str::trim)
             }
-            Some(ForwardedProto::Forwarded) => single(headers, FORWARDED).and_then(forwarded_proto),
+            Some(ForwardedProto::Forwarded) => {
+                headers.single_header(FORWARDED).and_then(forwarded_proto)
+            }
         };
         // A list (`https, http`: a proxy that appends) says nothing reliable.
         forwarded
@@ -141,40 +119,46 @@ fn forwarded_proto(forwarded: &str) -> Option<&str> {
     }
 }
 
+/// `Sec-Fetch-Site`, which browsers send and scripts cannot set.
+const SEC_FETCH_SITE: &str = "sec-fetch-site";
+/// `X-Forwarded-Proto`, the de-facto header of reverse proxies.
+const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
+const FORWARDED: &str = "forwarded";
+const HOST: &str = "host";
+const ORIGIN: &str = "origin";
+
 /// Methods that must not change state (RFC 9110, section 9.2.1).
-fn is_safe(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    )
+fn is_safe(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS" | "TRACE")
+}
+
+/// A request that carries an `Authorization` header and no `Cookie` header: it
+/// cannot be authenticated by the session cookie, so another site cannot make it
+/// act as the user. (A page cannot add an `Authorization` header to a cross-site
+/// request without a CORS preflight the app approves, and then it would need the
+/// user's token, which only the user's own client holds.) Forms, which cannot set
+/// the header, stay checked, including sign-in forms sent without a cookie.
+fn is_header_authenticated<H: HeaderSource + ?Sized>(headers: &H) -> bool {
+    headers.has_header("authorization") && !headers.has_header("cookie")
 }
 
 /// A WebSocket handshake over HTTP/1.1: `GET` with `Connection: upgrade` and
 /// `Upgrade: websocket`. (Over HTTP/2 it is a `CONNECT`, an unsafe method.)
-fn is_websocket_upgrade(method: &Method, headers: &HeaderMap) -> bool {
-    *method == Method::GET
-        && has_token(headers, CONNECTION, "upgrade")
-        && has_token(headers, UPGRADE, "websocket")
+fn is_websocket_upgrade<H: HeaderSource + ?Sized>(method: &str, headers: &H) -> bool {
+    method == "GET"
+        && has_token(headers, "connection", "upgrade")
+        && has_token(headers, "upgrade", "websocket")
 }
 
 /// Whether a comma-separated list header holds `token`, compared without case.
-fn has_token(headers: &HeaderMap, name: HeaderName, token: &str) -> bool {
-    headers.get_all(name).iter().any(|value| {
-        value.to_str().is_ok_and(|value| {
+fn has_token<H: HeaderSource + ?Sized>(headers: &H, name: &'static str, token: &str) -> bool {
+    headers.header_values(name).any(|value| {
+        std::str::from_utf8(value).is_ok_and(|value| {
             value
                 .split(',')
                 .any(|item| item.trim().eq_ignore_ascii_case(token))
         })
     })
-}
-
-/// The value of header `name` when it appears exactly once and is visible ASCII.
-fn single(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
-    let mut values = headers.get_all(name).iter();
-    match (values.next(), values.next()) {
-        (Some(value), None) => value.to_str().ok(),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

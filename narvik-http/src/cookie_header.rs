@@ -1,7 +1,7 @@
 //! [`find_cookie`] and [`find_cookies`]: reading one cookie out of a request's
 //! `Cookie` headers.
 
-use http::header::{HeaderMap, COOKIE};
+use crate::HeaderSource;
 
 /// The value of the first cookie named `name` in a request's `Cookie` headers, as
 /// sent (without one pair of surrounding double quotes), or `None` when the request
@@ -15,7 +15,7 @@ use http::header::{HeaderMap, COOKIE};
 ///   send the cookie with the longest matching path first (RFC 6265, section 5.4).
 ///   That is not always the app's own: a sibling subdomain can set a cookie of the
 ///   same name for the parent domain on a longer path. [`find_cookies`] gives every
-///   occurrence, which is what [`NarvikLayer`](crate::NarvikLayer) reads.
+///   occurrence, which is what [`validate_request`](crate::validate_request) reads.
 /// - The value is bytes, since a header may carry bytes that are not UTF-8; an
 ///   empty value is `Some(b"")` (the blank cookie leaves one).
 ///
@@ -24,7 +24,7 @@ use http::header::{HeaderMap, COOKIE};
 ///
 /// ```
 /// use http::header::{HeaderMap, HeaderValue, COOKIE};
-/// use narvik_axum::find_cookie;
+/// use narvik_http::find_cookie;
 ///
 /// let mut headers = HeaderMap::new();
 /// headers.append(COOKIE, HeaderValue::from_static("theme=dark; narvik_session=\"abc\""));
@@ -32,7 +32,7 @@ use http::header::{HeaderMap, COOKIE};
 /// assert_eq!(find_cookie(&headers, "narvik_session"), Some(&b"abc"[..]));
 /// assert_eq!(find_cookie(&headers, "lang"), None);
 /// ```
-pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a [u8]> {
+pub fn find_cookie<'a, H: HeaderSource + ?Sized>(headers: &'a H, name: &str) -> Option<&'a [u8]> {
     find_cookies(headers, name).next()
 }
 
@@ -41,7 +41,7 @@ pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a [u8]> {
 ///
 /// ```
 /// use http::header::{HeaderMap, HeaderValue, COOKIE};
-/// use narvik_axum::find_cookies;
+/// use narvik_http::find_cookies;
 ///
 /// let mut headers = HeaderMap::new();
 /// headers.append(COOKIE, HeaderValue::from_static("narvik_session=tossed; theme=dark"));
@@ -49,14 +49,13 @@ pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a [u8]> {
 /// let values: Vec<&[u8]> = find_cookies(&headers, "narvik_session").collect();
 /// assert_eq!(values, [&b"tossed"[..], &b"own"[..]]);
 /// ```
-pub fn find_cookies<'h, 'n>(
-    headers: &'h HeaderMap,
+pub fn find_cookies<'h, 'n, H: HeaderSource + ?Sized>(
+    headers: &'h H,
     name: &'n str,
-) -> impl Iterator<Item = &'h [u8]> + use<'h, 'n> {
+) -> impl Iterator<Item = &'h [u8]> + use<'h, 'n, H> {
     headers
-        .get_all(COOKIE)
-        .iter()
-        .flat_map(|header| header.as_bytes().split(|&byte| byte == b';'))
+        .header_values("cookie")
+        .flat_map(|header| header.split(|&byte| byte == b';'))
         .filter_map(move |pair| {
             let (pair_name, value) = split_pair(pair)?;
             (pair_name == name.as_bytes()).then(|| unquote(value))
