@@ -41,7 +41,7 @@
 # second and of wrk's p99 latency, and the ratios narvik/tower-sessions (req/s) and
 # tower-sessions/narvik (p99): above 1 means narvik is ahead. Every run's figures
 # (with the other processes' CPU and the attempts it took) go to RESULTS (default
-# http-bench/results.tsv in cargo's target directory: `target/`, or CARGO_TARGET_DIR
+# http-bench/results-$SUITE.tsv in cargo's target directory: `target/`, or CARGO_TARGET_DIR
 # when set), wrk's output beside it.
 #
 # Installs wrk (Debian's package) when missing. Traffic goes to 127.0.0.1 only.
@@ -85,6 +85,10 @@ case "$suite" in
     ;;
   *) echo "http-bench: unknown SUITE $suite (axum, actix)" >&2; exit 1 ;;
 esac
+# IMPLEMENTATIONS (space-separated) runs only those of the suite's servers.
+if [ -n "${IMPLEMENTATIONS:-}" ]; then
+  read -r -a implementations <<<"$IMPLEMENTATIONS"
+fi
 port="${PORT:-38080}"
 # Cargo's target directory, absolute: `target/`, or wherever CARGO_TARGET_DIR (or a
 # cargo config's `build.target-dir`) puts it.
@@ -163,6 +167,18 @@ to_us() {
 # mostly loopback's), and one process's user + system time (/proc/PID/stat).
 machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
 process_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# The measured server's time: the app server's, and the Redis server's too for a
+# run on Redis (its work is the run's, not another process's).
+server_ticks() {
+  local total pid
+  total="$(process_ticks "$server_pid")"
+  if [[ "$impl" == *redis* ]]; then
+    for pid in $(pgrep -x redis-server); do
+      total=$((total + $(process_ticks "$pid")))
+    done
+  fi
+  echo "$total"
+}
 ticks_per_second="$(getconf CLK_TCK)"
 
 # One measured run of $impl on $scenario into $log: start the server, warm up, run
@@ -191,7 +207,7 @@ measure() {
   fi
   local machine_before server_before wall_before wrk_ticks
   machine_before="$(machine_ticks)"
-  server_before="$(process_ticks "$server_pid")"
+  server_before="$(server_ticks)"
   wall_before="$(date +%s%N)"
   # The subshell waits for wrk, so its children's time is wrk's (taskset execs it).
   wrk_ticks="$(
@@ -200,7 +216,7 @@ measure() {
     awk '{ print $16 + $17 }' "/proc/$BASHPID/stat"
   )"
   foreign_pct="$(awk -v machine="$(($(machine_ticks) - machine_before))" \
-    -v server="$(($(process_ticks "$server_pid") - server_before))" -v wrk="$wrk_ticks" \
+    -v server="$(($(server_ticks) - server_before))" -v wrk="$wrk_ticks" \
     -v wall_ns="$(($(date +%s%N) - wall_before))" -v hz="$ticks_per_second" \
     'BEGIN { foreign = machine - server - wrk; if (foreign < 0) foreign = 0
              printf "%.0f", 100 * foreign / hz / (wall_ns / 1e9) }')"
