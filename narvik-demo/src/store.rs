@@ -40,7 +40,7 @@ use crate::{Config, DemoSession, Error};
 /// | [`DeleteOtherUserSessions`] | "sign out everywhere else", and ending the other sessions on a password change, in one atomic step |
 /// | [`DeleteAllSessions`] | nothing yet: an administrator's "sign everyone out" (OWASP ASVS V7.4.5), required so that every backend is known to have it |
 /// | [`LimitUserSessions`] | the cap on sessions per user ([`Config::max_sessions_per_user`]) |
-/// | [`UpdateSessionData`] | the session's theme, changed on the account page without losing a change made at the same time from another tab ([`SessionManager::modify_data`](narvik_axum::SessionManager::modify_data)) |
+/// | [`UpdateSessionData`] | the session's theme, changed on the account page without losing a change made at the same time from another tab ([`SessionManager::modify_data`](narvik_axum::SessionHandle::modify_data)) |
 ///
 /// Every store of its backends has them all, so the blanket impl makes each a
 /// `DemoStore`. It never sweeps expired sessions ([`DeleteExpiredSessions`](narvik::DeleteExpiredSessions)):

@@ -28,7 +28,9 @@
 //! ```
 //! use http::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 //! use narvik::{MemoryStore, Narvik};
-//! use narvik_http::{response_headers, validate_request, RequestConfig, SessionHandle, TokenSource};
+//! use narvik_http::{
+//!     response_headers, validate_request, RequestConfig, SessionHandle, TokenSource, Transport,
+//! };
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> narvik::Result<()> {
@@ -46,6 +48,7 @@
 //! let bearer = format!("Bearer {}", created.token.as_str());
 //! headers.insert(AUTHORIZATION, HeaderValue::try_from(bearer).map_err(narvik::Error::store)?);
 //! let request = validate_request(&narvik, &headers, &config).await;
+//! assert_eq!(request.transport(), Some(Transport::Bearer));
 //! let session = request.current().map_err(|error| narvik::Error::store(error))?;
 //! assert_eq!(session.map(|session| session.user_id), Some("user-1".to_owned()));
 //! # Ok(())

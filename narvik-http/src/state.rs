@@ -37,13 +37,6 @@ impl<D> RequestSession<D> {
             Validation::Absent | Validation::Invalid => None,
         }
     }
-
-    /// Whether the request carried no token at all (where the
-    /// [`TokenSource`](crate::TokenSource) reads), as opposed to one that did not
-    /// validate.
-    pub fn presented_no_token(&self) -> bool {
-        matches!(self.lock().validation, Validation::Absent)
-    }
 }
 
 impl<D: Clone> RequestSession<D> {

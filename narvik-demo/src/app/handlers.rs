@@ -342,7 +342,7 @@ pub(super) struct ThemeChoice {
 
 /// `POST /account/theme`: sets this session's theme (`light` or `dark`) and counts
 /// the change, in one update of the session's data through
-/// [`SessionManager::modify_data`](narvik_axum::SessionManager::modify_data): it
+/// [`SessionManager::modify_data`](narvik_axum::SessionHandle::modify_data): it
 /// reads the stored data, applies the change and writes it only if nothing else
 /// wrote meanwhile, else reads again and reapplies. Two tabs of this browser
 /// setting it at once both count; the theme is the one written last.

@@ -12,7 +12,7 @@
 //! | a form without a session | `401` |
 //!
 //! A password accepted here is a fresh proof: the session gets a new token and
-//! its `authenticated_at` is now ([`SessionManager::reauthenticate`](narvik_axum::SessionManager::reauthenticate)).
+//! its `authenticated_at` is now ([`SessionManager::reauthenticate`](narvik_axum::SessionHandle::reauthenticate)).
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::State;
