@@ -128,9 +128,10 @@
 //!   same version one wins, and a session signed out meanwhile stays signed out.
 //!   One round trip when it wins; when it changes no row, a `SELECT` by id tells a
 //!   session gone from a conflict. On SQLite, whose writes take turns in the
-//!   store, a conflict is answered after a pause of a few milliseconds at random,
-//!   so that writers retrying at once spread out rather than lose to each other
-//!   again.
+//!   store, a conflict is answered after a pause at random, in a window four times
+//!   as long as the failed update queued (5 to 250 ms), so that writers retrying
+//!   at once spread out rather than lose to each other again, however many they
+//!   are and however busy the machine.
 //! - A sign-in under [`max_sessions_per_user`](narvik::NarvikBuilder::max_sessions_per_user)
 //!   is one transaction holding a lock of the user's: it counts the user's live
 //!   sessions, inserts the new one and deletes the least recently extended beyond

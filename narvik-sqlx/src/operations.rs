@@ -7,6 +7,8 @@
 //! the time stamps go through the backend's conversions
 //! ([`Backend::Timestamp`]).
 
+use std::time::{Duration, Instant};
+
 use narvik::{
     async_trait, BoxError, DataUpdate, DeleteExpiredSessions, DeleteUserSessions,
     FetchUserSessions, Session, SessionData, SessionId, SessionStore, SessionTimes,
@@ -104,6 +106,7 @@ impl<B: Backend, D: SessionData> UpdateSessionData for SqlStore<B, D> {
         data: &D,
     ) -> narvik::Result<DataUpdate> {
         let data = narvik::codec::encode_data(data)?;
+        let started = Instant::now();
         // A version beyond what the column holds is no session's.
         if let Ok(expected) = i64::try_from(expected_version) {
             let query = sqlx::query(&self.statements.update_data)
@@ -130,17 +133,22 @@ impl<B: Backend, D: SessionData> UpdateSessionData for SqlStore<B, D> {
             return Ok(DataUpdate::Gone);
         }
         if B::ONE_WRITER_AT_A_TIME {
-            conflict_pause().await;
+            conflict_pause(started.elapsed()).await;
         }
         Ok(DataUpdate::Conflict)
     }
 }
 
-/// The longest [`conflict_pause`], in microseconds.
-const CONFLICT_PAUSE_MICROS: u32 = 5_000;
+/// The shortest and longest window of [`conflict_pause`].
+const CONFLICT_PAUSE_WINDOW: (Duration, Duration) =
+    (Duration::from_millis(5), Duration::from_millis(250));
 
-/// A pause of a random length up to [`CONFLICT_PAUSE_MICROS`] before a conflict
-/// is answered, where the store's writes take turns (SQLite).
+/// How many times the failed update's own time the window of [`conflict_pause`]
+/// spans.
+const CONFLICT_PAUSE_FACTOR: u32 = 4;
+
+/// A pause of a random length before a conflict is answered, where the store's
+/// writes take turns (SQLite).
 ///
 /// The writers of one session all read its version, then queue for their write
 /// turn in order: the first wins, every other one fails, reads the new version
@@ -148,11 +156,20 @@ const CONFLICT_PAUSE_MICROS: u32 = 5_000;
 /// writer through, and `n` writers at once need `n` tries (more than
 /// `narvik::MODIFY_ATTEMPTS` allows). Spread out, the retries read the version
 /// close to their turn, and most of them win it.
-async fn conflict_pause() {
+///
+/// The window grows with `waited`, how long the failed update took: that is the
+/// time it queued behind the other writers, so it grows with their number and
+/// with the machine's load (a fixed window of a few milliseconds let writers run
+/// out of tries on a busy machine). Between 5 and 250 ms.
+async fn conflict_pause(waited: Duration) {
+    let (shortest, longest) = CONFLICT_PAUSE_WINDOW;
+    let window = waited
+        .saturating_mul(CONFLICT_PAUSE_FACTOR)
+        .clamp(shortest, longest);
     // Uniform, so writers that conflicted at the same instant part ways (the
     // clock's digits would give them all the same pause).
-    let micros = rand::random_range(0..CONFLICT_PAUSE_MICROS);
-    tokio::time::sleep(std::time::Duration::from_micros(u64::from(micros))).await;
+    let pause = window.mul_f64(rand::random::<f64>());
+    tokio::time::sleep(pause).await;
 }
 
 /// The values of a new session's row beside its id and user id, converted for
