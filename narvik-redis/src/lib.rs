@@ -332,6 +332,8 @@
 //! 1.88, the minimum of the whole workspace.
 
 mod builder;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod error;
 mod eviction;
 mod frame;
@@ -346,6 +348,8 @@ mod store;
 mod tls;
 
 pub use crate::builder::RedisStoreBuilder;
+#[cfg(feature = "cluster")]
+pub use crate::cluster::{ClusterStoreBuilder, RedisClusterStore};
 pub use crate::error::DecodeError;
 pub use crate::eviction::EvictionPolicyError;
 #[cfg(feature = "sentinel")]

@@ -33,6 +33,8 @@ mod own_server;
 mod raw;
 mod server;
 
+#[cfg(feature = "cluster")]
+mod cluster;
 mod conformance;
 mod connections;
 mod corruptions;
@@ -219,4 +221,29 @@ sentinel_tests! {
 #[tokio::test]
 async fn connecting_through_sentinels_that_are_not_there_is_a_store_error() {
     sentinel::connecting_through_sentinels_that_are_not_there_is_a_store_error().await;
+}
+
+/// The `cluster` feature, each test on a Redis Cluster of its own (see [`cluster`]).
+#[cfg(feature = "cluster")]
+mod cluster_tests {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_store_passes_the_conformance_runners_of_its_traits() {
+        crate::cluster::cluster_store_passes_the_conformance_runners_of_its_traits().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_keys_are_hash_tagged_and_validation_is_one_get() {
+        crate::cluster::keys_are_hash_tagged_and_validation_is_one_get().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_sign_out_everywhere_racing_sign_ins_and_extensions_ends_every_earlier_session()
+    {
+        crate::cluster::sign_out_everywhere_racing_sign_ins_and_extensions_ends_every_earlier_session().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_a_killed_primary_never_reads_a_live_session_as_signed_out() {
+        crate::cluster::a_killed_primary_never_reads_a_live_session_as_signed_out().await;
+    }
 }

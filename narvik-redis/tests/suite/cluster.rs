@@ -1,0 +1,436 @@
+//! The `cluster` feature against a Redis Cluster of the test's own on 127.0.0.1:
+//! six `redis-server --cluster-enabled yes` processes made three primaries with
+//! one replica each (`redis-cli --cluster create ... --cluster-replicas 1`). The
+//! conformance runners of what the cluster store implements, validation as one
+//! `GET`, "sign out everywhere" racing sign-ins and extensions, and a primary
+//! killed while sessions validate.
+
+use std::future::Future;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use narvik::testing::{self, TestData};
+use narvik::{CreatedSession, DeleteUserSessions, Narvik, SessionStore};
+use narvik_redis::{redis, RedisClusterStore, RedisStore};
+use narvik_tests::servers::{skip_or_fail, unique_name};
+
+use crate::app::{alice, create, narvik_over, AppData};
+use crate::own_server::{free_port, Launch, OwnServer};
+
+/// How long the cluster may take to form, and a failover to complete.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// No cluster test may take longer: six servers to start and join, a failover.
+const CLUSTER_TEST_TIMEOUT: Duration = Duration::from_secs(240);
+
+/// Six nodes of the test's own, three primaries and three replicas.
+pub(crate) struct Cluster {
+    nodes: Vec<OwnServer>,
+    /// The URL of the node the test killed.
+    killed: Option<String>,
+    prefix: String,
+}
+
+/// Runs `test` against a new cluster, within [`CLUSTER_TEST_TIMEOUT`]; skips (or
+/// fails under `CI=true`) when `redis-server` or `redis-cli` is not installed.
+async fn with_cluster<F, Fut>(test: F)
+where
+    F: FnOnce(Cluster) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    tokio::time::timeout(CLUSTER_TEST_TIMEOUT, async {
+        let Some(cluster) = Cluster::start().await else {
+            return;
+        };
+        test(cluster).await;
+    })
+    .await
+    .expect("the test hung");
+}
+
+impl Cluster {
+    async fn start() -> Option<Self> {
+        let mut nodes = Vec::new();
+        for _ in 0..6 {
+            // The bus port is another free port: `port + 10000` may not exist.
+            let bus_port = free_port().to_string();
+            let launch = Launch::settings(&[
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-port",
+                &bus_port,
+                "--cluster-node-timeout",
+                "2000",
+            ]);
+            nodes.push(OwnServer::launch(&launch).await?);
+        }
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|node| format!("127.0.0.1:{}", node.port))
+            .collect();
+        let created = Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&addresses)
+            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output();
+        let created = match created {
+            Ok(created) => created,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                skip_or_fail(
+                    "`redis-cli` is not installed, to form a cluster of the test's own",
+                    "scripts/services.sh",
+                );
+                return None;
+            }
+            Err(error) => panic!("run redis-cli --cluster create: {error}"),
+        };
+        assert!(
+            created.status.success(),
+            "redis-cli --cluster create failed: {}{}",
+            String::from_utf8_lossy(&created.stdout),
+            String::from_utf8_lossy(&created.stderr)
+        );
+        let cluster = Self {
+            nodes,
+            killed: None,
+            prefix: unique_name("narvik_cluster_test") + ":",
+        };
+        cluster.wait_until_ok().await;
+        Some(cluster)
+    }
+
+    /// The nodes not killed.
+    fn running(&self) -> impl Iterator<Item = &OwnServer> {
+        self.nodes
+            .iter()
+            .filter(|node| self.killed.as_deref() != Some(node.url.as_str()))
+    }
+
+    /// The URLs of every node.
+    fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(|node| node.url.clone()).collect()
+    }
+
+    /// `command` on a connection of its own to the node at `url`.
+    async fn query<T: redis::FromRedisValue>(
+        url: &str,
+        command: &redis::Cmd,
+    ) -> redis::RedisResult<T> {
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(Duration::from_secs(1)));
+        let mut connection = redis::Client::open(url)?
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        command.query_async(&mut connection).await
+    }
+
+    /// Waits until every node that runs says `cluster_state:ok` and knows all
+    /// 16384 slots.
+    async fn wait_until_ok(&self) {
+        let started = Instant::now();
+        loop {
+            let mut all_ok = true;
+            for node in self.running() {
+                let info: String = Self::query(&node.url, redis::cmd("CLUSTER").arg("INFO"))
+                    .await
+                    .unwrap_or_default();
+                all_ok &=
+                    info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:16384");
+            }
+            if all_ok {
+                return;
+            }
+            assert!(
+                started.elapsed() < SETTLE_TIMEOUT,
+                "the cluster did not reach cluster_state:ok"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A store on the cluster under `prefix`.
+    async fn store<D>(&self, prefix: &str) -> RedisClusterStore<D> {
+        RedisStore::<D>::cluster(self.urls())
+            .connect()
+            .await
+            .expect("connect to the cluster")
+            .with_key_prefix(prefix)
+    }
+
+    /// The nodes that are primaries now.
+    async fn primary_urls(&self) -> Vec<String> {
+        let mut primaries = Vec::new();
+        for node in self.running() {
+            let role: redis::Value = Self::query(&node.url, &redis::cmd("ROLE"))
+                .await
+                .expect("ROLE");
+            if let redis::Value::Array(parts) = role {
+                if parts.first() == Some(&redis::Value::BulkString(b"master".to_vec())) {
+                    primaries.push(node.url.clone());
+                }
+            }
+        }
+        primaries
+    }
+
+    /// The commands every primary has run so far, `INFO` and `ROLE` left out.
+    async fn commands_run(&self) -> u64 {
+        let mut total = 0;
+        for url in self.primary_urls().await {
+            let stats: String = Self::query(&url, redis::cmd("INFO").arg("commandstats"))
+                .await
+                .expect("INFO commandstats");
+            total += stats
+                .lines()
+                .filter(|line| {
+                    line.starts_with("cmdstat_")
+                        && !line.starts_with("cmdstat_info:")
+                        && !line.starts_with("cmdstat_role:")
+                })
+                .filter_map(|line| {
+                    let calls = line.split("calls=").nth(1)?;
+                    calls.split(',').next()?.parse::<u64>().ok()
+                })
+                .sum::<u64>();
+        }
+        total
+    }
+}
+
+/// The cluster store passes the conformance runners of every trait it
+/// implements, each check on a fresh, empty store.
+pub(crate) async fn cluster_store_passes_the_conformance_runners_of_its_traits() {
+    with_cluster(|cluster| async move {
+        let stores_made = AtomicUsize::new(0);
+        let fresh = || {
+            let prefix = format!(
+                "{}{}:",
+                cluster.prefix,
+                stores_made.fetch_add(1, Ordering::Relaxed)
+            );
+            let cluster = &cluster;
+            async move { cluster.store::<TestData>(&prefix).await }
+        };
+        testing::run_required_conformance(fresh).await;
+        testing::run_fetch_user_sessions_conformance(fresh).await;
+        testing::run_delete_user_sessions_conformance(fresh).await;
+        testing::run_rotate_conformance(fresh).await;
+        testing::run_delete_other_conformance(fresh).await;
+        testing::run_update_data_conformance(fresh).await;
+    })
+    .await;
+}
+
+/// A session's key lies in the slot of its id, its user's index in the slot of
+/// the user; validating costs one command on the cluster, the `GET`.
+pub(crate) async fn keys_are_hash_tagged_and_validation_is_one_get() {
+    with_cluster(|cluster| async move {
+        let store = cluster.store::<AppData>(&cluster.prefix).await;
+        let (narvik, _clock) = narvik_over(store.clone());
+        let created = create(&narvik, "user-1").await;
+        let session_key = store.session_key(&created.session.id);
+        assert_eq!(
+            session_key,
+            format!(
+                "{}session:{{{}}}",
+                cluster.prefix,
+                created.session.id.as_str()
+            )
+        );
+        assert_eq!(
+            store.user_index_key("user-1"),
+            format!("{}user:{{user-1}}", cluster.prefix)
+        );
+        let before = cluster.commands_run().await;
+        let session = narvik
+            .validate_session(created.token.as_str())
+            .await
+            .expect("validate")
+            .expect("a live session");
+        assert_eq!(session.data, alice());
+        let after = cluster.commands_run().await;
+        assert_eq!(after - before, 1, "validation is one command (the GET)");
+    })
+    .await;
+}
+
+/// "Sign out everywhere" while the same user signs in on four tasks and
+/// sessions are extended: every session created before the sign-out began is
+/// gone after it returns and stays gone (no extension brings one back); a
+/// session created meanwhile is listed, so a second sign-out ends it.
+pub(crate) async fn sign_out_everywhere_racing_sign_ins_and_extensions_ends_every_earlier_session()
+{
+    with_cluster(|cluster| async move {
+        let store = cluster.store::<AppData>(&cluster.prefix).await;
+        let (narvik, _clock) = narvik_over(store.clone());
+        let narvik = Arc::new(narvik);
+        const USER: &str = "user-racing";
+        for _round in 0..5 {
+            let mut earlier = Vec::new();
+            for _ in 0..20 {
+                earlier.push(create(&narvik, USER).await);
+            }
+            let earlier = Arc::new(earlier);
+            let signing_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let mut tasks = Vec::new();
+            for _ in 0..4 {
+                let narvik = Arc::clone(&narvik);
+                let done = Arc::clone(&done);
+                let signing_out = Arc::clone(&signing_out);
+                tasks.push(tokio::spawn(async move {
+                    // (session, whether it was created before the sign-out began)
+                    let mut made: Vec<(CreatedSession<AppData>, bool)> = Vec::new();
+                    while !done.load(Ordering::SeqCst) {
+                        let created = create(&narvik, USER).await;
+                        let before = !signing_out.load(Ordering::SeqCst);
+                        made.push((created, before));
+                    }
+                    made
+                }));
+            }
+            for _ in 0..2 {
+                let store = store.clone();
+                let earlier = Arc::clone(&earlier);
+                let done = Arc::clone(&done);
+                tasks.push(tokio::spawn(async move {
+                    while !done.load(Ordering::SeqCst) {
+                        for session in earlier.iter() {
+                            let later = session.session.expires_at + time::Duration::hours(1);
+                            store
+                                .update_session_expiry(&session.session.id, later)
+                                .await
+                                .expect("extend");
+                        }
+                    }
+                    Vec::new()
+                }));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            signing_out.store(true, Ordering::SeqCst);
+            store
+                .delete_sessions_for_user(USER)
+                .await
+                .expect("sign out everywhere");
+            for session in earlier.iter() {
+                assert!(
+                    fetch(&store, session).await.is_none(),
+                    "a session created before the sign-out outlived it"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            done.store(true, Ordering::SeqCst);
+            let mut made = Vec::new();
+            for task in tasks {
+                made.extend(task.await.expect("a task"));
+            }
+            for session in earlier.iter() {
+                assert!(
+                    fetch(&store, session).await.is_none(),
+                    "an extension brought back a session signed out"
+                );
+            }
+            for (session, before) in &made {
+                if *before {
+                    assert!(
+                        fetch(&store, session).await.is_none(),
+                        "a session created before the sign-out outlived it"
+                    );
+                }
+            }
+            // Whatever lives is listed: a second sign-out ends every one.
+            store
+                .delete_sessions_for_user(USER)
+                .await
+                .expect("sign out everywhere");
+            for (session, _) in &made {
+                assert!(
+                    fetch(&store, session).await.is_none(),
+                    "a session created during the sign-out was not indexed"
+                );
+            }
+        }
+    })
+    .await;
+}
+
+/// The session `created` as the store holds it now.
+async fn fetch(
+    store: &RedisClusterStore<AppData>,
+    created: &CreatedSession<AppData>,
+) -> Option<narvik::Session<AppData>> {
+    store
+        .fetch_session(&created.session.id)
+        .await
+        .expect("fetch")
+}
+
+/// A primary killed while sessions validate: each validation answers the
+/// session or an error, never `None`; once its replica took over, every session
+/// validates again.
+pub(crate) async fn a_killed_primary_never_reads_a_live_session_as_signed_out() {
+    with_cluster(|mut cluster| async move {
+        // A short overall timeout: a validation routed to the dead primary fails
+        // fast, and the loop below goes round often.
+        let store = RedisStore::<AppData>::cluster(cluster.urls())
+            .overall_timeout(Duration::from_millis(1500))
+            .connect()
+            .await
+            .expect("connect to the cluster")
+            .with_key_prefix(&cluster.prefix);
+        let narvik: Narvik<_> = narvik_over(store).0;
+        let mut sessions = Vec::new();
+        for index in 0..12 {
+            sessions.push(create(&narvik, &format!("user-{index}")).await);
+        }
+        let primaries = cluster.primary_urls().await;
+        let victim = primaries.first().expect("a primary").clone();
+        let killed_at = Instant::now();
+        for node in &mut cluster.nodes {
+            if node.url == victim {
+                node.stop();
+            }
+        }
+        cluster.killed = Some(victim);
+        let mut errors = 0;
+        loop {
+            let mut all_live = true;
+            for session in &sessions {
+                match narvik.validate_session(session.token.as_str()).await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => panic!("a live session read as signed out during the failover"),
+                    Err(_) => {
+                        errors += 1;
+                        all_live = false;
+                    }
+                }
+            }
+            if all_live && killed_at.elapsed() > Duration::from_secs(1) {
+                break;
+            }
+            assert!(
+                killed_at.elapsed() < SETTLE_TIMEOUT * 2,
+                "the replica did not take over"
+            );
+        }
+        cluster.wait_until_ok().await;
+        for session in &sessions {
+            assert!(
+                narvik
+                    .validate_session(session.token.as_str())
+                    .await
+                    .expect("validate after the failover")
+                    .is_some(),
+                "a session was lost in the failover"
+            );
+        }
+        eprintln!("{errors} validations failed with an error during the failover");
+    })
+    .await;
+}
