@@ -293,7 +293,7 @@ pub(crate) async fn sign_out_everywhere_racing_sign_ins_and_extensions_ends_ever
         let (narvik, _clock) = narvik_over(store.clone());
         let narvik = Arc::new(narvik);
         const USER: &str = "user-racing";
-        for _round in 0..5 {
+        for _round in 0..20 {
             let mut earlier = Vec::new();
             for _ in 0..20 {
                 earlier.push(create(&narvik, USER).await);
@@ -378,6 +378,54 @@ pub(crate) async fn sign_out_everywhere_racing_sign_ins_and_extensions_ends_ever
                 );
             }
         }
+    })
+    .await;
+}
+
+/// A sign-in listed in the index before "sign out everywhere" read it, whose key
+/// is written only after the sign-out returned (the race the tombstone is for),
+/// stays signed out: its write finds the tombstone and writes nothing.
+pub(crate) async fn a_sign_in_indexed_before_a_sign_out_and_written_after_it_stays_signed_out() {
+    with_cluster(|cluster| async move {
+        let store = cluster.store::<AppData>(&cluster.prefix).await;
+        let now = time::OffsetDateTime::now_utc();
+        let expires_at = now + time::Duration::hours(1);
+        let session_id = narvik::SessionId::of_token("in-flight");
+        // The sign-in's first step, as the store takes it: its index member.
+        let urls = cluster.urls();
+        let client = redis::cluster::ClusterClient::new(urls).expect("a cluster client");
+        let mut raw = client
+            .get_async_connection()
+            .await
+            .expect("connect to the cluster");
+        redis::cmd("ZADD")
+            .arg(store.user_index_key("user-1"))
+            .arg(expires_at.unix_timestamp() * 1000)
+            .arg(session_id.as_str())
+            .exec_async(&mut raw)
+            .await
+            .expect("ZADD");
+        store
+            .delete_sessions_for_user("user-1")
+            .await
+            .expect("sign out everywhere");
+        let times = narvik::SessionTimes::issued(now, expires_at);
+        let mut session = narvik::Session::new(session_id, "user-1", times, alice());
+        store.save_session(&mut session).await.expect("save");
+        assert!(
+            store
+                .fetch_session(&session_id)
+                .await
+                .expect("fetch")
+                .is_none(),
+            "a sign-in in flight outlived \"sign out everywhere\""
+        );
+        let ttl: i64 = redis::cmd("PTTL")
+            .arg(store.session_key(&session_id))
+            .query_async(&mut raw)
+            .await
+            .expect("PTTL");
+        assert!(ttl > 0, "the tombstone expires by itself");
     })
     .await;
 }

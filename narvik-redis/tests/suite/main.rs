@@ -243,6 +243,12 @@ mod cluster_tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_a_sign_in_indexed_before_a_sign_out_and_written_after_it_stays_signed_out() {
+        crate::cluster::a_sign_in_indexed_before_a_sign_out_and_written_after_it_stays_signed_out()
+            .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn cluster_a_killed_primary_never_reads_a_live_session_as_signed_out() {
         crate::cluster::a_killed_primary_never_reads_a_live_session_as_signed_out().await;
     }
