@@ -113,6 +113,78 @@
 //! [`connect`](SentinelStoreBuilder::connect) checks the primary's eviction
 //! policy; give every server of the group the same.
 //!
+//! # Redis Cluster
+//!
+//! With the `cluster` feature, [`RedisStore::cluster`] connects to a Redis
+//! Cluster (the `redis` crate's async cluster client) and gives a
+//! [`RedisClusterStore`]:
+//!
+//! ```no_run
+//! # #[cfg(feature = "cluster")]
+//! # async fn cluster() -> narvik::Result<()> {
+//! use narvik_redis::RedisStore;
+//!
+//! let nodes = ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000", "redis://10.0.0.3:7000"];
+//! let store = RedisStore::<()>::cluster(nodes)
+//!     .connect()
+//!     .await?
+//!     .with_key_prefix("myapp:");
+//! # let _ = store;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Key layout: a session's key is `{prefix}session:{<session_id>}`, hash-tagged
+//! so it lies in the slot of its id; a user's index is `{prefix}user:{<user_id>}`,
+//! in the slot of the user (the braces are Redis's hash tag, written as shown).
+//! Values, frames and tokens are those of one server. Sessions spread over every
+//! primary; no script touches two slots, so the steps below that span a session
+//! and its index run one after the other, in this order, which keeps one rule: a
+//! live session is always in its user's index, with a score at or after its
+//! key's expiry (so dropping a member whose score has passed never loses one).
+//!
+//! - Validation (`fetch_session`) stays one `GET`, in the session's slot.
+//! - Save: list the session in the index first (a script in the user's slot,
+//!   which also drops the members whose score has passed), then write the key (a
+//!   script in the session's slot). Two round trips.
+//! - Extension: `GET` the session for its user, raise its score
+//!   (`ZADD XX GT`), then rewrite its expiry if it still exists. Three round trips.
+//! - `delete_session`: delete the key, then its member.
+//! - "Sign out everywhere" (`delete_sessions_for_user`) and
+//!   `delete_other_sessions_for_user`: read the index, then for each member, in
+//!   the session's slot at once, delete the user's session; a key not yet
+//!   written (a sign-in between its two steps) gets a tombstone
+//!   (`narvik:ended`) that expires with the member's score, so that sign-in
+//!   writes nothing; then drop those members only (never the whole index: a
+//!   sign-in may have listed itself meanwhile). Every session whose creation
+//!   returned before the sign-out began is ended when it returns; a sign-in
+//!   during it either ends or lives and stays listed. An extension never undoes
+//!   it: it raises a member (`XX`: only one still there) before it touches the
+//!   key, and never writes a key that is gone or a tombstone. Reads take a
+//!   tombstone for no session.
+//! - Rotation: read `from`, list `to`, delete `from` (stop if gone), write `to`
+//!   (unless a sign-out ended it meanwhile), then drop `from`'s member. No moment
+//!   has both stored; between the last two steps neither is, and the index lists
+//!   both, so a concurrent sign-out ends whichever exists. An app server that
+//!   dies between them loses that session (its user signs in again).
+//! - `update_session_data`: one script in the session's slot, as on one server.
+//! - `fetch_sessions_for_user`: the index, then every listed session's `GET` at
+//!   once; a session gone, ended or another user's is left out.
+//!
+//! Not implemented on the cluster store (a compile error that names the missing
+//! trait, as with other stores): `DeleteAllSessions`, `LimitUserSessions`
+//! (`max_sessions_per_user`) and `DeleteExpiredSessions`. Without the latter,
+//! the index of a user who never comes back keeps its last members.
+//!
+//! On failover: a command to a primary that died fails, or is retried by the
+//! client while its replica takes over (within the
+//! [overall timeout](ClusterStoreBuilder::overall_timeout), 5 s by default);
+//! past it the operation answers [`narvik::Error::Store`]. A validation answers
+//! the session or an error, never "signed out" (tested by killing a primary).
+//! Writes the dead primary took but had not replicated are lost, as with any
+//! client of Redis replication. `connect` does not check the eviction policy:
+//! give every node `noeviction` or a `volatile-*` policy. Not with TLS yet.
+//!
 //! # Key layout
 //!
 //! Every key starts with the store's prefix (default `narvik:`,
@@ -297,10 +369,11 @@
 //!
 //! # Limits
 //!
-//! One Redis server, or a primary with replicas (behind Sentinel, see
-//! [Sentinel](#sentinel)): not Redis Cluster. The scripts
-//! reach a session and its user's index together, and those keys hash to different
-//! slots. Needs Redis 7 or later (`SET ... PXAT`, `GETDEL`, and `TIME` in scripts
+//! [`RedisStore`] runs on one Redis server, or a primary with replicas (behind
+//! Sentinel, see [Sentinel](#sentinel)), not on Redis Cluster: its scripts reach a
+//! session and its user's index together, and those keys hash to different
+//! slots. On a cluster, use [`RedisClusterStore`] (see
+//! [Redis Cluster](#redis-cluster)). Needs Redis 7 or later (`SET ... PXAT`, `GETDEL`, and `TIME` in scripts
 //! that write, which replication by effects allows); tested on Redis 7.0. The
 //! eviction policy must be `noeviction` or `volatile-*` (see [Eviction](#eviction)).
 //!
