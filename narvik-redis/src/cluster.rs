@@ -9,15 +9,17 @@ use std::time::Duration;
 
 use futures_util::future::try_join_all;
 use narvik::{
-    async_trait, codec, DataUpdate, DeleteOtherUserSessions, DeleteUserSessions, Error,
-    FetchUserSessions, Result, RotateSessions, Session, SessionData, SessionId, SessionStore,
-    UpdateSessionData,
+    async_trait, codec, DataUpdate, DeleteAllSessions, DeleteExpiredSessions,
+    DeleteOtherUserSessions, DeleteUserSessions, Error, FetchUserSessions, Result, RotateSessions,
+    Session, SessionData, SessionId, SessionStore, UpdateSessionData,
 };
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use time::OffsetDateTime;
 
 use crate::frame::{self, Stamps};
+use crate::keys::Keys;
 use crate::store::fetch_error;
 use crate::{record, scripts, DEFAULT_KEY_PREFIX};
 
@@ -42,7 +44,31 @@ impl ClusterKeys {
     fn user_index(&self, user_id: &str) -> String {
         format!("{}user:{{{user_id}}}", self.prefix)
     }
+
+    /// The session id in a session key of this prefix.
+    fn session_id_in<'a>(&self, key: &'a str) -> Option<&'a str> {
+        key.strip_prefix(&self.prefix)?
+            .strip_prefix("session:{")?
+            .strip_suffix('}')
+    }
+
+    /// The user id in a user index key of this prefix.
+    fn user_id_in<'a>(&self, key: &'a str) -> Option<&'a str> {
+        key.strip_prefix(&self.prefix)?
+            .strip_prefix("user:{")?
+            .strip_suffix('}')
+    }
+
+    /// `SCAN ... MATCH` patterns of every session key and every user index of
+    /// this prefix (the prefix escaped), as on one server.
+    fn patterns(&self) -> (String, String) {
+        let keys = Keys::new(self.prefix.clone());
+        (keys.session_pattern(), keys.user_index_pattern())
+    }
 }
+
+/// How many keys one `SCAN` of a primary asks for.
+const SCAN_PAGE: usize = 100;
 
 /// A builder of a [`RedisClusterStore`]; made by [`RedisStore::cluster`](crate::RedisStore::cluster).
 #[must_use = "a builder does nothing until `connect` is awaited"]
@@ -157,9 +183,9 @@ impl<D> fmt::Debug for ClusterStoreBuilder<D> {
 /// [`from_connection`](Self::from_connection); clones share the connection.
 ///
 /// Implements [`SessionStore`], [`FetchUserSessions`], [`DeleteUserSessions`],
-/// [`RotateSessions`], [`DeleteOtherUserSessions`] and [`UpdateSessionData`];
-/// not (yet) `DeleteAllSessions`, `LimitUserSessions` or
-/// `DeleteExpiredSessions`.
+/// [`RotateSessions`], [`DeleteOtherUserSessions`], [`UpdateSessionData`],
+/// [`DeleteAllSessions`] and [`DeleteExpiredSessions`]; not (yet)
+/// `LimitUserSessions`.
 pub struct RedisClusterStore<D> {
     connection: ClusterConnection,
     keys: ClusterKeys,
@@ -307,6 +333,74 @@ impl<D> RedisClusterStore<D> {
             });
         let ended = try_join_all(ended).await?;
         self.unindex(user_id, &ended).await
+    }
+}
+
+impl<D> RedisClusterStore<D> {
+    /// The address (`host`, `port`) of every primary, from `CLUSTER NODES`.
+    async fn primaries(&self) -> Result<Vec<(String, u16)>> {
+        let mut connection = self.connection.clone();
+        let nodes: String = redis::cmd("CLUSTER")
+            .arg("NODES")
+            .query_async(&mut connection)
+            .await
+            .map_err(Error::store)?;
+        // `<id> <ip:port@cport[,hostname]> <flags> ...`
+        Ok(nodes
+            .lines()
+            .filter_map(|line| {
+                let mut fields = line.split(' ');
+                let address = fields.nth(1)?;
+                let flags = fields.next()?;
+                let is_primary = flags.split(',').any(|flag| flag == "master")
+                    && !flags
+                        .split(',')
+                        .any(|flag| flag == "fail" || flag == "noaddr");
+                let (host, port) = address.split('@').next()?.rsplit_once(':')?;
+                Some((host.to_owned(), port.parse().ok()?)).filter(|_| is_primary)
+            })
+            .collect())
+    }
+
+    /// Calls `each_page` with every page of keys matching `pattern`, walking
+    /// each primary with `SCAN` (which the cluster client does not route).
+    async fn scan_primaries<F, Fut>(&self, pattern: &str, mut each_page: F) -> Result<()>
+    where
+        F: FnMut(Vec<String>) -> Fut,
+        Fut: std::future::Future<Output = Result<()>>,
+    {
+        for (host, port) in self.primaries().await? {
+            let mut cursor: u64 = 0;
+            loop {
+                let mut connection = self.connection.clone();
+                let mut scan = redis::cmd("SCAN");
+                scan.arg(cursor)
+                    .arg("MATCH")
+                    .arg(pattern)
+                    .arg("COUNT")
+                    .arg(SCAN_PAGE);
+                let reply = connection
+                    .route_command(
+                        scan,
+                        RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+                            host: host.clone(),
+                            port,
+                        }),
+                    )
+                    .await
+                    .map_err(Error::store)?;
+                let (next, page): (u64, Vec<String>) =
+                    redis::from_redis_value(reply).map_err(Error::store)?;
+                if !page.is_empty() {
+                    each_page(page).await?;
+                }
+                if next == 0 {
+                    break;
+                }
+                cursor = next;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -612,6 +706,88 @@ impl<D: SessionData> UpdateSessionData for RedisClusterStore<D> {
                 "update_session_data: unexpected reply from the script",
             )),
         }
+    }
+}
+
+#[async_trait]
+impl<D: SessionData> DeleteAllSessions for RedisClusterStore<D> {
+    /// Walks the session keys of this prefix on every primary with `SCAN`
+    /// (pages of about 100 keys), deleting each (a tombstone stays) and then its
+    /// index member. Not one atomic step: every session stored when it starts
+    /// is deleted; one created while it runs may survive, whole and indexed.
+    async fn delete_all_sessions(&self) -> Result<()> {
+        let (session_pattern, _) = self.keys.patterns();
+        self.scan_primaries(&session_pattern, |page| async move {
+            let deleted = page.iter().map(|key| {
+                let mut connection = self.connection.clone();
+                async move {
+                    let value: Option<Vec<u8>> = scripts::CLUSTER_TAKE
+                        .key(key)
+                        .invoke_async(&mut connection)
+                        .await
+                        .map_err(Error::store)?;
+                    let (Some(value), Some(session_id)) = (value, self.keys.session_id_in(key))
+                    else {
+                        return Ok(());
+                    };
+                    match frame::parse(&value) {
+                        Ok(parsed) => self.unindex(parsed.user_id, &[session_id]).await,
+                        Err(_) => Ok(()),
+                    }
+                }
+            });
+            try_join_all(deleted).await.map(|_| ())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl<D: SessionData> DeleteExpiredSessions for RedisClusterStore<D> {
+    /// Walks the user indexes of this prefix on every primary with `SCAN`; for
+    /// each, deletes the listed sessions whose `expires_at` is at or before
+    /// `now` by your clock (each in its slot), then drops their members if still
+    /// scored at or before `now`. An index left empty is gone.
+    async fn delete_all_expired_sessions(&self, now: OffsetDateTime) -> Result<()> {
+        let now = record::unix_ms(now);
+        let (_, user_index_pattern) = self.keys.patterns();
+        self.scan_primaries(&user_index_pattern, |page| async move {
+            for index in &page {
+                let Some(user_id) = self.keys.user_id_in(index) else {
+                    continue;
+                };
+                let mut connection = self.connection.clone();
+                let over: Vec<String> = redis::cmd("ZRANGEBYSCORE")
+                    .arg(index)
+                    .arg("-inf")
+                    .arg(now)
+                    .query_async(&mut connection)
+                    .await
+                    .map_err(Error::store)?;
+                let deleted = over.iter().map(|session_id| {
+                    let mut connection = self.connection.clone();
+                    let key = self.keys.session(session_id);
+                    async move {
+                        scripts::CLUSTER_TAKE_EXPIRED
+                            .key(key)
+                            .arg(now)
+                            .invoke_async::<i64>(&mut connection)
+                            .await
+                            .map_err(Error::store)
+                    }
+                });
+                try_join_all(deleted).await?;
+                scripts::CLUSTER_PRUNE
+                    .key(self.keys.user_index(user_id))
+                    .arg(now)
+                    .arg(&over)
+                    .invoke_async::<()>(&mut connection)
+                    .await
+                    .map_err(Error::store)?;
+            }
+            Ok(())
+        })
+        .await
     }
 }
 

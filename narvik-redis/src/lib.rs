@@ -171,10 +171,17 @@
 //! - `fetch_sessions_for_user`: the index, then every listed session's `GET` at
 //!   once; a session gone, ended or another user's is left out.
 //!
+//! - `delete_all_sessions` and `delete_all_expired_sessions` walk every
+//!   primary with `SCAN` (which the cluster client does not route: the store
+//!   asks `CLUSTER NODES` for the primaries and sends each its own `SCAN`), page
+//!   by page, as on one server: the first deletes each session key, then its
+//!   member; the second deletes each listed session whose `expires_at` is over by
+//!   your clock, then drops its member if still scored before then. Run the
+//!   second now and then: an index has no TTL.
+//!
 //! Not implemented on the cluster store (a compile error that names the missing
-//! trait, as with other stores): `DeleteAllSessions`, `LimitUserSessions`
-//! (`max_sessions_per_user`) and `DeleteExpiredSessions`. Without the latter,
-//! the index of a user who never comes back keeps its last members.
+//! trait, as with other stores): `LimitUserSessions`
+//! ([`max_sessions_per_user`](narvik::NarvikBuilder::max_sessions_per_user)).
 //!
 //! On failover: a command to a primary that died fails, or is retried by the
 //! client while its replica takes over (within the

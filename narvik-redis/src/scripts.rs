@@ -117,11 +117,17 @@ const CLUSTER_EXTEND_LUA: &str = cluster_source!("extend.lua");
 const CLUSTER_TAKE_LUA: &str = cluster_source!("take.lua");
 #[cfg(feature = "cluster")]
 const CLUSTER_END_LUA: &str = cluster_source!("end.lua");
+#[cfg(feature = "cluster")]
+const CLUSTER_TAKE_EXPIRED_LUA: &str = cluster_source!("take_expired.lua");
+#[cfg(feature = "cluster")]
+const CLUSTER_PRUNE_LUA: &str = cluster_source!("prune.lua");
 
 /// Every script cluster mode runs, to load them on every node.
 #[cfg(feature = "cluster")]
-pub(crate) const CLUSTER_SOURCES: [&str; 8] = [
+pub(crate) const CLUSTER_SOURCES: [&str; 10] = [
     CLUSTER_INDEX_ADD_LUA,
+    CLUSTER_TAKE_EXPIRED_LUA,
+    CLUSTER_PRUNE_LUA,
     CLUSTER_SAVE_LUA,
     CLUSTER_EXTEND_LUA,
     CLUSTER_TAKE_LUA,
@@ -154,3 +160,13 @@ pub(crate) static CLUSTER_TAKE: LazyLock<Script> = LazyLock::new(|| Script::new(
 /// listed, with a tombstone if not yet written.
 #[cfg(feature = "cluster")]
 pub(crate) static CLUSTER_END: LazyLock<Script> = LazyLock::new(|| Script::new(CLUSTER_END_LUA));
+
+/// Cluster mode, in the session's slot: deletes a session over by narvik's clock.
+#[cfg(feature = "cluster")]
+pub(crate) static CLUSTER_TAKE_EXPIRED: LazyLock<Script> =
+    LazyLock::new(|| Script::new(CLUSTER_TAKE_EXPIRED_LUA));
+
+/// Cluster mode, in the user's slot: drops members still scored before now.
+#[cfg(feature = "cluster")]
+pub(crate) static CLUSTER_PRUNE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(CLUSTER_PRUNE_LUA));

@@ -12,7 +12,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use narvik::testing::{self, TestData};
-use narvik::{CreatedSession, DeleteUserSessions, Narvik, SessionStore};
+use narvik::{
+    CreatedSession, DeleteAllSessions, DeleteExpiredSessions, DeleteUserSessions, Narvik,
+    SessionStore,
+};
 use narvik_redis::{redis, RedisClusterStore, RedisStore};
 use narvik_tests::servers::{skip_or_fail, unique_name};
 
@@ -245,6 +248,8 @@ pub(crate) async fn cluster_store_passes_the_conformance_runners_of_its_traits()
         testing::run_rotate_conformance(fresh).await;
         testing::run_delete_other_conformance(fresh).await;
         testing::run_update_data_conformance(fresh).await;
+        testing::run_delete_all_conformance(fresh).await;
+        testing::run_delete_expired_conformance(fresh).await;
     })
     .await;
 }
@@ -426,6 +431,63 @@ pub(crate) async fn a_sign_in_indexed_before_a_sign_out_and_written_after_it_sta
             .await
             .expect("PTTL");
         assert!(ttl > 0, "the tombstone expires by itself");
+    })
+    .await;
+}
+
+/// `delete_all_sessions` and `delete_all_expired_sessions` walk every primary:
+/// sessions of many users (spread over the slots of all three) all go, keys of
+/// another prefix stay, and the indexes left empty are gone.
+pub(crate) async fn walks_reach_every_primary_and_only_this_prefix() {
+    with_cluster(|cluster| async move {
+        let store = cluster
+            .store::<AppData>(&format!("{}a:", cluster.prefix))
+            .await;
+        let other = cluster
+            .store::<AppData>(&format!("{}b:", cluster.prefix))
+            .await;
+        let (narvik, _clock) = narvik_over(store.clone());
+        let (other_narvik, _clock) = narvik_over(other.clone());
+        let mut sessions = Vec::new();
+        for index in 0..40 {
+            sessions.push(create(&narvik, &format!("user-{index}")).await);
+        }
+        let kept = create(&other_narvik, "user-0").await;
+        store.delete_all_sessions().await.expect("delete all");
+        for session in &sessions {
+            assert!(fetch(&store, session).await.is_none(), "a session survived");
+        }
+        assert!(
+            fetch(&other, &kept).await.is_some(),
+            "another prefix's session went"
+        );
+
+        let mut sessions = Vec::new();
+        for index in 0..40 {
+            sessions.push(create(&narvik, &format!("user-{index}")).await);
+        }
+        let later = time::OffsetDateTime::now_utc() + time::Duration::days(400);
+        store
+            .delete_all_expired_sessions(later)
+            .await
+            .expect("delete expired");
+        for (index, session) in sessions.iter().enumerate() {
+            assert!(
+                fetch(&store, session).await.is_none(),
+                "an expired session survived"
+            );
+            let mut connection = store.connection().clone();
+            let exists: bool = redis::cmd("EXISTS")
+                .arg(store.user_index_key(&format!("user-{index}")))
+                .query_async(&mut connection)
+                .await
+                .expect("EXISTS");
+            assert!(!exists, "an index of only expired sessions stayed");
+        }
+        assert!(
+            fetch(&other, &kept).await.is_some(),
+            "another prefix's session went"
+        );
     })
     .await;
 }

@@ -249,6 +249,11 @@ mod cluster_tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_walks_reach_every_primary_and_only_this_prefix() {
+        crate::cluster::walks_reach_every_primary_and_only_this_prefix().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn cluster_a_killed_primary_never_reads_a_live_session_as_signed_out() {
         crate::cluster::a_killed_primary_never_reads_a_live_session_as_signed_out().await;
     }
