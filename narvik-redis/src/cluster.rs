@@ -10,8 +10,9 @@ use std::time::Duration;
 use futures_util::future::try_join_all;
 use narvik::{
     async_trait, codec, DataUpdate, DeleteAllSessions, DeleteExpiredSessions,
-    DeleteOtherUserSessions, DeleteUserSessions, Error, FetchUserSessions, Result, RotateSessions,
-    Session, SessionData, SessionId, SessionStore, UpdateSessionData,
+    DeleteOtherUserSessions, DeleteUserSessions, Error, FetchUserSessions, LimitUserSessions,
+    Result, RotateSessions, Session, SessionData, SessionId, SessionLimit, SessionLimitPolicy,
+    SessionStore, UpdateSessionData,
 };
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
@@ -184,8 +185,8 @@ impl<D> fmt::Debug for ClusterStoreBuilder<D> {
 ///
 /// Implements [`SessionStore`], [`FetchUserSessions`], [`DeleteUserSessions`],
 /// [`RotateSessions`], [`DeleteOtherUserSessions`], [`UpdateSessionData`],
-/// [`DeleteAllSessions`] and [`DeleteExpiredSessions`]; not (yet)
-/// `LimitUserSessions`.
+/// [`DeleteAllSessions`], [`DeleteExpiredSessions`] and [`LimitUserSessions`]:
+/// every optional operation.
 pub struct RedisClusterStore<D> {
     connection: ClusterConnection,
     keys: ClusterKeys,
@@ -313,24 +314,28 @@ impl<D> RedisClusterStore<D> {
     /// members it ended (never the whole index: a sign-in in flight may have
     /// listed itself meanwhile).
     async fn end_sessions(&self, user_id: &str, keep: Option<&SessionId>) -> Result<()> {
-        let members = self.members(user_id).await?;
-        let ended = members
-            .iter()
-            .filter(|(session_id, _)| keep.is_none_or(|keep| keep.as_str() != session_id))
-            .map(|(session_id, score)| {
-                let mut connection = self.connection.clone();
-                let session = self.keys.session(session_id);
-                async move {
-                    scripts::CLUSTER_END
-                        .key(session)
-                        .arg(user_id)
-                        .arg(*score)
-                        .invoke_async::<i64>(&mut connection)
-                        .await
-                        .map(|_| session_id.as_str())
-                        .map_err(Error::store)
-                }
-            });
+        let mut members = self.members(user_id).await?;
+        members.retain(|(session_id, _)| keep.is_none_or(|keep| keep.as_str() != session_id));
+        self.end_members(user_id, &members).await
+    }
+
+    /// Ends the sessions `members` (id and index score) of `user_id`, each in
+    /// its slot, then drops their members.
+    async fn end_members(&self, user_id: &str, members: &[(String, i64)]) -> Result<()> {
+        let ended = members.iter().map(|(session_id, score)| {
+            let mut connection = self.connection.clone();
+            let session = self.keys.session(session_id);
+            async move {
+                scripts::CLUSTER_END
+                    .key(session)
+                    .arg(user_id)
+                    .arg(*score)
+                    .invoke_async::<i64>(&mut connection)
+                    .await
+                    .map(|_| session_id.as_str())
+                    .map_err(Error::store)
+            }
+        });
         let ended = try_join_all(ended).await?;
         self.unindex(user_id, &ended).await
     }
@@ -788,6 +793,76 @@ impl<D: SessionData> DeleteExpiredSessions for RedisClusterStore<D> {
             Ok(())
         })
         .await
+    }
+}
+
+#[async_trait]
+impl<D: SessionData> LimitUserSessions for RedisClusterStore<D> {
+    /// One script in the user's slot applies the limit by the index's scores
+    /// and lists the new session; then the sessions it names (over by
+    /// `limit.now`, or ended by the policy) are ended, each in its slot, and
+    /// dropped from the index; then the new session is written. 50 sign-ins of
+    /// one user at once under a limit of 5 leave 5.
+    ///
+    /// The index counts what it lists: a member whose session was deleted a
+    /// moment ago but not yet dropped (by a sign-out or rotation in flight, or
+    /// an app server that died between the two steps, until its score passes)
+    /// counts too, so `RefuseNew` may refuse a sign-in that a single server
+    /// would take. A session the user has that the index does not list does not
+    /// count.
+    async fn save_session_limited(
+        &self,
+        session: &mut Session<D>,
+        limit: SessionLimit,
+    ) -> Result<bool> {
+        let policy = match limit.policy {
+            SessionLimitPolicy::EndLeastRecentlyExtended => "end",
+            SessionLimitPolicy::RefuseNew => "refuse",
+            other => {
+                return Err(Error::store(format!(
+                    "narvik-redis does not know the session limit policy {other:?}: \
+                     update narvik-redis to the version of narvik"
+                )))
+            }
+        };
+        let value = record::encode(session)?;
+        let expires_at = record::unix_ms(session.expires_at);
+        let mut connection = self.connection.clone();
+        let reply: Vec<String> = scripts::CLUSTER_LIMIT
+            .key(self.keys.user_index(&session.user_id))
+            .arg(session.id.as_str())
+            .arg(expires_at)
+            .arg(limit.max.get())
+            .arg(policy)
+            .arg(record::unix_ms(limit.now))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(Error::store)?;
+        let Some((listed, to_end)) = reply.split_first() else {
+            return Err(Error::store(
+                "save_session_limited: empty reply from the script",
+            ));
+        };
+        let to_end = to_end
+            .chunks_exact(2)
+            .map(|pair| {
+                // Scores are whole milliseconds; Redis may print them as floats.
+                let score = pair[1].parse::<f64>().map_err(Error::store)?;
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "a score is a Unix ms time, within i64"
+                )]
+                Ok((pair[0].clone(), score as i64))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.end_members(&session.user_id, &to_end).await?;
+        if listed != "1" {
+            return Ok(false);
+        }
+        // Written unless a sign-out ended it meanwhile: it was stored, then ended.
+        self.write(session.id.as_str(), expires_at, value.as_bytes())
+            .await?;
+        Ok(true)
     }
 }
 

@@ -178,10 +178,18 @@
 //!   member; the second deletes each listed session whose `expires_at` is over by
 //!   your clock, then drops its member if still scored before then. Run the
 //!   second now and then: an index has no TTL.
+//! - `save_session_limited` (for
+//!   [`max_sessions_per_user`](narvik::NarvikBuilder::max_sessions_per_user)):
+//!   one script in the user's slot applies the limit by the index's scores and
+//!   lists the new session, naming the sessions to end, which stay listed until
+//!   Rust has ended each in its slot (so a sign-out never misses one); then the
+//!   new session is written. Concurrent sign-ins of one user each see what the
+//!   others left (50 at once under a limit of 5 leave 5). A member whose session
+//!   was deleted a moment ago and not yet dropped still counts, so `RefuseNew`
+//!   may refuse a sign-in one server would take.
 //!
-//! Not implemented on the cluster store (a compile error that names the missing
-//! trait, as with other stores): `LimitUserSessions`
-//! ([`max_sessions_per_user`](narvik::NarvikBuilder::max_sessions_per_user)).
+//! Every optional operation is implemented; the whole conformance suite runs
+//! against a cluster of six nodes the tests start.
 //!
 //! On failover: a command to a primary that died fails, or is retried by the
 //! client while its replica takes over (within the

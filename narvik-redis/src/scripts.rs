@@ -121,11 +121,14 @@ const CLUSTER_END_LUA: &str = cluster_source!("end.lua");
 const CLUSTER_TAKE_EXPIRED_LUA: &str = cluster_source!("take_expired.lua");
 #[cfg(feature = "cluster")]
 const CLUSTER_PRUNE_LUA: &str = cluster_source!("prune.lua");
+#[cfg(feature = "cluster")]
+const CLUSTER_LIMIT_LUA: &str = cluster_source!("limit.lua");
 
 /// Every script cluster mode runs, to load them on every node.
 #[cfg(feature = "cluster")]
-pub(crate) const CLUSTER_SOURCES: [&str; 10] = [
+pub(crate) const CLUSTER_SOURCES: [&str; 11] = [
     CLUSTER_INDEX_ADD_LUA,
+    CLUSTER_LIMIT_LUA,
     CLUSTER_TAKE_EXPIRED_LUA,
     CLUSTER_PRUNE_LUA,
     CLUSTER_SAVE_LUA,
@@ -170,3 +173,9 @@ pub(crate) static CLUSTER_TAKE_EXPIRED: LazyLock<Script> =
 #[cfg(feature = "cluster")]
 pub(crate) static CLUSTER_PRUNE: LazyLock<Script> =
     LazyLock::new(|| Script::new(CLUSTER_PRUNE_LUA));
+
+/// Cluster mode, in the user's slot: applies a limit, lists the new session,
+/// names the sessions to end.
+#[cfg(feature = "cluster")]
+pub(crate) static CLUSTER_LIMIT: LazyLock<Script> =
+    LazyLock::new(|| Script::new(CLUSTER_LIMIT_LUA));

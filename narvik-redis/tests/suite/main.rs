@@ -227,8 +227,8 @@ async fn connecting_through_sentinels_that_are_not_there_is_a_store_error() {
 #[cfg(feature = "cluster")]
 mod cluster_tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn cluster_store_passes_the_conformance_runners_of_its_traits() {
-        crate::cluster::cluster_store_passes_the_conformance_runners_of_its_traits().await;
+    async fn cluster_store_passes_the_conformance_suite() {
+        crate::cluster::cluster_store_passes_the_conformance_suite().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
