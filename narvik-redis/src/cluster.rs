@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 use crate::frame::{self, Stamps};
 use crate::keys::Keys;
 use crate::store::fetch_error;
-use crate::{record, scripts, DEFAULT_KEY_PREFIX};
+use crate::{eviction, record, scripts, DEFAULT_KEY_PREFIX};
 
 /// What a session key holds once "sign out everywhere" ended it before its
 /// sign-in wrote it; the same text as `TOMBSTONE` in `lua/cluster/common.lua`.
@@ -78,6 +78,7 @@ pub struct ClusterStoreBuilder<D> {
     connection_timeout: Duration,
     response_timeout: Duration,
     overall_timeout: Duration,
+    check_eviction_policy: bool,
     data: PhantomData<fn() -> D>,
 }
 
@@ -109,6 +110,7 @@ impl<D> crate::RedisStore<D> {
             connection_timeout: Duration::from_secs(1),
             response_timeout: Duration::from_millis(500),
             overall_timeout: Duration::from_secs(5),
+            check_eviction_policy: true,
             data: PhantomData,
         }
     }
@@ -135,17 +137,24 @@ impl<D> ClusterStoreBuilder<D> {
         self
     }
 
-    /// Connects to the cluster and loads the store's scripts on every node.
-    ///
-    /// Unlike [`RedisStore::connect`](crate::RedisStore::connect), it does not
-    /// read the nodes' eviction policy: set `maxmemory-policy` to `noeviction`
-    /// or a `volatile-*` policy on every node yourself (see
-    /// [Eviction](crate#eviction)).
+    /// Connects without reading the nodes' `maxmemory-policy`, for clusters
+    /// that refuse `CONFIG GET`: you then vouch that every node's is
+    /// `noeviction` or a `volatile-*` one (see [Eviction](crate#eviction)).
+    pub fn skip_eviction_policy_check(mut self) -> Self {
+        self.check_eviction_policy = false;
+        self
+    }
+
+    /// Connects to the cluster, checks the eviction policy of every primary (as
+    /// [`RedisStore::connect`](crate::RedisStore::connect) checks its server's)
+    /// unless told not to, and loads the store's scripts on every node.
     ///
     /// # Errors
     ///
     /// [`Error::Store`] when a URL is invalid or no node can be reached, within
-    /// the timeouts.
+    /// the timeouts, or when a primary's eviction policy may evict a user index or
+    /// cannot be read (an [`EvictionPolicyError`](crate::EvictionPolicyError)
+    /// is the source).
     pub async fn connect(self) -> Result<RedisClusterStore<D>> {
         let client: ClusterClient = ClusterClientBuilder::new(self.urls)
             .connection_timeout(self.connection_timeout)
@@ -163,6 +172,9 @@ impl<D> ClusterStoreBuilder<D> {
             .map_err(|_| Error::store("connecting to the Redis Cluster timed out"))?
             .map_err(Error::store)?;
         let store = RedisClusterStore::from_connection(connection);
+        if self.check_eviction_policy {
+            store.check_eviction_policy().await?;
+        }
         store.load_scripts().await?;
         Ok(store)
     }
@@ -342,7 +354,35 @@ impl<D> RedisClusterStore<D> {
 }
 
 impl<D> RedisClusterStore<D> {
-    /// The address (`host`, `port`) of every primary, from `CLUSTER NODES`.
+    /// Checks that every primary's `maxmemory-policy` never evicts a user
+    /// index: `noeviction` or a `volatile-*` policy, as
+    /// [`RedisStore::check_eviction_policy`](crate::RedisStore::check_eviction_policy)
+    /// does on one server. [`connect`](ClusterStoreBuilder::connect) calls it.
+    /// The client holds no connection to a replica, so replicas are not read:
+    /// give them the same policy (a replica becomes a primary on failover).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`], with an
+    /// [`EvictionPolicyError`](crate::EvictionPolicyError) as source when a
+    /// node's policy may evict an index or cannot be read.
+    pub async fn check_eviction_policy(&self) -> Result<()> {
+        for (host, port) in self.primaries().await? {
+            let mut connection = self.connection.clone();
+            let reply = connection
+                .route_command(
+                    eviction::policy_query(),
+                    RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress { host, port }),
+                )
+                .await
+                .and_then(|value| redis::from_redis_value(value).map_err(redis::RedisError::from));
+            eviction::check_reply(reply)?;
+        }
+        Ok(())
+    }
+
+    /// The address (`host`, `port`) of every primary that has not failed,
+    /// from `CLUSTER NODES`.
     async fn primaries(&self) -> Result<Vec<(String, u16)>> {
         let mut connection = self.connection.clone();
         let nodes: String = redis::cmd("CLUSTER")
@@ -357,12 +397,12 @@ impl<D> RedisClusterStore<D> {
                 let mut fields = line.split(' ');
                 let address = fields.nth(1)?;
                 let flags = fields.next()?;
-                let is_primary = flags.split(',').any(|flag| flag == "master")
+                let wanted = flags.split(',').any(|flag| flag == "master")
                     && !flags
                         .split(',')
                         .any(|flag| flag == "fail" || flag == "noaddr");
                 let (host, port) = address.split('@').next()?.rsplit_once(':')?;
-                Some((host.to_owned(), port.parse().ok()?)).filter(|_| is_primary)
+                Some((host.to_owned(), port.parse().ok()?)).filter(|_| wanted)
             })
             .collect())
     }

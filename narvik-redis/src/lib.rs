@@ -197,8 +197,9 @@
 //! past it the operation answers [`narvik::Error::Store`]. A validation answers
 //! the session or an error, never "signed out" (tested by killing a primary).
 //! Writes the dead primary took but had not replicated are lost, as with any
-//! client of Redis replication. `connect` does not check the eviction policy:
-//! give every node `noeviction` or a `volatile-*` policy. Not with TLS yet.
+//! client of Redis replication. [`connect`](ClusterStoreBuilder::connect)
+//! checks the eviction policy of every primary (see [Eviction](#eviction));
+//! give the replicas the same. Not with TLS yet.
 //!
 //! # Key layout
 //!

@@ -487,6 +487,39 @@ pub(crate) async fn walks_reach_every_primary_and_only_this_prefix() {
     .await;
 }
 
+/// `connect` reads the eviction policy of every primary: a primary under
+/// `allkeys-lru` is refused, until told to skip.
+pub(crate) async fn connect_refuses_a_cluster_with_a_node_that_may_evict_indexes() {
+    with_cluster(|cluster| async move {
+        let primaries = cluster.primary_urls().await;
+        let last = primaries.last().expect("a primary");
+        Cluster::query::<()>(
+            last,
+            redis::cmd("CONFIG")
+                .arg("SET")
+                .arg("maxmemory-policy")
+                .arg("allkeys-lru"),
+        )
+        .await
+        .expect("CONFIG SET");
+        let refused = RedisStore::<AppData>::cluster(cluster.urls())
+            .connect()
+            .await
+            .expect_err("a node may evict indexes");
+        let source = std::error::Error::source(&refused).expect("a source");
+        assert!(
+            source.is::<narvik_redis::EvictionPolicyError>(),
+            "refused for another reason: {refused}"
+        );
+        RedisStore::<AppData>::cluster(cluster.urls())
+            .skip_eviction_policy_check()
+            .connect()
+            .await
+            .expect("connect without the check");
+    })
+    .await;
+}
+
 /// The session `created` as the store holds it now.
 async fn fetch(
     store: &RedisClusterStore<AppData>,

@@ -254,6 +254,11 @@ mod cluster_tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_connect_refuses_a_cluster_with_a_node_that_may_evict_indexes() {
+        crate::cluster::connect_refuses_a_cluster_with_a_node_that_may_evict_indexes().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn cluster_a_killed_primary_never_reads_a_live_session_as_signed_out() {
         crate::cluster::a_killed_primary_never_reads_a_live_session_as_signed_out().await;
     }
