@@ -22,6 +22,7 @@ use time::OffsetDateTime;
 use crate::frame::{self, Stamps};
 use crate::keys::Keys;
 use crate::store::fetch_error;
+use crate::tls::TlsSettings;
 use crate::{eviction, record, scripts, DEFAULT_KEY_PREFIX};
 
 /// What a session key holds once "sign out everywhere" ended it before its
@@ -79,6 +80,7 @@ pub struct ClusterStoreBuilder<D> {
     response_timeout: Duration,
     overall_timeout: Duration,
     check_eviction_policy: bool,
+    tls: TlsSettings,
     data: PhantomData<fn() -> D>,
 }
 
@@ -111,6 +113,7 @@ impl<D> crate::RedisStore<D> {
             response_timeout: Duration::from_millis(500),
             overall_timeout: Duration::from_secs(5),
             check_eviction_policy: true,
+            tls: TlsSettings::default(),
             data: PhantomData,
         }
     }
@@ -137,6 +140,31 @@ impl<D> ClusterStoreBuilder<D> {
         self
     }
 
+    /// Trusts the certificate authorities in `pem` instead of the system's,
+    /// for `rediss://` node URLs, as
+    /// [`RedisStoreBuilder::tls_root_certificates`](crate::RedisStoreBuilder::tls_root_certificates)
+    /// does for one server. Every node's certificate must name the address the
+    /// cluster gives for it (its IP address, unless the nodes announce
+    /// hostnames).
+    #[cfg(feature = "tls")]
+    pub fn tls_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.set_root_certificates(pem.into());
+        self
+    }
+
+    /// Presents a client certificate and its key to nodes that ask for one, as
+    /// [`RedisStoreBuilder::tls_client_certificate`](crate::RedisStoreBuilder::tls_client_certificate).
+    #[cfg(feature = "tls")]
+    pub fn tls_client_certificate(
+        mut self,
+        certificate_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.tls
+            .set_client_certificate(certificate_pem.into(), key_pem.into());
+        self
+    }
+
     /// Connects without reading the nodes' `maxmemory-policy`, for clusters
     /// that refuse `CONFIG GET`: you then vouch that every node's is
     /// `noeviction` or a `volatile-*` one (see [Eviction](crate#eviction)).
@@ -156,7 +184,22 @@ impl<D> ClusterStoreBuilder<D> {
     /// cannot be read (an [`EvictionPolicyError`](crate::EvictionPolicyError)
     /// is the source).
     pub async fn connect(self) -> Result<RedisClusterStore<D>> {
-        let client: ClusterClient = ClusterClientBuilder::new(self.urls)
+        #[cfg(feature = "tls")]
+        if self.tls.certificates().is_some()
+            && !self.urls.iter().all(|url| url.starts_with("rediss://"))
+        {
+            return Err(Error::store(
+                "TLS certificates were given for a cluster whose node URLs are not all \
+                 `rediss://`: use `rediss://` URLs",
+            ));
+        }
+        #[allow(unused_mut, reason = "only the `tls` feature adds certificates")]
+        let mut builder = ClusterClientBuilder::new(self.urls);
+        #[cfg(feature = "tls")]
+        if let Some(certificates) = self.tls.certificates() {
+            builder = builder.certs(certificates);
+        }
+        let client: ClusterClient = builder
             .connection_timeout(self.connection_timeout)
             .response_timeout(self.response_timeout)
             .overall_response_timeout(Some(self.overall_timeout))
@@ -185,6 +228,7 @@ impl<D> fmt::Debug for ClusterStoreBuilder<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClusterStoreBuilder")
             .field("nodes", &self.urls.len())
+            .field("tls", &self.tls.describe())
             .finish_non_exhaustive()
     }
 }

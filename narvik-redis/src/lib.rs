@@ -199,7 +199,13 @@
 //! Writes the dead primary took but had not replicated are lost, as with any
 //! client of Redis replication. [`connect`](ClusterStoreBuilder::connect)
 //! checks the eviction policy of every primary (see [Eviction](#eviction));
-//! give the replicas the same. Not with TLS yet.
+//! give the replicas the same.
+//!
+//! With the `tls` feature too, `rediss://` node URLs connect over TLS;
+//! [`ClusterStoreBuilder::tls_root_certificates`] and
+//! [`tls_client_certificate`](ClusterStoreBuilder::tls_client_certificate) work
+//! as for one server. Each node's certificate must name the address the cluster
+//! gives for it (its IP address unless the nodes announce hostnames).
 //!
 //! # Key layout
 //!

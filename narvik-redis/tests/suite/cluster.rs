@@ -21,6 +21,8 @@ use narvik_tests::servers::{skip_or_fail, unique_name};
 
 use crate::app::{alice, create, narvik_over, AppData};
 use crate::own_server::{free_port, Launch, OwnServer};
+#[cfg(feature = "tls")]
+use crate::tls::TlsFiles;
 
 /// How long the cluster may take to form, and a failover to complete.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -33,6 +35,9 @@ pub(crate) struct Cluster {
     /// The URL of the node the test killed.
     killed: Option<String>,
     prefix: String,
+    /// The certificates of a cluster that listens for TLS only.
+    #[cfg(feature = "tls")]
+    tls: Option<TlsFiles>,
 }
 
 /// Runs `test` against a new cluster, within [`CLUSTER_TEST_TIMEOUT`]; skips (or
@@ -42,8 +47,17 @@ where
     F: FnOnce(Cluster) -> Fut,
     Fut: Future<Output = ()>,
 {
+    with_cluster_over(false, test).await;
+}
+
+/// [`with_cluster`], over TLS only when `tls` (and the `tls` feature is on).
+async fn with_cluster_over<F, Fut>(tls: bool, test: F)
+where
+    F: FnOnce(Cluster) -> Fut,
+    Fut: Future<Output = ()>,
+{
     tokio::time::timeout(CLUSTER_TEST_TIMEOUT, async {
-        let Some(cluster) = Cluster::start().await else {
+        let Some(cluster) = Cluster::start(tls).await else {
             return;
         };
         test(cluster).await;
@@ -53,12 +67,28 @@ where
 }
 
 impl Cluster {
-    async fn start() -> Option<Self> {
+    async fn start(tls: bool) -> Option<Self> {
+        #[cfg(feature = "tls")]
+        let tls = tls.then(|| TlsFiles::new(false));
+        #[cfg(not(feature = "tls"))]
+        assert!(!tls, "a cluster over TLS needs the `tls` feature");
+        let launch = |settings: &[&str]| {
+            #[cfg(feature = "tls")]
+            if let Some(files) = &tls {
+                let mut launch = files.launch(settings);
+                // The nodes reach each other over TLS.
+                launch.settings.extend(
+                    ["--tls-cluster", "yes", "--tls-replication", "yes"].map(str::to_owned),
+                );
+                return launch;
+            }
+            Launch::settings(settings)
+        };
         let mut nodes = Vec::new();
         for _ in 0..6 {
             // The bus port is another free port: `port + 10000` may not exist.
             let bus_port = free_port().to_string();
-            let launch = Launch::settings(&[
+            let launch = launch(&[
                 "--cluster-enabled",
                 "yes",
                 "--cluster-config-file",
@@ -77,7 +107,12 @@ impl Cluster {
             .iter()
             .map(|node| format!("127.0.0.1:{}", node.port))
             .collect();
-        let created = Command::new("redis-cli")
+        let mut redis_cli = Command::new("redis-cli");
+        #[cfg(feature = "tls")]
+        if let Some(files) = &tls {
+            redis_cli.args(["--tls", "--cacert", files.ca_file()]);
+        }
+        let created = redis_cli
             .arg("--cluster")
             .arg("create")
             .args(&addresses)
@@ -105,6 +140,8 @@ impl Cluster {
             nodes,
             killed: None,
             prefix: unique_name("narvik_cluster_test") + ":",
+            #[cfg(feature = "tls")]
+            tls,
         };
         cluster.wait_until_ok().await;
         Some(cluster)
@@ -124,16 +161,37 @@ impl Cluster {
 
     /// `command` on a connection of its own to the node at `url`.
     async fn query<T: redis::FromRedisValue>(
+        &self,
         url: &str,
         command: &redis::Cmd,
     ) -> redis::RedisResult<T> {
         let config = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
             .set_response_timeout(Some(Duration::from_secs(1)));
-        let mut connection = redis::Client::open(url)?
+        let mut connection = self
+            .client(url)?
             .get_multiplexed_async_connection_with_config(&config)
             .await?;
         command.query_async(&mut connection).await
+    }
+
+    /// A client of `url` that trusts the cluster's CA, if it has one.
+    fn client(&self, url: &str) -> redis::RedisResult<redis::Client> {
+        #[cfg(feature = "tls")]
+        if let Some(files) = &self.tls {
+            return redis::Client::build_with_tls(url, files.client.clone());
+        }
+        redis::Client::open(url)
+    }
+
+    /// A builder of a store on the cluster, trusting its CA if it has one.
+    fn builder<D>(&self) -> narvik_redis::ClusterStoreBuilder<D> {
+        let builder = RedisStore::<D>::cluster(self.urls());
+        #[cfg(feature = "tls")]
+        if let Some(files) = &self.tls {
+            return builder.tls_root_certificates(files.authority.certificate());
+        }
+        builder
     }
 
     /// Waits until every node that runs says `cluster_state:ok` and knows all
@@ -143,7 +201,8 @@ impl Cluster {
         loop {
             let mut all_ok = true;
             for node in self.running() {
-                let info: String = Self::query(&node.url, redis::cmd("CLUSTER").arg("INFO"))
+                let info: String = self
+                    .query(&node.url, redis::cmd("CLUSTER").arg("INFO"))
                     .await
                     .unwrap_or_default();
                 all_ok &=
@@ -163,7 +222,8 @@ impl Cluster {
     /// Whether every running replica has its primary's data (`master_link_status:up`).
     async fn replicas_in_sync(&self) -> bool {
         for node in self.running() {
-            let info: String = Self::query(&node.url, redis::cmd("INFO").arg("replication"))
+            let info: String = self
+                .query(&node.url, redis::cmd("INFO").arg("replication"))
                 .await
                 .unwrap_or_default();
             if info.contains("role:slave") && !info.contains("master_link_status:up") {
@@ -175,7 +235,7 @@ impl Cluster {
 
     /// A store on the cluster under `prefix`.
     async fn store<D>(&self, prefix: &str) -> RedisClusterStore<D> {
-        RedisStore::<D>::cluster(self.urls())
+        self.builder()
             .connect()
             .await
             .expect("connect to the cluster")
@@ -186,7 +246,8 @@ impl Cluster {
     async fn primary_urls(&self) -> Vec<String> {
         let mut primaries = Vec::new();
         for node in self.running() {
-            let role: redis::Value = Self::query(&node.url, &redis::cmd("ROLE"))
+            let role: redis::Value = self
+                .query(&node.url, &redis::cmd("ROLE"))
                 .await
                 .expect("ROLE");
             if let redis::Value::Array(parts) = role {
@@ -202,7 +263,8 @@ impl Cluster {
     async fn commands_run(&self) -> u64 {
         let mut total = 0;
         for url in self.primary_urls().await {
-            let stats: String = Self::query(&url, redis::cmd("INFO").arg("commandstats"))
+            let stats: String = self
+                .query(&url, redis::cmd("INFO").arg("commandstats"))
                 .await
                 .expect("INFO commandstats");
             total += stats
@@ -493,15 +555,16 @@ pub(crate) async fn connect_refuses_a_cluster_with_a_node_that_may_evict_indexes
     with_cluster(|cluster| async move {
         let primaries = cluster.primary_urls().await;
         let last = primaries.last().expect("a primary");
-        Cluster::query::<()>(
-            last,
-            redis::cmd("CONFIG")
-                .arg("SET")
-                .arg("maxmemory-policy")
-                .arg("allkeys-lru"),
-        )
-        .await
-        .expect("CONFIG SET");
+        cluster
+            .query::<()>(
+                last,
+                redis::cmd("CONFIG")
+                    .arg("SET")
+                    .arg("maxmemory-policy")
+                    .arg("allkeys-lru"),
+            )
+            .await
+            .expect("CONFIG SET");
         let refused = RedisStore::<AppData>::cluster(cluster.urls())
             .connect()
             .await
@@ -516,6 +579,27 @@ pub(crate) async fn connect_refuses_a_cluster_with_a_node_that_may_evict_indexes
             .connect()
             .await
             .expect("connect without the check");
+    })
+    .await;
+}
+
+/// Over TLS (`rediss://`, nodes with `tls-cluster yes`, the test's own CA): the
+/// checks of the required operations and of "sign out everywhere" pass.
+#[cfg(feature = "tls")]
+pub(crate) async fn cluster_store_over_tls_passes_the_required_and_sign_out_checks() {
+    with_cluster_over(true, |cluster| async move {
+        let stores_made = AtomicUsize::new(0);
+        let fresh = || {
+            let prefix = format!(
+                "{}{}:",
+                cluster.prefix,
+                stores_made.fetch_add(1, Ordering::Relaxed)
+            );
+            let cluster = &cluster;
+            async move { cluster.store::<TestData>(&prefix).await }
+        };
+        testing::run_required_conformance(fresh).await;
+        testing::run_delete_user_sessions_conformance(fresh).await;
     })
     .await;
 }
@@ -567,12 +651,13 @@ pub(crate) async fn a_killed_primary_never_reads_a_live_session_as_signed_out() 
                     Ok(None) => panic!("a live session read as signed out during the failover"),
                     Err(error) => {
                         if errors % 20 == 0 {
-                            let state: String = Cluster::query(
-                                &cluster.running().next().expect("a node").url,
-                                redis::cmd("CLUSTER").arg("INFO"),
-                            )
-                            .await
-                            .unwrap_or_default();
+                            let state: String = cluster
+                                .query(
+                                    &cluster.running().next().expect("a node").url,
+                                    redis::cmd("CLUSTER").arg("INFO"),
+                                )
+                                .await
+                                .unwrap_or_default();
                             eprintln!(
                                 "{:?} after the kill: {:?}; {}",
                                 killed_at.elapsed(),

@@ -258,6 +258,12 @@ mod cluster_tests {
         crate::cluster::connect_refuses_a_cluster_with_a_node_that_may_evict_indexes().await;
     }
 
+    #[cfg(feature = "tls")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_store_over_tls_passes_the_required_and_sign_out_checks() {
+        crate::cluster::cluster_store_over_tls_passes_the_required_and_sign_out_checks().await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn cluster_a_killed_primary_never_reads_a_live_session_as_signed_out() {
         crate::cluster::a_killed_primary_never_reads_a_live_session_as_signed_out().await;
