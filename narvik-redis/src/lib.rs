@@ -196,6 +196,10 @@
 //! [overall timeout](ClusterStoreBuilder::overall_timeout), 5 s by default);
 //! past it the operation answers [`narvik::Error::Store`]. A validation answers
 //! the session or an error, never "signed out" (tested by killing a primary).
+//! Slots moved between primaries (`redis-cli --cluster reshard`) are followed
+//! through `MOVED` and `ASK` redirections: every script touches one key, so a
+//! slot in migration never makes one fail (tested under load: no error, no
+//! session lost).
 //! Writes the dead primary took but had not replicated are lost, as with any
 //! client of Redis replication. [`connect`](ClusterStoreBuilder::connect)
 //! checks the eviction policy of every primary (see [Eviction](#eviction));

@@ -1,9 +1,11 @@
 //! The `cluster` feature against a Redis Cluster of the test's own on 127.0.0.1:
 //! six `redis-server --cluster-enabled yes` processes made three primaries with
-//! one replica each (`redis-cli --cluster create ... --cluster-replicas 1`). The
-//! conformance runners of what the cluster store implements, validation as one
-//! `GET`, "sign out everywhere" racing sign-ins and extensions, and a primary
-//! killed while sessions validate.
+//! one replica each (`redis-cli --cluster create ... --cluster-replicas 1`), or
+//! listening for TLS only. The whole conformance suite, validation as one
+//! `GET`, "sign out everywhere" racing sign-ins and extensions (and the
+//! tombstone that stops a sign-in in flight), the walks over every primary, the
+//! eviction check, slots resharded under load, and a primary killed while
+//! sessions validate.
 
 use std::future::Future;
 use std::process::{Command, Stdio};
@@ -600,6 +602,83 @@ pub(crate) async fn cluster_store_over_tls_passes_the_required_and_sign_out_chec
         };
         testing::run_required_conformance(fresh).await;
         testing::run_delete_user_sessions_conformance(fresh).await;
+    })
+    .await;
+}
+
+/// Slots moved between primaries (`redis-cli --cluster reshard`) while
+/// sessions are created and validated: no error reaches the caller, and every
+/// session validates afterwards.
+pub(crate) async fn resharding_under_load_loses_no_session_and_fails_no_call() {
+    with_cluster(|cluster| async move {
+        let store = cluster.store::<AppData>(&cluster.prefix).await;
+        let narvik = Arc::new(narvik_over(store).0);
+        let mut sessions = Vec::new();
+        for index in 0..100 {
+            sessions.push(create(&narvik, &format!("user-{index}")).await);
+        }
+        let sessions = Arc::new(sessions);
+        let primaries = cluster.primary_urls().await;
+        let mut ids = Vec::new();
+        for url in &primaries[..2] {
+            let id: String = cluster
+                .query(url, redis::cmd("CLUSTER").arg("MYID"))
+                .await
+                .expect("CLUSTER MYID");
+            ids.push(id);
+        }
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let load = {
+            let narvik = Arc::clone(&narvik);
+            let sessions = Arc::clone(&sessions);
+            let done = Arc::clone(&done);
+            tokio::spawn(async move {
+                let mut created = Vec::new();
+                let mut rounds = 0;
+                while !done.load(Ordering::SeqCst) {
+                    for session in sessions.iter() {
+                        let validated = narvik
+                            .validate_session(session.token.as_str())
+                            .await
+                            .expect("no error while slots move");
+                        assert!(validated.is_some(), "a session was lost while slots moved");
+                    }
+                    created.push(create(&narvik, &format!("user-{rounds}")).await);
+                    rounds += 1;
+                }
+                created
+            })
+        };
+        let entry = primaries[0].trim_start_matches("redis://").to_owned();
+        let resharded = tokio::task::spawn_blocking(move || {
+            Command::new("redis-cli")
+                .args(["--cluster", "reshard", &entry])
+                .args(["--cluster-from", &ids[0], "--cluster-to", &ids[1]])
+                .args(["--cluster-slots", "3000", "--cluster-yes"])
+                .stdin(Stdio::null())
+                .output()
+                .expect("run redis-cli --cluster reshard")
+        })
+        .await
+        .expect("the reshard");
+        assert!(
+            resharded.status.success(),
+            "redis-cli --cluster reshard failed: {}",
+            String::from_utf8_lossy(&resharded.stderr)
+        );
+        done.store(true, Ordering::SeqCst);
+        let created = load.await.expect("the load");
+        cluster.wait_until_ok().await;
+        for session in sessions.iter().chain(&created) {
+            assert!(
+                narvik
+                    .validate_session(session.token.as_str())
+                    .await
+                    .expect("validate after the reshard")
+                    .is_some(),
+                "a session was lost in the reshard"
+            );
+        }
     })
     .await;
 }

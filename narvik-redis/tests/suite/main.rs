@@ -265,6 +265,11 @@ mod cluster_tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_resharding_under_load_loses_no_session_and_fails_no_call() {
+        crate::cluster::resharding_under_load_loses_no_session_and_fails_no_call().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn cluster_a_killed_primary_never_reads_a_live_session_as_signed_out() {
         crate::cluster::a_killed_primary_never_reads_a_live_session_as_signed_out().await;
     }
