@@ -21,7 +21,7 @@ use narvik::{
 use narvik_redis::{redis, RedisClusterStore, RedisStore};
 use narvik_tests::servers::{skip_or_fail, unique_name};
 
-use crate::app::{alice, create, narvik_over, AppData};
+use crate::app::{alice, create, narvik_over, narvik_with, AppData};
 use crate::own_server::{free_port, Launch, OwnServer};
 #[cfg(feature = "tls")]
 use crate::tls::TlsFiles;
@@ -678,6 +678,80 @@ pub(crate) async fn resharding_under_load_loses_no_session_and_fails_no_call() {
                     .is_some(),
                 "a session was lost in the reshard"
             );
+        }
+    })
+    .await;
+}
+
+/// Sign-ins under a limit of 3 racing "sign out everywhere": every session
+/// created before it began is gone when it returns, at most 3 live afterwards,
+/// and each of those is listed (a second sign-out ends it). The window in which
+/// a limit that unlisted its victims before ending them would fail this is
+/// narrow: the test checks the outcome, it does not reliably catch that.
+pub(crate) async fn limited_sign_ins_racing_sign_out_everywhere_leave_no_earlier_session() {
+    with_cluster(|cluster| async move {
+        const USER: &str = "user-limited";
+        const MAX: usize = 3;
+        let store = cluster.store::<AppData>(&cluster.prefix).await;
+        let (narvik, _clock) = narvik_with(store.clone(), |builder| {
+            builder.max_sessions_per_user(u32::try_from(MAX).expect("small"))
+        });
+        let narvik = Arc::new(narvik);
+        for _round in 0..10 {
+            let mut earlier = Vec::new();
+            for _ in 0..MAX {
+                earlier.push(create(&narvik, USER).await);
+            }
+            let signing_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let mut sign_ins = Vec::new();
+            for _ in 0..8 {
+                let narvik = Arc::clone(&narvik);
+                let signing_out = Arc::clone(&signing_out);
+                sign_ins.push(tokio::spawn(async move {
+                    let mut made = Vec::new();
+                    for _ in 0..5 {
+                        let created = create(&narvik, USER).await;
+                        made.push((created, !signing_out.load(Ordering::SeqCst)));
+                    }
+                    made
+                }));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            signing_out.store(true, Ordering::SeqCst);
+            store
+                .delete_sessions_for_user(USER)
+                .await
+                .expect("sign out everywhere");
+            for session in &earlier {
+                assert!(
+                    fetch(&store, session).await.is_none(),
+                    "a session created before the sign-out outlived it"
+                );
+            }
+            let mut made = Vec::new();
+            for sign_in in sign_ins {
+                made.extend(sign_in.await.expect("a sign-in task"));
+            }
+            let mut live = 0;
+            for (session, before) in &made {
+                let alive = fetch(&store, session).await.is_some();
+                assert!(
+                    !(alive && *before),
+                    "a session created before the sign-out outlived it"
+                );
+                live += usize::from(alive);
+            }
+            assert!(live <= MAX, "{live} sessions live under a limit of {MAX}");
+            store
+                .delete_sessions_for_user(USER)
+                .await
+                .expect("sign out everywhere");
+            for (session, _) in &made {
+                assert!(
+                    fetch(&store, session).await.is_none(),
+                    "a session was live but not listed"
+                );
+            }
         }
     })
     .await;

@@ -270,6 +270,12 @@ mod cluster_tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_limited_sign_ins_racing_sign_out_everywhere_leave_no_earlier_session() {
+        crate::cluster::limited_sign_ins_racing_sign_out_everywhere_leave_no_earlier_session()
+            .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn cluster_a_killed_primary_never_reads_a_live_session_as_signed_out() {
         crate::cluster::a_killed_primary_never_reads_a_live_session_as_signed_out().await;
     }
