@@ -134,14 +134,18 @@
 //! # }
 //! ```
 //!
-//! Key layout: a session's key is `{prefix}session:{<session_id>}`, hash-tagged
-//! so it lies in the slot of its id; a user's index is `{prefix}user:{<user_id>}`,
-//! in the slot of the user (the braces are Redis's hash tag, written as shown).
-//! Values, frames and tokens are those of one server. Sessions spread over every
-//! primary; no script touches two slots, so the steps below that span a session
-//! and its index run one after the other, in this order, which keeps one rule: a
-//! live session is always in its user's index, with a score at or after its
-//! key's expiry (so dropping a member whose score has passed never loses one).
+//! Key layout: a session's key is the prefix, `session:`, then the session id
+//! in braces, as in `myapp:session:{3f2a…}`: the braces are Redis's hash tag,
+//! so the key lies in the slot of the session id. A user's index is the prefix,
+//! `user:`, then the user id in braces (`myapp:user:{user-1}`), in the slot of
+//! the user. Values (the frame), index scores and tokens are those of one
+//! server; a prefix holding `{` would put every key in one slot.
+//!
+//! Sessions spread over every primary. No script touches two slots (each
+//! touches one key), so the steps below that span a session and its index run
+//! one after the other, in this order, which keeps one rule: a live session is
+//! always in its user's index, with a score at or after its key's expiry (so
+//! dropping a member whose score has passed never loses one).
 //!
 //! - Validation (`fetch_session`) stays one `GET`, in the session's slot.
 //! - Save: list the session in the index first (a script in the user's slot,
@@ -152,10 +156,10 @@
 //! - `delete_session`: delete the key, then its member.
 //! - "Sign out everywhere" (`delete_sessions_for_user`) and
 //!   `delete_other_sessions_for_user`: read the index, then for each member, in
-//!   the session's slot at once, delete the user's session; a key not yet
-//!   written (a sign-in between its two steps) gets a tombstone
-//!   (`narvik:ended`) that expires with the member's score, so that sign-in
-//!   writes nothing; then drop those members only (never the whole index: a
+//!   the session's slot at once, replace the user's session, or a key not yet
+//!   written (a sign-in between its two steps), with a tombstone
+//!   (`narvik:ended`, a few bytes) that expires with the member's score, so
+//!   that a sign-in in flight writes nothing; then drop those members only (never the whole index: a
 //!   sign-in may have listed itself meanwhile). Every session whose creation
 //!   returned before the sign-out began is ended when it returns; a sign-in
 //!   during it either ends or lives and stays listed. An extension never undoes
@@ -170,7 +174,6 @@
 //! - `update_session_data`: one script in the session's slot, as on one server.
 //! - `fetch_sessions_for_user`: the index, then every listed session's `GET` at
 //!   once; a session gone, ended or another user's is left out.
-//!
 //! - `delete_all_sessions` and `delete_all_expired_sessions` walk every
 //!   primary with `SCAN` (which the cluster client does not route: the store
 //!   asks `CLUSTER NODES` for the primaries and sends each its own `SCAN`), page
