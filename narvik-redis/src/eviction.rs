@@ -58,11 +58,22 @@ pub enum EvictionPolicyError {
 /// policy may evict an index or cannot be read, or with the `redis` error when the
 /// server cannot be reached.
 pub(crate) async fn check(connection: &mut impl ConnectionLike) -> narvik::Result<()> {
-    let reply: Result<BTreeMap<String, String>, RedisError> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg(POLICY_SETTING)
-        .query_async(connection)
-        .await;
+    let reply: Result<BTreeMap<String, String>, RedisError> =
+        policy_query().query_async(connection).await;
+    check_reply(reply)
+}
+
+/// `CONFIG GET maxmemory-policy`.
+pub(crate) fn policy_query() -> redis::Cmd {
+    let mut query = redis::cmd("CONFIG");
+    query.arg("GET").arg(POLICY_SETTING);
+    query
+}
+
+/// What [`check`] concludes from the server's `reply` to [`policy_query`].
+pub(crate) fn check_reply(
+    reply: Result<BTreeMap<String, String>, RedisError>,
+) -> narvik::Result<()> {
     let settings = match reply {
         Ok(settings) => settings,
         Err(error) if is_refusal(&error) => {

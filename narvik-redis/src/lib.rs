@@ -113,6 +113,107 @@
 //! [`connect`](SentinelStoreBuilder::connect) checks the primary's eviction
 //! policy; give every server of the group the same.
 //!
+//! # Redis Cluster
+//!
+//! With the `cluster` feature, [`RedisStore::cluster`] connects to a Redis
+//! Cluster (the `redis` crate's async cluster client) and gives a
+//! [`RedisClusterStore`]:
+//!
+//! ```no_run
+//! # #[cfg(feature = "cluster")]
+//! # async fn cluster() -> narvik::Result<()> {
+//! use narvik_redis::RedisStore;
+//!
+//! let nodes = ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000", "redis://10.0.0.3:7000"];
+//! let store = RedisStore::<()>::cluster(nodes)
+//!     .connect()
+//!     .await?
+//!     .with_key_prefix("myapp:");
+//! # let _ = store;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Key layout: a session's key is the prefix, `session:`, then the session id
+//! in braces, as in `myapp:session:{3f2a…}`: the braces are Redis's hash tag,
+//! so the key lies in the slot of the session id. A user's index is the prefix,
+//! `user:`, then the user id in braces (`myapp:user:{user-1}`), in the slot of
+//! the user. Values (the frame), index scores and tokens are those of one
+//! server; a prefix holding `{` would put every key in one slot.
+//!
+//! Sessions spread over every primary. No script touches two slots (each
+//! touches one key), so the steps below that span a session and its index run
+//! one after the other, in this order, which keeps one rule: a live session is
+//! always in its user's index, with a score at or after its key's expiry (so
+//! dropping a member whose score has passed never loses one).
+//!
+//! - Validation (`fetch_session`) stays one `GET`, in the session's slot.
+//! - Save: list the session in the index first (a script in the user's slot,
+//!   which also drops the members whose score has passed), then write the key (a
+//!   script in the session's slot). Two round trips.
+//! - Extension: `GET` the session for its user, raise its score
+//!   (`ZADD XX GT`), then rewrite its expiry if it still exists. Three round trips.
+//! - `delete_session`: delete the key, then its member.
+//! - "Sign out everywhere" (`delete_sessions_for_user`) and
+//!   `delete_other_sessions_for_user`: read the index, then for each member, in
+//!   the session's slot at once, replace the user's session, or a key not yet
+//!   written (a sign-in between its two steps), with a tombstone
+//!   (`narvik:ended`, a few bytes) that expires with the member's score, so
+//!   that a sign-in in flight writes nothing; then drop those members only (never the whole index: a
+//!   sign-in may have listed itself meanwhile). Every session whose creation
+//!   returned before the sign-out began is ended when it returns; a sign-in
+//!   during it either ends or lives and stays listed. An extension never undoes
+//!   it: it raises a member (`XX`: only one still there) before it touches the
+//!   key, and never writes a key that is gone or a tombstone. Reads take a
+//!   tombstone for no session.
+//! - Rotation: read `from`, list `to`, delete `from` (stop if gone), write `to`
+//!   (unless a sign-out ended it meanwhile), then drop `from`'s member. No moment
+//!   has both stored; between the last two steps neither is, and the index lists
+//!   both, so a concurrent sign-out ends whichever exists. An app server that
+//!   dies between them loses that session (its user signs in again).
+//! - `update_session_data`: one script in the session's slot, as on one server.
+//! - `fetch_sessions_for_user`: the index, then every listed session's `GET` at
+//!   once; a session gone, ended or another user's is left out.
+//! - `delete_all_sessions` and `delete_all_expired_sessions` walk every
+//!   primary with `SCAN` (which the cluster client does not route: the store
+//!   asks `CLUSTER NODES` for the primaries and sends each its own `SCAN`), page
+//!   by page, as on one server: the first deletes each session key, then its
+//!   member; the second deletes each listed session whose `expires_at` is over by
+//!   your clock, then drops its member if still scored before then. Run the
+//!   second now and then: an index has no TTL.
+//! - `save_session_limited` (for
+//!   [`max_sessions_per_user`](narvik::NarvikBuilder::max_sessions_per_user)):
+//!   one script in the user's slot applies the limit by the index's scores and
+//!   lists the new session, naming the sessions to end, which stay listed until
+//!   Rust has ended each in its slot (so a sign-out never misses one); then the
+//!   new session is written. Concurrent sign-ins of one user each see what the
+//!   others left (50 at once under a limit of 5 leave 5). A member whose session
+//!   was deleted a moment ago and not yet dropped still counts, so `RefuseNew`
+//!   may refuse a sign-in one server would take.
+//!
+//! Every optional operation is implemented; the whole conformance suite runs
+//! against a cluster of six nodes the tests start.
+//!
+//! On failover: a command to a primary that died fails, or is retried by the
+//! client while its replica takes over (within the
+//! [overall timeout](ClusterStoreBuilder::overall_timeout), 5 s by default);
+//! past it the operation answers [`narvik::Error::Store`]. A validation answers
+//! the session or an error, never "signed out" (tested by killing a primary).
+//! Slots moved between primaries (`redis-cli --cluster reshard`) are followed
+//! through `MOVED` and `ASK` redirections: every script touches one key, so a
+//! slot in migration never makes one fail (tested under load: no error, no
+//! session lost).
+//! Writes the dead primary took but had not replicated are lost, as with any
+//! client of Redis replication. [`connect`](ClusterStoreBuilder::connect)
+//! checks the eviction policy of every primary (see [Eviction](#eviction));
+//! give the replicas the same.
+//!
+//! With the `tls` feature too, `rediss://` node URLs connect over TLS;
+//! [`ClusterStoreBuilder::tls_root_certificates`] and
+//! [`tls_client_certificate`](ClusterStoreBuilder::tls_client_certificate) work
+//! as for one server. Each node's certificate must name the address the cluster
+//! gives for it (its IP address unless the nodes announce hostnames).
+//!
 //! # Key layout
 //!
 //! Every key starts with the store's prefix (default `narvik:`,
@@ -297,10 +398,11 @@
 //!
 //! # Limits
 //!
-//! One Redis server, or a primary with replicas (behind Sentinel, see
-//! [Sentinel](#sentinel)): not Redis Cluster. The scripts
-//! reach a session and its user's index together, and those keys hash to different
-//! slots. Needs Redis 7 or later (`SET ... PXAT`, `GETDEL`, and `TIME` in scripts
+//! [`RedisStore`] runs on one Redis server, or a primary with replicas (behind
+//! Sentinel, see [Sentinel](#sentinel)), not on Redis Cluster: its scripts reach a
+//! session and its user's index together, and those keys hash to different
+//! slots. On a cluster, use [`RedisClusterStore`] (see
+//! [Redis Cluster](#redis-cluster)). Needs Redis 7 or later (`SET ... PXAT`, `GETDEL`, and `TIME` in scripts
 //! that write, which replication by effects allows); tested on Redis 7.0. The
 //! eviction policy must be `noeviction` or `volatile-*` (see [Eviction](#eviction)).
 //!
@@ -332,6 +434,8 @@
 //! 1.88, the minimum of the whole workspace.
 
 mod builder;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod error;
 mod eviction;
 mod frame;
@@ -346,6 +450,8 @@ mod store;
 mod tls;
 
 pub use crate::builder::RedisStoreBuilder;
+#[cfg(feature = "cluster")]
+pub use crate::cluster::{ClusterStoreBuilder, RedisClusterStore};
 pub use crate::error::DecodeError;
 pub use crate::eviction::EvictionPolicyError;
 #[cfg(feature = "sentinel")]

@@ -93,3 +93,89 @@ pub(crate) static UPDATE_DATA: LazyLock<Script> = LazyLock::new(|| Script::new(U
 /// [`UPDATE_DATA`] hands on (`-1`).
 pub(crate) static UPDATE_DATA_ANY: LazyLock<Script> =
     LazyLock::new(|| Script::new(UPDATE_DATA_ANY_LUA));
+
+/// A script of cluster mode: `lua/common.lua`, `lua/cluster/common.lua`, then
+/// its own file in `lua/cluster/`.
+#[cfg(feature = "cluster")]
+macro_rules! cluster_source {
+    ($file:literal) => {
+        concat!(
+            include_str!("lua/common.lua"),
+            include_str!("lua/cluster/common.lua"),
+            include_str!(concat!("lua/cluster/", $file))
+        )
+    };
+}
+
+#[cfg(feature = "cluster")]
+const CLUSTER_INDEX_ADD_LUA: &str = cluster_source!("index_add.lua");
+#[cfg(feature = "cluster")]
+const CLUSTER_SAVE_LUA: &str = cluster_source!("save.lua");
+#[cfg(feature = "cluster")]
+const CLUSTER_EXTEND_LUA: &str = cluster_source!("extend.lua");
+#[cfg(feature = "cluster")]
+const CLUSTER_TAKE_LUA: &str = cluster_source!("take.lua");
+#[cfg(feature = "cluster")]
+const CLUSTER_END_LUA: &str = cluster_source!("end.lua");
+#[cfg(feature = "cluster")]
+const CLUSTER_TAKE_EXPIRED_LUA: &str = cluster_source!("take_expired.lua");
+#[cfg(feature = "cluster")]
+const CLUSTER_PRUNE_LUA: &str = cluster_source!("prune.lua");
+#[cfg(feature = "cluster")]
+const CLUSTER_LIMIT_LUA: &str = cluster_source!("limit.lua");
+
+/// Every script cluster mode runs, to load them on every node.
+#[cfg(feature = "cluster")]
+pub(crate) const CLUSTER_SOURCES: [&str; 11] = [
+    CLUSTER_INDEX_ADD_LUA,
+    CLUSTER_LIMIT_LUA,
+    CLUSTER_TAKE_EXPIRED_LUA,
+    CLUSTER_PRUNE_LUA,
+    CLUSTER_SAVE_LUA,
+    CLUSTER_EXTEND_LUA,
+    CLUSTER_TAKE_LUA,
+    CLUSTER_END_LUA,
+    UPGRADE_LUA,
+    UPDATE_DATA_LUA,
+    UPDATE_DATA_ANY_LUA,
+];
+
+/// Cluster mode, in the user's slot: lists a session in its user's index
+/// before its key is written.
+#[cfg(feature = "cluster")]
+pub(crate) static CLUSTER_INDEX_ADD: LazyLock<Script> =
+    LazyLock::new(|| Script::new(CLUSTER_INDEX_ADD_LUA));
+
+/// Cluster mode, in the session's slot: writes a session unless ended.
+#[cfg(feature = "cluster")]
+pub(crate) static CLUSTER_SAVE: LazyLock<Script> = LazyLock::new(|| Script::new(CLUSTER_SAVE_LUA));
+
+/// Cluster mode, in the session's slot: moves the expiry of a live session.
+#[cfg(feature = "cluster")]
+pub(crate) static CLUSTER_EXTEND: LazyLock<Script> =
+    LazyLock::new(|| Script::new(CLUSTER_EXTEND_LUA));
+
+/// Cluster mode, in the session's slot: deletes a session, returning it.
+#[cfg(feature = "cluster")]
+pub(crate) static CLUSTER_TAKE: LazyLock<Script> = LazyLock::new(|| Script::new(CLUSTER_TAKE_LUA));
+
+/// Cluster mode, in the session's slot: ends a session its user's index
+/// listed, with a tombstone if not yet written.
+#[cfg(feature = "cluster")]
+pub(crate) static CLUSTER_END: LazyLock<Script> = LazyLock::new(|| Script::new(CLUSTER_END_LUA));
+
+/// Cluster mode, in the session's slot: deletes a session over by narvik's clock.
+#[cfg(feature = "cluster")]
+pub(crate) static CLUSTER_TAKE_EXPIRED: LazyLock<Script> =
+    LazyLock::new(|| Script::new(CLUSTER_TAKE_EXPIRED_LUA));
+
+/// Cluster mode, in the user's slot: drops members still scored before now.
+#[cfg(feature = "cluster")]
+pub(crate) static CLUSTER_PRUNE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(CLUSTER_PRUNE_LUA));
+
+/// Cluster mode, in the user's slot: applies a limit, lists the new session,
+/// names the sessions to end.
+#[cfg(feature = "cluster")]
+pub(crate) static CLUSTER_LIMIT: LazyLock<Script> =
+    LazyLock::new(|| Script::new(CLUSTER_LIMIT_LUA));

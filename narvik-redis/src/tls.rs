@@ -44,6 +44,18 @@ impl TlsSettings {
         Client::open(info)
     }
 
+    /// The certificates given, if any (for the cluster client, which takes
+    /// them whole).
+    #[cfg(all(feature = "tls", feature = "cluster"))]
+    pub(crate) fn certificates(&self) -> Option<redis::TlsCertificates> {
+        (self.root_certificates.is_some() || self.client_certificate.is_some()).then(|| {
+            redis::TlsCertificates {
+                client_tls: self.client_certificate.clone(),
+                root_cert: self.root_certificates.clone(),
+            }
+        })
+    }
+
     /// Which certificates are given, for `Debug` (never their bytes).
     pub(crate) fn describe(&self) -> &'static str {
         #[cfg(feature = "tls")]

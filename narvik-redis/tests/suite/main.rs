@@ -33,6 +33,8 @@ mod own_server;
 mod raw;
 mod server;
 
+#[cfg(feature = "cluster")]
+mod cluster;
 mod conformance;
 mod connections;
 mod corruptions;
@@ -219,4 +221,62 @@ sentinel_tests! {
 #[tokio::test]
 async fn connecting_through_sentinels_that_are_not_there_is_a_store_error() {
     sentinel::connecting_through_sentinels_that_are_not_there_is_a_store_error().await;
+}
+
+/// The `cluster` feature, each test on a Redis Cluster of its own (see [`cluster`]).
+#[cfg(feature = "cluster")]
+mod cluster_tests {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_store_passes_the_conformance_suite() {
+        crate::cluster::cluster_store_passes_the_conformance_suite().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_keys_are_hash_tagged_and_validation_is_one_get() {
+        crate::cluster::keys_are_hash_tagged_and_validation_is_one_get().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_sign_out_everywhere_racing_sign_ins_and_extensions_ends_every_earlier_session()
+    {
+        crate::cluster::sign_out_everywhere_racing_sign_ins_and_extensions_ends_every_earlier_session().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_a_sign_in_indexed_before_a_sign_out_and_written_after_it_stays_signed_out() {
+        crate::cluster::a_sign_in_indexed_before_a_sign_out_and_written_after_it_stays_signed_out()
+            .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_walks_reach_every_primary_and_only_this_prefix() {
+        crate::cluster::walks_reach_every_primary_and_only_this_prefix().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_connect_refuses_a_cluster_with_a_node_that_may_evict_indexes() {
+        crate::cluster::connect_refuses_a_cluster_with_a_node_that_may_evict_indexes().await;
+    }
+
+    #[cfg(feature = "tls")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_store_over_tls_passes_the_required_and_sign_out_checks() {
+        crate::cluster::cluster_store_over_tls_passes_the_required_and_sign_out_checks().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_resharding_under_load_loses_no_session_and_fails_no_call() {
+        crate::cluster::resharding_under_load_loses_no_session_and_fails_no_call().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_limited_sign_ins_racing_sign_out_everywhere_leave_no_earlier_session() {
+        crate::cluster::limited_sign_ins_racing_sign_out_everywhere_leave_no_earlier_session()
+            .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cluster_a_killed_primary_never_reads_a_live_session_as_signed_out() {
+        crate::cluster::a_killed_primary_never_reads_a_live_session_as_signed_out().await;
+    }
 }

@@ -198,6 +198,18 @@ async fn ping(client: &redis::Client) -> bool {
     pong.is_ok_and(|pong| pong == "PONG")
 }
 
+impl OwnServer {
+    /// Kills the server now (a failed node); its folder goes when it is dropped.
+    #[cfg_attr(
+        not(feature = "cluster"),
+        allow(dead_code, reason = "used by the cluster tests only")
+    )]
+    pub(crate) fn stop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
 impl Drop for OwnServer {
     fn drop(&mut self) {
         // Best effort: a server left running would only hold a port until the

@@ -127,6 +127,19 @@ impl TlsFiles {
         }
     }
 
+    /// The CA certificate's file, for `redis-cli --cacert`.
+    #[cfg_attr(
+        not(feature = "cluster"),
+        allow(dead_code, reason = "used by the cluster tests only")
+    )]
+    pub(crate) fn ca_file(&self) -> &str {
+        self.settings
+            .iter()
+            .skip_while(|setting| *setting != "--tls-ca-cert-file")
+            .nth(1)
+            .expect("the CA file is among the settings")
+    }
+
     /// How to start a server that listens for TLS only with these files, and
     /// `settings` besides.
     pub(crate) fn launch(&self, settings: &[&str]) -> Launch {
