@@ -11,8 +11,8 @@ use futures_util::future::try_join_all;
 use narvik::{
     async_trait, codec, DataUpdate, DeleteAllSessions, DeleteExpiredSessions,
     DeleteOtherUserSessions, DeleteUserSessions, Error, FetchUserSessions, LimitUserSessions,
-    Result, RotateSessions, Session, SessionData, SessionId, SessionLimit, SessionLimitPolicy,
-    SessionStore, UpdateSessionData,
+    Result, RotateSessions, Session, SessionData, SessionId, SessionLimit, SessionStore,
+    UpdateSessionData,
 };
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
@@ -21,7 +21,8 @@ use time::OffsetDateTime;
 
 use crate::frame::{self, Stamps};
 use crate::keys::Keys;
-use crate::store::fetch_error;
+use crate::lifecycle::limit_policy_arg;
+use crate::store::{fetch_error, run_update_data};
 use crate::tls::TlsSettings;
 use crate::{eviction, record, scripts, DEFAULT_KEY_PREFIX};
 
@@ -759,29 +760,16 @@ impl<D: SessionData> UpdateSessionData for RedisClusterStore<D> {
         expected_version: u64,
         data: &D,
     ) -> Result<DataUpdate> {
-        let data = codec::encode_data(data)?;
         let data_version = expected_version.wrapping_add(1);
-        let mut connection = self.connection.clone();
         let key = self.keys.session(session_id.as_str());
-        let mut reply: redis::Value = scripts::UPDATE_DATA
-            .key(&key)
-            .arg(expected_version)
-            .arg(data_version)
-            .arg(&data)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| fetch_error(session_id, error))?;
-        if reply == redis::Value::Int(-1) {
-            reply = scripts::UPDATE_DATA_ANY
-                .key(&key)
-                .arg(expected_version)
-                .arg(data_version)
-                .arg(&data)
-                .arg(record::unix_ms(OffsetDateTime::now_utc()))
-                .invoke_async(&mut connection)
-                .await
-                .map_err(|error| fetch_error(session_id, error))?;
-        }
+        let reply = run_update_data(
+            &mut self.connection.clone(),
+            &key,
+            session_id,
+            expected_version,
+            data,
+        )
+        .await?;
         match reply {
             redis::Value::Nil => Ok(DataUpdate::Gone),
             redis::Value::Int(1) => Ok(DataUpdate::Updated { data_version }),
@@ -899,16 +887,7 @@ impl<D: SessionData> LimitUserSessions for RedisClusterStore<D> {
         session: &mut Session<D>,
         limit: SessionLimit,
     ) -> Result<bool> {
-        let policy = match limit.policy {
-            SessionLimitPolicy::EndLeastRecentlyExtended => "end",
-            SessionLimitPolicy::RefuseNew => "refuse",
-            other => {
-                return Err(Error::store(format!(
-                    "narvik-redis does not know the session limit policy {other:?}: \
-                     update narvik-redis to the version of narvik"
-                )))
-            }
-        };
+        let policy = limit_policy_arg(limit.policy)?;
         let value = record::encode(session)?;
         let expires_at = record::unix_ms(session.expires_at);
         let mut connection = self.connection.clone();

@@ -149,16 +149,7 @@ where
         session: &mut Session<D>,
         limit: SessionLimit,
     ) -> Result<bool> {
-        let policy = match limit.policy {
-            SessionLimitPolicy::EndLeastRecentlyExtended => "end",
-            SessionLimitPolicy::RefuseNew => "refuse",
-            other => {
-                return Err(Error::store(format!(
-                    "narvik-redis does not know the session limit policy {other:?}: \
-                     update narvik-redis to the version of narvik"
-                )))
-            }
-        };
+        let policy = limit_policy_arg(limit.policy)?;
         let value = record::encode(session)?;
         let mut connection = self.connection.clone();
         let stored: i64 = scripts::SAVE_LIMITED
@@ -176,5 +167,17 @@ where
             .await
             .map_err(Error::store)?;
         Ok(stored == 1)
+    }
+}
+
+/// The name the limit scripts take for `policy`.
+pub(crate) fn limit_policy_arg(policy: SessionLimitPolicy) -> Result<&'static str> {
+    match policy {
+        SessionLimitPolicy::EndLeastRecentlyExtended => Ok("end"),
+        SessionLimitPolicy::RefuseNew => Ok("refuse"),
+        other => Err(Error::store(format!(
+            "narvik-redis does not know the session limit policy {other:?}: \
+             update narvik-redis to the version of narvik"
+        ))),
     }
 }

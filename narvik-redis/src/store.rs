@@ -400,32 +400,17 @@ where
         expected_version: u64,
         data: &D,
     ) -> Result<DataUpdate> {
-        let data = codec::encode_data(data)?;
         // Wraps as `MemoryStore` does: 2^64 updates of one session never happen.
         let data_version = expected_version.wrapping_add(1);
-        let mut connection = self.connection.clone();
         let key = self.keys.session(session_id.as_str());
-        let mut reply: redis::Value = scripts::UPDATE_DATA
-            .key(&key)
-            .arg(expected_version)
-            .arg(data_version)
-            .arg(&data)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| fetch_error(session_id, error))?;
-        if reply == redis::Value::Int(-1) {
-            // Not the current layout: a frame of 0.1 (or no frame), rare enough
-            // for a second call to the script that reads every layout.
-            reply = scripts::UPDATE_DATA_ANY
-                .key(&key)
-                .arg(expected_version)
-                .arg(data_version)
-                .arg(&data)
-                .arg(record::unix_ms(OffsetDateTime::now_utc()))
-                .invoke_async(&mut connection)
-                .await
-                .map_err(|error| fetch_error(session_id, error))?;
-        }
+        let reply = run_update_data(
+            &mut self.connection.clone(),
+            &key,
+            session_id,
+            expected_version,
+            data,
+        )
+        .await?;
         match reply {
             redis::Value::Nil => Ok(DataUpdate::Gone),
             redis::Value::Int(1) => Ok(DataUpdate::Updated { data_version }),
@@ -444,6 +429,43 @@ where
 
 /// A key that holds no string is stored data that does not decode (so validation
 /// drops it); any other failure is the store's.
+/// Runs the data-update script on `key`, the key of session `session_id`: the
+/// lean one for the current layout, then, when it answers that the frame is of
+/// another layout (0.1, or no frame), the one that reads every layout. The
+/// script's reply; the new version is `expected_version + 1`.
+pub(crate) async fn run_update_data<C: ConnectionLike + Send, D: SessionData>(
+    connection: &mut C,
+    key: &str,
+    session_id: &SessionId,
+    expected_version: u64,
+    data: &D,
+) -> Result<redis::Value> {
+    let data = codec::encode_data(data)?;
+    let data_version = expected_version.wrapping_add(1);
+    let reply: redis::Value = scripts::UPDATE_DATA
+        .key(key)
+        .arg(expected_version)
+        .arg(data_version)
+        .arg(&data)
+        .invoke_async(connection)
+        .await
+        .map_err(|error| fetch_error(session_id, error))?;
+    if reply != redis::Value::Int(-1) {
+        return Ok(reply);
+    }
+    // Not the current layout: rare enough for a second call to the script that
+    // reads every layout.
+    scripts::UPDATE_DATA_ANY
+        .key(key)
+        .arg(expected_version)
+        .arg(data_version)
+        .arg(&data)
+        .arg(record::unix_ms(OffsetDateTime::now_utc()))
+        .invoke_async(connection)
+        .await
+        .map_err(|error| fetch_error(session_id, error))
+}
+
 pub(crate) fn fetch_error(session_id: &SessionId, error: RedisError) -> Error {
     if error.code() == Some("WRONGTYPE") {
         Error::decode(session_id, DecodeError::NotAString)
