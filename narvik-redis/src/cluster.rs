@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 use crate::frame::{self, Stamps};
 use crate::keys::Keys;
 use crate::lifecycle::limit_policy_arg;
-use crate::store::{fetch_error, run_update_data};
+use crate::store::{current_frame, fetch_error, run_update_data};
 use crate::tls::TlsSettings;
 use crate::{eviction, record, scripts, DEFAULT_KEY_PREFIX};
 
@@ -541,24 +541,16 @@ impl<D: SessionData> SessionStore for RedisClusterStore<D> {
             .query_async(&mut connection)
             .await
             .map_err(|error| fetch_error(session_id, error))?;
-        let Some(mut value) = value else {
+        let Some(value) = value else {
             return Ok(None);
         };
         if value == TOMBSTONE {
             return Ok(None);
         }
-        if frame::is_0_1_frame(&value) {
-            let upgraded: Option<Vec<u8>> = scripts::UPGRADE
-                .key(session_key)
-                .arg(record::unix_ms(OffsetDateTime::now_utc()))
-                .invoke_async(&mut connection)
-                .await
-                .map_err(|error| fetch_error(session_id, error))?;
-            let Some(upgraded) = upgraded else {
-                return Ok(None);
-            };
-            value = upgraded;
-        }
+        let Some(value) = current_frame(&mut connection, session_key, session_id, value).await?
+        else {
+            return Ok(None);
+        };
         record::decode(session_id, &value).map(Some)
     }
 

@@ -242,22 +242,13 @@ where
             .query_async(&mut connection)
             .await
             .map_err(|error| fetch_error(session_id, error))?;
-        let Some(mut value) = value else {
+        let Some(value) = value else {
             return Ok(None);
         };
-        if frame::is_0_1_frame(&value) {
-            let upgraded: Option<Vec<u8>> = scripts::UPGRADE
-                .key(session_key)
-                .arg(record::unix_ms(OffsetDateTime::now_utc()))
-                .invoke_async(&mut connection)
-                .await
-                .map_err(|error| fetch_error(session_id, error))?;
-            // Deleted since the GET: signed out meanwhile.
-            let Some(upgraded) = upgraded else {
-                return Ok(None);
-            };
-            value = upgraded;
-        }
+        let Some(value) = current_frame(&mut connection, session_key, session_id, value).await?
+        else {
+            return Ok(None);
+        };
         record::decode(session_id, &value).map(Some)
     }
 
@@ -460,6 +451,27 @@ pub(crate) async fn run_update_data<C: ConnectionLike + Send, D: SessionData>(
         .arg(expected_version)
         .arg(data_version)
         .arg(&data)
+        .arg(record::unix_ms(OffsetDateTime::now_utc()))
+        .invoke_async(connection)
+        .await
+        .map_err(|error| fetch_error(session_id, error))
+}
+
+/// `value`, the stored value of session `session_id` under `session_key`, in the
+/// current layout: a 0.1 frame is rewritten once, conditionally, by the upgrade
+/// script, which answers the new frame; `None` when the session was deleted since
+/// it was read (signed out meanwhile).
+pub(crate) async fn current_frame<C: ConnectionLike + Send>(
+    connection: &mut C,
+    session_key: String,
+    session_id: &SessionId,
+    value: Vec<u8>,
+) -> Result<Option<Vec<u8>>> {
+    if !frame::is_0_1_frame(&value) {
+        return Ok(Some(value));
+    }
+    scripts::UPGRADE
+        .key(session_key)
         .arg(record::unix_ms(OffsetDateTime::now_utc()))
         .invoke_async(connection)
         .await
