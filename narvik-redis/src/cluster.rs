@@ -752,29 +752,18 @@ impl<D: SessionData> UpdateSessionData for RedisClusterStore<D> {
         expected_version: u64,
         data: &D,
     ) -> Result<DataUpdate> {
-        let data_version = expected_version.wrapping_add(1);
         let key = self.keys.session(session_id.as_str());
-        let reply = run_update_data(
-            &mut self.connection.clone(),
+        let mut connection = self.connection.clone();
+        let ended = Some(TOMBSTONE);
+        run_update_data(
+            &mut connection,
             &key,
             session_id,
             expected_version,
             data,
+            ended,
         )
-        .await?;
-        match reply {
-            redis::Value::Nil => Ok(DataUpdate::Gone),
-            redis::Value::Int(1) => Ok(DataUpdate::Updated { data_version }),
-            redis::Value::Int(0) => Ok(DataUpdate::Conflict),
-            redis::Value::BulkString(value) if value == TOMBSTONE => Ok(DataUpdate::Gone),
-            redis::Value::BulkString(value) => Err(match frame::parse(&value) {
-                Err(error) => Error::decode(session_id, error),
-                Ok(_) => Error::store("update_session_data: the script refused a frame it reads"),
-            }),
-            _ => Err(Error::store(
-                "update_session_data: unexpected reply from the script",
-            )),
-        }
+        .await
     }
 }
 

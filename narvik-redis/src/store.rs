@@ -391,46 +391,35 @@ where
         expected_version: u64,
         data: &D,
     ) -> Result<DataUpdate> {
-        // Wraps as `MemoryStore` does: 2^64 updates of one session never happen.
-        let data_version = expected_version.wrapping_add(1);
+        // The version wraps as `MemoryStore`'s does: 2^64 updates of one session
+        // never happen.
         let key = self.keys.session(session_id.as_str());
-        let reply = run_update_data(
-            &mut self.connection.clone(),
+        let mut connection = self.connection.clone();
+        run_update_data(
+            &mut connection,
             &key,
             session_id,
             expected_version,
             data,
+            None,
         )
-        .await?;
-        match reply {
-            redis::Value::Nil => Ok(DataUpdate::Gone),
-            redis::Value::Int(1) => Ok(DataUpdate::Updated { data_version }),
-            redis::Value::Int(0) => Ok(DataUpdate::Conflict),
-            // Not a frame: parsing names what is wrong with it, never its bytes.
-            redis::Value::BulkString(value) => Err(match frame::parse(&value) {
-                Err(error) => Error::decode(session_id, error),
-                Ok(_) => Error::store("update_session_data: the script refused a frame it reads"),
-            }),
-            _ => Err(Error::store(
-                "update_session_data: unexpected reply from the script",
-            )),
-        }
+        .await
     }
 }
 
-/// A key that holds no string is stored data that does not decode (so validation
-/// drops it); any other failure is the store's.
 /// Runs the data-update script on `key`, the key of session `session_id`: the
 /// lean one for the current layout, then, when it answers that the frame is of
-/// another layout (0.1, or no frame), the one that reads every layout. The
-/// script's reply; the new version is `expected_version + 1`.
+/// another layout (0.1, or no frame), the one that reads every layout; reads
+/// its reply. `ended` is the value that marks an ended session where a store
+/// writes one (the cluster's tombstone): it answers [`DataUpdate::Gone`].
 pub(crate) async fn run_update_data<C: ConnectionLike + Send, D: SessionData>(
     connection: &mut C,
     key: &str,
     session_id: &SessionId,
     expected_version: u64,
     data: &D,
-) -> Result<redis::Value> {
+    ended: Option<&[u8]>,
+) -> Result<DataUpdate> {
     let data = codec::encode_data(data)?;
     let data_version = expected_version.wrapping_add(1);
     let reply: redis::Value = scripts::UPDATE_DATA
@@ -441,20 +430,35 @@ pub(crate) async fn run_update_data<C: ConnectionLike + Send, D: SessionData>(
         .invoke_async(connection)
         .await
         .map_err(|error| fetch_error(session_id, error))?;
-    if reply != redis::Value::Int(-1) {
-        return Ok(reply);
+    let reply = if reply == redis::Value::Int(-1) {
+        // Not the current layout: rare enough for a second call to the script
+        // that reads every layout.
+        scripts::UPDATE_DATA_ANY
+            .key(key)
+            .arg(expected_version)
+            .arg(data_version)
+            .arg(&data)
+            .arg(record::unix_ms(OffsetDateTime::now_utc()))
+            .invoke_async(connection)
+            .await
+            .map_err(|error| fetch_error(session_id, error))?
+    } else {
+        reply
+    };
+    match reply {
+        redis::Value::Nil => Ok(DataUpdate::Gone),
+        redis::Value::Int(1) => Ok(DataUpdate::Updated { data_version }),
+        redis::Value::Int(0) => Ok(DataUpdate::Conflict),
+        redis::Value::BulkString(value) if ended == Some(value.as_slice()) => Ok(DataUpdate::Gone),
+        // Not a frame: parsing names what is wrong with it, never its bytes.
+        redis::Value::BulkString(value) => Err(match frame::parse(&value) {
+            Err(error) => Error::decode(session_id, error),
+            Ok(_) => Error::store("update_session_data: the script refused a frame it reads"),
+        }),
+        _ => Err(Error::store(
+            "update_session_data: unexpected reply from the script",
+        )),
     }
-    // Not the current layout: rare enough for a second call to the script that
-    // reads every layout.
-    scripts::UPDATE_DATA_ANY
-        .key(key)
-        .arg(expected_version)
-        .arg(data_version)
-        .arg(&data)
-        .arg(record::unix_ms(OffsetDateTime::now_utc()))
-        .invoke_async(connection)
-        .await
-        .map_err(|error| fetch_error(session_id, error))
 }
 
 /// `value`, the stored value of session `session_id` under `session_key`, in the
@@ -478,6 +482,8 @@ pub(crate) async fn current_frame<C: ConnectionLike + Send>(
         .map_err(|error| fetch_error(session_id, error))
 }
 
+/// A key that holds no string is stored data that does not decode (so validation
+/// drops it); any other failure is the store's.
 pub(crate) fn fetch_error(session_id: &SessionId, error: RedisError) -> Error {
     if error.code() == Some("WRONGTYPE") {
         Error::decode(session_id, DecodeError::NotAString)

@@ -221,6 +221,45 @@ impl Cluster {
         }
     }
 
+    /// Waits until every replica of the primary at `url` acknowledged all it
+    /// wrote (each `slaveN:...,offset=` reaches `master_repl_offset`): replication
+    /// is asynchronous, so a write the primary answered but did not yet pass on
+    /// dies with it, and a failover test must not count that as a lost session.
+    async fn wait_until_replicated(&self, url: &str) {
+        let started = Instant::now();
+        loop {
+            let info: String = self
+                .query(url, redis::cmd("INFO").arg("replication"))
+                .await
+                .unwrap_or_default();
+            let written: Option<u64> = info.lines().find_map(|line| {
+                line.trim()
+                    .strip_prefix("master_repl_offset:")?
+                    .parse()
+                    .ok()
+            });
+            // `slave0:ip=127.0.0.1,port=7004,state=online,offset=1234,lag=0`
+            let replicas: Vec<u64> = info
+                .lines()
+                .filter(|line| line.starts_with("slave") && line.contains("ip="))
+                .filter_map(|line| {
+                    line.split(',')
+                        .find_map(|pair| pair.strip_prefix("offset=")?.trim().parse().ok())
+                })
+                .collect();
+            if let Some(written) = written {
+                if !replicas.is_empty() && replicas.iter().all(|&offset| offset >= written) {
+                    return;
+                }
+            }
+            assert!(
+                started.elapsed() < SETTLE_TIMEOUT,
+                "the replicas of {url} did not catch up: {info}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Whether every running replica has its primary's data (`master_link_status:up`).
     async fn replicas_in_sync(&self) -> bool {
         for node in self.running() {
@@ -236,6 +275,13 @@ impl Cluster {
     }
 
     /// A store on the cluster under `prefix`.
+    /// A store of its own, empty: under this cluster's prefix and the next number
+    /// of `stores_made`, as the conformance runners want one per check.
+    async fn fresh_store<D>(&self, stores_made: &AtomicUsize) -> RedisClusterStore<D> {
+        let number = stores_made.fetch_add(1, Ordering::Relaxed);
+        self.store(&format!("{}{number}:", self.prefix)).await
+    }
+
     async fn store<D>(&self, prefix: &str) -> RedisClusterStore<D> {
         self.builder()
             .connect()
@@ -297,15 +343,7 @@ impl Cluster {
 pub(crate) async fn cluster_store_passes_the_conformance_suite() {
     with_cluster(|cluster| async move {
         let stores_made = AtomicUsize::new(0);
-        let fresh = || {
-            let prefix = format!(
-                "{}{}:",
-                cluster.prefix,
-                stores_made.fetch_add(1, Ordering::Relaxed)
-            );
-            let cluster = &cluster;
-            async move { cluster.store::<TestData>(&prefix).await }
-        };
+        let fresh = || cluster.fresh_store::<TestData>(&stores_made);
         // Every trait, as on one server.
         testing::run_conformance(fresh).await;
         testing::run_update_data_conformance(fresh).await;
@@ -591,15 +629,7 @@ pub(crate) async fn connect_refuses_a_cluster_with_a_node_that_may_evict_indexes
 pub(crate) async fn cluster_store_over_tls_passes_the_required_and_sign_out_checks() {
     with_cluster_over(true, |cluster| async move {
         let stores_made = AtomicUsize::new(0);
-        let fresh = || {
-            let prefix = format!(
-                "{}{}:",
-                cluster.prefix,
-                stores_made.fetch_add(1, Ordering::Relaxed)
-            );
-            let cluster = &cluster;
-            async move { cluster.store::<TestData>(&prefix).await }
-        };
+        let fresh = || cluster.fresh_store::<TestData>(&stores_made);
         testing::run_required_conformance(fresh).await;
         testing::run_delete_user_sessions_conformance(fresh).await;
     })
@@ -788,6 +818,7 @@ pub(crate) async fn a_killed_primary_never_reads_a_live_session_as_signed_out() 
         }
         let primaries = cluster.primary_urls().await;
         let victim = primaries.first().expect("a primary").clone();
+        cluster.wait_until_replicated(&victim).await;
         let killed_at = Instant::now();
         for node in &mut cluster.nodes {
             if node.url == victim {
