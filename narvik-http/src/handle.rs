@@ -110,12 +110,7 @@ where
         user_id: impl Into<String>,
         data: S::Data,
     ) -> narvik::Result<narvik::Session<S::Data>> {
-        // Copied out: the lock is not held across the store's `.await`.
-        let presented = self.request.lock().validation.session_id();
-        if let Some(session_id) = presented {
-            self.narvik.invalidate_session(&session_id).await?;
-            self.request.lock().end();
-        }
+        self.end_presented().await?;
         self.start_alongside(user_id, data).await
     }
 
@@ -133,11 +128,7 @@ where
         user_id: impl Into<String>,
         data: S::Data,
     ) -> narvik::Result<narvik::CreatedSession<S::Data>> {
-        let presented = self.request.lock().validation.session_id();
-        if let Some(session_id) = presented {
-            self.narvik.invalidate_session(&session_id).await?;
-            self.request.lock().end();
-        }
+        self.end_presented().await?;
         let created = self.narvik.create_session(user_id, data).await?;
         self.request.lock().issue(
             created.session.clone(),
@@ -145,6 +136,18 @@ where
             Transport::Bearer,
         );
         Ok(created)
+    }
+
+    /// Ends the session the request presented, if any, before a sign-in; the
+    /// request then has none. A store failure leaves it as it was.
+    async fn end_presented(&self) -> narvik::Result<()> {
+        // Copied out: the lock is not held across the store's `.await`.
+        let presented = self.request.lock().validation.session_id();
+        if let Some(session_id) = presented {
+            self.narvik.invalidate_session(&session_id).await?;
+            self.request.lock().end();
+        }
+        Ok(())
     }
 
     /// Signs `user_id` in like [`start`](Self::start), but leaves the session the
