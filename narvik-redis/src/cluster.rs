@@ -24,7 +24,7 @@ use crate::keys::Keys;
 use crate::lifecycle::limit_policy_arg;
 use crate::store::{current_frame, fetch_error, run_update_data};
 use crate::tls::TlsSettings;
-use crate::{eviction, record, scripts, DEFAULT_KEY_PREFIX};
+use crate::{eviction, fast_path, record, scripts, DEFAULT_KEY_PREFIX};
 
 /// What a session key holds once "sign out everywhere" ended it before its
 /// sign-in wrote it; the same text as `TOMBSTONE` in `lua/cluster/common.lua`.
@@ -318,26 +318,89 @@ impl<D> RedisClusterStore<D> {
     /// lower score), before its key is written.
     async fn index(&self, user_id: &str, session_id: &str, expires_at_ms: i64) -> Result<()> {
         let mut connection = self.connection.clone();
-        scripts::CLUSTER_INDEX_ADD
-            .key(self.keys.user_index(user_id))
-            .arg(session_id)
+        let index = self.keys.user_index(user_id);
+        if fast_path::is_near_over(expires_at_ms) {
+            return scripts::CLUSTER_INDEX_ADD
+                .key(index)
+                .arg(session_id)
+                .arg(expires_at_ms)
+                .invoke_async::<()>(&mut connection)
+                .await
+                .map_err(Error::store);
+        }
+        // Plain commands on one key: one round trip to its slot's primary.
+        let mut commands = redis::pipe();
+        commands
+            .cmd("ZADD")
+            .arg(&index)
+            .arg("GT")
             .arg(expires_at_ms)
-            .invoke_async::<()>(&mut connection)
+            .arg(session_id)
+            .ignore();
+        if fast_path::prunes_index(session_id) {
+            commands
+                .cmd("ZREMRANGEBYSCORE")
+                .arg(&index)
+                .arg("-inf")
+                .arg(fast_path::prune_below(fast_path::now_ms()))
+                .ignore();
+        }
+        commands
+            .exec_async(&mut connection)
             .await
             .map_err(Error::store)
     }
 
     /// Writes a session key unless it was ended meanwhile; whether written.
+    /// Usually one `SET ... NX` (a tombstone is a value, so `NX` refuses to
+    /// write over it); the script when that refuses, or when the session is
+    /// over or nearly, by this app server's clock.
     async fn write(&self, session_id: &str, expires_at_ms: i64, value: &[u8]) -> Result<bool> {
         let mut connection = self.connection.clone();
+        let session_key = self.keys.session(session_id);
+        if !fast_path::is_near_over(expires_at_ms) {
+            let set: Option<String> = redis::cmd("SET")
+                .arg(&session_key)
+                .arg(value)
+                .arg("PXAT")
+                .arg(expires_at_ms)
+                .arg("NX")
+                .query_async(&mut connection)
+                .await
+                .map_err(Error::store)?;
+            if set.is_some() {
+                return Ok(true);
+            }
+        }
         let written: i64 = scripts::CLUSTER_SAVE
-            .key(self.keys.session(session_id))
+            .key(session_key)
             .arg(expires_at_ms)
             .arg(value)
             .invoke_async(&mut connection)
             .await
             .map_err(Error::store)?;
         Ok(written == 1)
+    }
+
+    /// Raises the index score of a listed session to `expires_at_ms` (`ZADD XX
+    /// GT`): before its key's expiry moves, so that the index never scores it
+    /// earlier than its key expires.
+    async fn raise_index_score(
+        &self,
+        connection: &mut ClusterConnection,
+        user_id: &str,
+        session_id: &SessionId,
+        expires_at_ms: i64,
+    ) -> Result<()> {
+        redis::cmd("ZADD")
+            .arg(self.keys.user_index(user_id))
+            .arg("XX")
+            .arg("GT")
+            .arg(expires_at_ms)
+            .arg(session_id.as_str())
+            .exec_async(connection)
+            .await
+            .map_err(Error::store)
     }
 
     /// Drops `session_ids` from `user_id`'s index.
@@ -577,21 +640,47 @@ impl<D: SessionData> SessionStore for RedisClusterStore<D> {
             return Ok(());
         };
         let expires_at = record::unix_ms(expires_at);
-        redis::cmd("ZADD")
-            .arg(self.keys.user_index(parsed.user_id))
-            .arg("XX")
-            .arg("GT")
-            .arg(expires_at)
-            .arg(session_id.as_str())
-            .exec_async(&mut connection)
-            .await
-            .map_err(Error::store)?;
+        self.raise_index_score(&mut connection, parsed.user_id, session_id, expires_at)
+            .await?;
         scripts::CLUSTER_EXTEND
             .key(session_key)
             .arg(expires_at)
             .invoke_async::<()>(&mut connection)
             .await
             .map_err(Error::store)
+    }
+
+    /// Two round trips, each to one slot: `ZADD XX GT` raises the index score
+    /// first, in the slot of the user validation read, then a short script
+    /// rewrites the expiry of the session if it still exists (a session ended
+    /// meanwhile stays ended). A frame of 0.1, a tombstone or an expiry within a
+    /// minute of now go to [`update_session_expiry`](Self::update_session_expiry).
+    async fn extend_session(&self, session: &Session<D>) -> Result<()> {
+        let expires_at = record::unix_ms(session.expires_at);
+        if fast_path::is_near_over(expires_at) {
+            return self
+                .update_session_expiry(&session.id, session.expires_at)
+                .await;
+        }
+        let mut connection = self.connection.clone();
+        self.raise_index_score(&mut connection, &session.user_id, &session.id, expires_at)
+            .await?;
+        let extended: i64 = scripts::EXTEND
+            .key(self.keys.session(session.id.as_str()))
+            .arg(expires_at)
+            .arg(session.id.as_str())
+            .invoke_async(&mut connection)
+            .await
+            .map_err(Error::store)?;
+        if extended < 0 {
+            return scripts::CLUSTER_EXTEND
+                .key(self.keys.session(session.id.as_str()))
+                .arg(expires_at)
+                .invoke_async::<()>(&mut connection)
+                .await
+                .map_err(Error::store);
+        }
+        Ok(())
     }
 
     /// Deletes the key (one script in the session's slot), then its index

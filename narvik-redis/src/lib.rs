@@ -1,6 +1,6 @@
 //! A Redis session store for [narvik] with every operation, the lifecycle controls
 //! of narvik 0.2 included: sessions expire by themselves, and every write keeps a
-//! session and its user's index in step in one atomic script.
+//! session and its user's index in step in one atomic step.
 //!
 //! ```no_run
 //! use narvik::{Narvik, SessionData};
@@ -148,11 +148,14 @@
 //! dropping a member whose score has passed never loses one).
 //!
 //! - Validation (`fetch_session`) stays one `GET`, in the session's slot.
-//! - Save: list the session in the index first (a script in the user's slot,
-//!   which also drops the members whose score has passed), then write the key (a
-//!   script in the session's slot). Two round trips.
-//! - Extension: `GET` the session for its user, raise its score
-//!   (`ZADD XX GT`), then rewrite its expiry if it still exists. Three round trips.
+//! - Save: list the session in the index first (`ZADD GT` in the user's slot; in
+//!   one save of 16, also `ZREMRANGEBYSCORE` of the members that expired over a
+//!   minute ago), then write the key (`SET ... NX` in the session's slot, which
+//!   refuses to write over a tombstone). Two round trips, no script.
+//! - Extension, by validation: raise the score in the slot of the user it read
+//!   (`ZADD XX GT`), then rewrite the expiry if the session still exists (a short
+//!   script in the session's slot). Two round trips after the `GET`; three when
+//!   called as `update_session_expiry`, which must `GET` the user first.
 //! - `delete_session`: delete the key, then its member.
 //! - "Sign out everywhere" (`delete_sessions_for_user`) and
 //!   `delete_other_sessions_for_user`: read the index, then for each member, in
@@ -247,14 +250,21 @@
 //!
 //! # Atomicity
 //!
-//! Every write is one Lua script (`redis::Script`: `EVALSHA`, loading the script
-//! when the server lacks it), so a session and its user's index never disagree:
+//! Every write is one atomic step, a Lua script (`redis::Script`: `EVALSHA`,
+//! loading the script when the server lacks it) or a `MULTI` transaction, so a
+//! session and its user's index never disagree:
 //!
-//! - `save_session` writes the string with its expiry (`SET ... PXAT`) and indexes
-//!   it. A session already expired leaves nothing behind.
-//! - `update_session_expiry` rewrites the leading `expires_at`, the key's expiry and
-//!   the index score, and only if the session still exists: a session deleted
-//!   meanwhile stays deleted.
+//! - `save_session` writes the string with its expiry (`SET ... PXAT`), indexes it
+//!   (`ZADD`) and takes any TTL off the index (`PERSIST`), in one `MULTI`: plain
+//!   commands, which cost Redis a fraction of a script. A session already expired
+//!   (or within a minute of it, by the app server's clock) goes to a script that
+//!   decides by Redis's clock and leaves nothing behind.
+//! - `update_session_expiry`, and `extend_session` (what validation calls), rewrite
+//!   the leading `expires_at`, the key's expiry and the index score, and only if
+//!   the session still exists: a session deleted meanwhile stays deleted. Every
+//!   byte after `expires_at` is copied as stored, so a data update that landed
+//!   after validation read the session is kept. `extend_session` is a script of
+//!   a few lines, named the user's index by the session validation read.
 //! - `delete_session` deletes the string and its index member.
 //! - `fetch_sessions_for_user` and `delete_sessions_for_user` read each member's
 //!   session: a member whose session expired by itself is dropped, never returned; a
@@ -279,10 +289,12 @@
 //!   sessions that are over, then refuses the new session or ends the ones with
 //!   the earliest `expires_at`, and saves. Redis runs one script at a time: 50
 //!   simultaneous sign-ins of one user under a limit of 5 leave exactly 5.
-//! - `save_session`, `update_session_expiry` and `delete_session` also drop the
-//!   members scored before now (`ZREMRANGEBYSCORE`: their sessions expired by
-//!   themselves), so the index of a user who never signs out stays as small as their
-//!   live sessions, without a walk over its members.
+//! - `update_session_expiry` and `delete_session` also drop the members scored
+//!   before now (`ZREMRANGEBYSCORE`: their sessions expired by themselves), and so
+//!   does one save in 16 (a session id ending in `0`) for the members that expired
+//!   over a minute ago (app servers' clocks may disagree with Redis's), so the
+//!   index of a user who never signs out stays about as small as their live
+//!   sessions, without a walk over its members.
 //!
 //! `fetch_session` is a plain `GET`, decoded in Rust. `delete_all_sessions` is the
 //! one operation that is not one step: it walks the session keys of the prefix
@@ -293,8 +305,8 @@
 //! # Expiry needs no cleanup job
 //!
 //! Redis deletes a session key at its `expires_at` by itself. A user's index has
-//! no TTL (see [Eviction](#eviction)); the scripts keep it small: each save,
-//! extension and deletion drops the members whose session expired, a listing drops
+//! no TTL (see [Eviction](#eviction)); the writes keep it small: each deletion
+//! and one save in 16 drop the members whose session expired, a listing drops
 //! every member whose session is gone, and Redis deletes an index left empty.
 //! `delete_all_expired_sessions` is there for the stragglers: it walks the user
 //! indexes with `SCAN` (pages of about 100 keys, one atomic script per page, so
@@ -309,7 +321,8 @@
 //!
 //! A validation that does not extend the session costs one round trip (the
 //! `GET`), with or without an absolute lifetime; one that extends it, two (the
-//! `GET`, then one `EVALSHA`). A frame of 0.1 costs one more, once (see
+//! `GET`, then one `EVALSHA`). A save is one round trip (a `MULTI` of three or
+//! four commands). A frame of 0.1 costs one more, once (see
 //! [Upgrading from 0.1](#upgrading-from-01)). The scripts are loaded
 //! at [`connect`](RedisStore::connect); over a connection you made, call
 //! [`load_scripts`](RedisStore::load_scripts) once, or the first call of each
@@ -388,7 +401,7 @@
 //! slow as the whole store is large. An index that cannot be evicted keeps
 //! validation one `GET`, the frame and the session keys as they were.
 //!
-//! Indexes written by 0.1, which have a TTL, keep working as before: every script
+//! Indexes written by 0.1, which have a TTL, keep working as before: every write
 //! that touches an index takes its TTL off (`PERSIST`), so the next save,
 //! extension, deletion or listing of that user, or one run of
 //! `delete_all_expired_sessions`, makes it permanent. Until then such an index
@@ -408,7 +421,7 @@
 //!
 //! An index without TTL stays until emptied. In the worst case, a user who never
 //! comes back and is never listed keeps an index holding the sessions that were
-//! live at their last save, extension or deletion (about 100 bytes each, plus the
+//! live at their last pruning save or deletion (about 100 bytes each, plus the
 //! key): memory that grows with such users until `delete_all_expired_sessions`
 //! runs, which deletes every index whose sessions are all over. Run it now and then
 //! (daily, say).
@@ -438,6 +451,7 @@ mod builder;
 mod cluster;
 mod error;
 mod eviction;
+mod fast_path;
 mod frame;
 mod keys;
 mod lifecycle;

@@ -31,9 +31,11 @@ const SAVE_LIMITED_LUA: &str = source!("save_limited.lua");
 // On its own, without the helpers: it runs on every data update (see the file).
 const UPDATE_DATA_LUA: &str = include_str!("lua/update_data.lua");
 const UPDATE_DATA_ANY_LUA: &str = source!("update_data_any.lua");
+// On its own too: it runs on every extension (see the file).
+const EXTEND_LUA: &str = include_str!("lua/extend.lua");
 
 /// Every script's source, to load them all in one round trip.
-pub(crate) const SOURCES: [&str; 13] = [
+pub(crate) const SOURCES: [&str; 14] = [
     SAVE_LUA,
     UPDATE_EXPIRY_LUA,
     DELETE_LUA,
@@ -47,6 +49,7 @@ pub(crate) const SOURCES: [&str; 13] = [
     SAVE_LIMITED_LUA,
     UPDATE_DATA_LUA,
     UPDATE_DATA_ANY_LUA,
+    EXTEND_LUA,
 ];
 
 /// `save_session`: writes the session's string with its expiry, indexes it.
@@ -55,6 +58,11 @@ pub(crate) static SAVE: LazyLock<Script> = LazyLock::new(|| Script::new(SAVE_LUA
 /// `update_session_expiry`: moves the expiry of an existing session only.
 pub(crate) static UPDATE_EXPIRY: LazyLock<Script> =
     LazyLock::new(|| Script::new(UPDATE_EXPIRY_LUA));
+
+/// `extend_session` of a frame of the current layout: moves the expiry of an
+/// existing session, and on one server its index score; `-1` hands the value on
+/// to [`UPDATE_EXPIRY`] (or, in cluster mode, `CLUSTER_EXTEND`).
+pub(crate) static EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(EXTEND_LUA));
 
 /// `delete_session`: deletes the session's key and its index member.
 pub(crate) static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(DELETE_LUA));
@@ -126,7 +134,7 @@ const CLUSTER_LIMIT_LUA: &str = cluster_source!("limit.lua");
 
 /// Every script cluster mode runs, to load them on every node.
 #[cfg(feature = "cluster")]
-pub(crate) const CLUSTER_SOURCES: [&str; 11] = [
+pub(crate) const CLUSTER_SOURCES: [&str; 12] = [
     CLUSTER_INDEX_ADD_LUA,
     CLUSTER_LIMIT_LUA,
     CLUSTER_TAKE_EXPIRED_LUA,
@@ -138,6 +146,7 @@ pub(crate) const CLUSTER_SOURCES: [&str; 11] = [
     UPGRADE_LUA,
     UPDATE_DATA_LUA,
     UPDATE_DATA_ANY_LUA,
+    EXTEND_LUA,
 ];
 
 /// Cluster mode, in the user's slot: lists a session in its user's index

@@ -246,7 +246,7 @@ impl<S: SessionStore> Narvik<S> {
             let expires_at = config.expiry_from(config.clock.now(), session.issued_at);
             if expires_at > session.expires_at {
                 session.expires_at = expires_at;
-                store.update_session_expiry(session_id, expires_at).await?;
+                store.extend_session(&session).await?;
                 session.mark_extended();
             }
         }

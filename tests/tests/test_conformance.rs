@@ -237,3 +237,12 @@ async fn conformance_suite_catches_a_store_that_resurrects_sessions() {
     let store = broken::Flawed(broken::Flaw::Resurrects, MemoryStore::new());
     testing::update_session_expiry_never_inserts(store).await;
 }
+
+#[tokio::test]
+#[should_panic(expected = "extend_session brought a deleted session back")]
+async fn conformance_suite_catches_an_extension_that_resurrects_sessions() {
+    // `extend_session` is the default here, which calls the flawed
+    // `update_session_expiry`.
+    let store = broken::Flawed(broken::Flaw::Resurrects, MemoryStore::new());
+    testing::extend_session_never_inserts(store).await;
+}

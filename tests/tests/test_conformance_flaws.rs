@@ -302,3 +302,68 @@ async fn update_check_catches_a_store_where_the_last_write_wins() {
     let store = last_write_wins::LastWriteWins::default();
     testing::update_from_stale_read_is_a_conflict(store).await;
 }
+
+/// A store whose extension saves the session as validation read it: a data
+/// update made since is written over.
+mod extension_writes_back {
+    use narvik::testing::TestData;
+    use narvik::{
+        async_trait, DataUpdate, MemoryStore, Result, Session, SessionId, SessionStore,
+        UpdateSessionData,
+    };
+    use time::OffsetDateTime;
+
+    #[derive(Clone, Default)]
+    pub(crate) struct ExtensionWritesBack(MemoryStore<TestData>);
+
+    #[async_trait]
+    impl SessionStore for ExtensionWritesBack {
+        type Data = TestData;
+
+        async fn save_session(&self, session: &mut Session<TestData>) -> Result<()> {
+            self.0.save_session(session).await
+        }
+
+        async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<TestData>>> {
+            self.0.fetch_session(session_id).await
+        }
+
+        async fn update_session_expiry(
+            &self,
+            session_id: &SessionId,
+            expires_at: OffsetDateTime,
+        ) -> Result<()> {
+            self.0.update_session_expiry(session_id, expires_at).await
+        }
+
+        async fn extend_session(&self, session: &Session<TestData>) -> Result<()> {
+            // The flaw: the whole session as read, data and version included.
+            self.0.save_session(&mut session.clone()).await
+        }
+
+        async fn delete_session(&self, session_id: &SessionId) -> Result<()> {
+            self.0.delete_session(session_id).await
+        }
+    }
+
+    #[async_trait]
+    impl UpdateSessionData for ExtensionWritesBack {
+        async fn update_session_data(
+            &self,
+            session_id: &SessionId,
+            expected_version: u64,
+            data: &TestData,
+        ) -> Result<DataUpdate> {
+            self.0
+                .update_session_data(session_id, expected_version, data)
+                .await
+        }
+    }
+}
+
+#[tokio::test]
+#[should_panic(expected = "an extension wrote back the data validation read")]
+async fn update_check_catches_an_extension_that_writes_back_what_it_read() {
+    let store = extension_writes_back::ExtensionWritesBack::default();
+    testing::extension_keeps_an_update_made_since_the_read(store).await;
+}

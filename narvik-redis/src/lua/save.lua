@@ -1,4 +1,6 @@
--- save_session: stores a session and lists it in its user's index, as one step.
+-- save_session of a session that is over, or within a minute of it by the app
+-- server's clock: stores it and lists it in its user's index, as one step,
+-- deciding by Redis's clock. (The usual save is a MULTI sent by Rust: see store.rs.)
 -- KEYS[1] the session key, KEYS[2] the user's index
 -- ARGV[1] session id, ARGV[2] expires_at (Unix ms), ARGV[3] the framed value
 -- (whose expires_at is ARGV[2])
@@ -15,7 +17,5 @@ if is_past(expires_at, now) then
 end
 redis.call('SET', session, ARGV[3], 'PXAT', expires_at)
 redis.call('ZADD', index, expires_at, session_id)
--- Dropping the expired members on every save keeps the index of a user who never
--- signs out as small as their live sessions, without a walk over its members.
 tidy_index(index, now)
 return 1

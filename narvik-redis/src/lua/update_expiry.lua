@@ -1,4 +1,5 @@
--- update_session_expiry: moves the expiry of a session that still exists, in the
+-- update_session_expiry (and extend_session of a frame extend.lua does not know):
+-- moves the expiry of a session that still exists, in the
 -- value, in the key's own expiry and in the user's index. A session that is gone
 -- stays gone: nothing is written then.
 -- KEYS[1] the session key

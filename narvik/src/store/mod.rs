@@ -133,6 +133,18 @@ pub trait SessionStore: Send + Sync {
         expires_at: OffsetDateTime,
     ) -> Result<()>;
 
+    /// Moves the expiry of `session`, as validation read it, to
+    /// `session.expires_at`: what validation calls to extend a session. The same
+    /// contract as [`update_session_expiry`](Self::update_session_expiry), which
+    /// the default calls with the session's id.
+    ///
+    /// A store that keeps an index per user overrides it to use the session's
+    /// `user_id` (which never changes) instead of reading it back first.
+    async fn extend_session(&self, session: &Session<Self::Data>) -> Result<()> {
+        self.update_session_expiry(&session.id, session.expires_at)
+            .await
+    }
+
     /// Deletes session `session_id`; deleting a missing session is not an error.
     async fn delete_session(&self, session_id: &SessionId) -> Result<()>;
 }
@@ -354,6 +366,10 @@ macro_rules! forward_to_inner_store {
                 expires_at: OffsetDateTime,
             ) -> Result<()> {
                 (**self).update_session_expiry(session_id, expires_at).await
+            }
+
+            async fn extend_session(&self, session: &Session<S::Data>) -> Result<()> {
+                (**self).extend_session(session).await
             }
 
             async fn delete_session(&self, session_id: &SessionId) -> Result<()> {

@@ -3,7 +3,7 @@
 
 use time::Duration;
 
-use super::helpers::{create, fetch, invalidate, joined, narvik_over, ok, some, validate};
+use super::helpers::{create, fetch, invalidate, joined, narvik_over, now, ok, some, validate};
 use super::{TestData, SESSION_LENGTH};
 use crate::store::UpdateSessionData;
 use crate::{Error, Narvik, SessionStore};
@@ -11,6 +11,45 @@ use crate::{Error, Narvik, SessionStore};
 /// Concurrent `modify_session_data` calls of one session, half through each of
 /// two `Narvik` instances.
 const CONCURRENT_MODIFIES: u32 = 100;
+
+/// An extension moves the expiry of the session as it is stored now: a data
+/// update that landed after validation read the session is kept, not written
+/// back over with the data validation read.
+pub async fn extension_keeps_an_update_made_since_the_read<S>(store: S)
+where
+    S: SessionStore<Data = TestData> + UpdateSessionData + 'static,
+{
+    let (narvik, clock) = narvik_over(store);
+    let created = create(&narvik, "user-1", TestData::named("ada")).await;
+    let mut read = validate(&narvik, &created.token).await;
+    let mut changed = read.data.clone();
+    changed.visits = 7;
+    some(
+        ok(
+            narvik.update_session_data(&read, changed.clone()).await,
+            "update_session_data",
+        ),
+        "update_session_data answered None for a live session",
+    );
+
+    // The extension that validation decided on with what it read before.
+    clock.advance(SESSION_LENGTH / 2);
+    read.expires_at = now(&clock) + SESSION_LENGTH;
+    ok(narvik.store().extend_session(&read).await, "extend_session");
+    let stored = some(
+        fetch(&narvik, &created.session.id).await,
+        "extend_session lost the session",
+    );
+    assert_eq!(
+        stored.expires_at, read.expires_at,
+        "extend_session did not store the new expiry"
+    );
+    assert_eq!(
+        (stored.data_version(), stored.data),
+        (1, changed),
+        "an extension wrote back the data validation read, losing an update"
+    );
+}
 
 /// `update_session_data` writes the new data and the next data version, and
 /// nothing else: not `expires_at`, not the time stamps, not another session.

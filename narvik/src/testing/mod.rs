@@ -247,6 +247,7 @@ where
     invalidate_session_deletes_only_that_session(make_store().await).await;
     deleting_missing_session_is_not_an_error(make_store().await).await;
     update_session_expiry_never_inserts(make_store().await).await;
+    extend_session_never_inserts(make_store().await).await;
     concurrent_creates_and_validations_keep_every_session(make_store().await).await;
     sign_out_racing_extension_never_leaves_session_alive(make_store().await).await;
     time_stamps_are_set_at_creation_and_kept(make_store().await).await;
@@ -339,6 +340,7 @@ where
     update_never_resurrects_a_session(make_store().await).await;
     modify_applies_the_change_to_the_stored_data(make_store().await).await;
     concurrent_modifies_from_two_instances_lose_no_update(make_store().await).await;
+    extension_keeps_an_update_made_since_the_read(make_store().await).await;
 }
 
 /// Runs the checks of [`DeleteOtherUserSessions`]; the race with concurrent

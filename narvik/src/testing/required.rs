@@ -365,6 +365,24 @@ pub async fn update_session_expiry_never_inserts<S: SessionStore<Data = TestData
     );
 }
 
+/// `extend_session` of a session that a sign-out deleted stores nothing: the
+/// session, as validation read it before the sign-out, must not come back.
+pub async fn extend_session_never_inserts<S: SessionStore<Data = TestData> + 'static>(store: S) {
+    let (narvik, clock) = narvik_over(store);
+    let created = create(&narvik, "user-1", TestData::named("alice")).await;
+    let mut read_before_sign_out = created.session.clone();
+    invalidate(&narvik, &created.session.id).await;
+    read_before_sign_out.expires_at = now(&clock) + SESSION_LENGTH;
+    ok(
+        narvik.store().extend_session(&read_before_sign_out).await,
+        "extend_session of a deleted session",
+    );
+    assert!(
+        fetch(&narvik, &created.session.id).await.is_none(),
+        "extend_session brought a deleted session back"
+    );
+}
+
 /// Many tasks creating and validating sessions of one user at once: every session
 /// is stored and validates afterwards.
 pub async fn concurrent_creates_and_validations_keep_every_session<
