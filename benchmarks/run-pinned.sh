@@ -16,7 +16,9 @@
 #      `taskset -apc CORE PID`: every PostgreSQL process (postmaster and backends;
 #      backends started later inherit the postmaster's affinity), mariadbd or
 #      mysqld, redis-server;
-#   3. runs `taskset -c CORE cargo bench -p narvik-benchmarks --bench stores`;
+#   3. runs `taskset -c CORE cargo bench -p narvik-benchmarks --bench stores`
+#      with NARVIK_BENCH_CORE=CORE exported, so the servers the benchmark starts
+#      itself (the Redis Cluster's nodes) run on that core too (`taskset -c`);
 #   4. on exit, however it exits, gives each pinned process its affinity back.
 set -euo pipefail
 # A relative CARGO_TARGET_DIR is relative to where the script was started, as for
@@ -29,6 +31,8 @@ esac
 cd "$(dirname "$0")/.."
 
 core="${NARVIK_BENCH_CORE:-1}"
+# The benchmark starts the Redis Cluster's nodes with `taskset -c $NARVIK_BENCH_CORE`.
+export NARVIK_BENCH_CORE="$core"
 
 cargo bench -p narvik-benchmarks --bench stores --no-run
 

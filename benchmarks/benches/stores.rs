@@ -1,5 +1,6 @@
 //! narvik's real stores beside tower-sessions' stores for the same server and the
-//! bare round trip, in one run: SQLite (a file), PostgreSQL, MySQL/MariaDB and Redis.
+//! bare round trip, in one run: SQLite (a file), PostgreSQL, MySQL/MariaDB, Redis,
+//! and a Redis Cluster the benchmark starts itself.
 //!
 //! Run with `cargo bench -p narvik-benchmarks --bench stores`, or pinned to one core
 //! with `benchmarks/run-pinned.sh`; `BENCHMARKS.md` at the repository root has the
@@ -8,7 +9,10 @@
 //!
 //! - `NARVIK_TEST_POSTGRES_URL`, `NARVIK_TEST_MYSQL_URL`, `NARVIK_TEST_REDIS_URL`:
 //!   where the servers are (defaults: `127.0.0.1`, databases `test`).
-//! - `NARVIK_BENCH_SERVERS=postgres,redis`: only those servers.
+//! - `NARVIK_BENCH_CLUSTER_PORT`: the port of the cluster's first node (default
+//!   7601; the others take the next two, and the cluster bus each port + 10000).
+//! - `NARVIK_BENCH_SERVERS=postgres,redis`: only those servers (`sqlite`,
+//!   `postgres`, `mysql`, `redis`, `cluster`).
 //! - `NARVIK_BENCH_SESSIONS`: sessions stored per contender (default 10,000).
 //! - `NARVIK_BENCH_FRED_POOL`: connections of tower-sessions-redis-store (default 1).
 //!
@@ -29,6 +33,27 @@
 //!   `SqliteConnection`), or a `GET` of a string holding the same JSON on Redis
 //!   (a `redis` `MultiplexedConnection`). It gets the session id, not the token.
 //!
+//! The cluster (`cluster`): three `redis-server --cluster-enabled yes` nodes on
+//! 127.0.0.1 made three primaries without replicas (`redis-cli --cluster create
+//! ... --cluster-replicas 0`), each in a temporary folder without persistence,
+//! started with `taskset -c $NARVIK_BENCH_CORE` when that is set (as
+//! `run-pinned.sh` sets it) and stopped, folders removed, when its benchmarks end
+//! or panic; without `redis-server` or `redis-cli` it is skipped with a notice.
+//! On it:
+//!
+//! - narvik: `RedisClusterStore` (`RedisStore::cluster(nodes).connect()`, the
+//!   `redis` crate's async cluster client): a validation is one `GET` in the
+//!   session's slot; a sign-in lists the session in its user's index (a script
+//!   in the user's slot) then writes its key (a script in the session's slot),
+//!   two round trips that may reach two primaries; an extension is the `GET`,
+//!   the index's score raised, then the key's expiry rewritten (three).
+//! - tower-sessions: tower-sessions-redis-store on a fred pool with
+//!   `ServerConfig::new_clustered` of the three nodes (fred routes each command
+//!   to its slot's primary), of `NARVIK_BENCH_FRED_POOL` clients as for Redis.
+//! - floor: a `GET` of `<prefix>floor:<session id>` (no hash tag, so the keys
+//!   spread over the three primaries as narvik's session keys do) on the `redis`
+//!   crate's async `ClusterConnection`.
+//!
 //! Operations: `validate-hit`, `validate-miss` (a well-formed token that is not
 //! stored), `validate-extend`, `create` and `update` ("load, change one field,
 //! save": `created_at` set). An extending validation is narvik's
@@ -44,9 +69,11 @@
 //! connections); on Redis everyone has one connection: narvik's `ConnectionManager`,
 //! the floor's `MultiplexedConnection`, a fred pool of one for
 //! tower-sessions-redis-store (`NARVIK_BENCH_FRED_POOL=6` gives it the pool of 6
-//! its documentation sets up, which is slower on one core). Everything runs on one
-//! current-thread Tokio runtime, so the benchmark process uses one core (SQLite's
-//! connection threads aside).
+//! its documentation sets up, which is slower on one core). On the cluster
+//! everyone has one connection per primary: narvik's and the floor's
+//! `ClusterConnection`s, and fred's clustered client (per client of its pool).
+//! Everything runs on one current-thread Tokio runtime, so the benchmark process
+//! uses one core (SQLite's connection threads aside).
 //!
 //! At the end the benchmark prints the tables of `BENCHMARKS.md` from criterion's
 //! estimates of this run.
@@ -69,7 +96,7 @@ use narvik::{
     ManualClock, Narvik, SessionData, SessionId, SessionStore, SessionToken, UpdateSessionData,
 };
 use narvik_benchmarks::{
-    run_in_flight, unique_name, Dedicated, Lent, Server, CONNECT_TIMEOUT, IN_FLIGHT,
+    run_in_flight, unique_name, Dedicated, Lent, OwnCluster, Server, CONNECT_TIMEOUT, IN_FLIGHT,
 };
 use narvik_redis::{redis, RedisStore};
 use narvik_sqlx::sqlx;
@@ -80,10 +107,13 @@ use tower_sessions_core::session::Id;
 use tower_sessions_core::Expiry;
 use tower_sessions_redis_store::fred::prelude::{ClientLike as _, Config as FredConfig, Pool};
 
+use cluster_setup::setup_cluster;
 use sql_setup::{setup_sql, MySql, Postgres, Sqlite};
 use tables::print_tables;
 
 // In `benches/stores/`: beside this file, cargo would take them for benchmarks.
+#[path = "stores/cluster_setup.rs"]
+mod cluster_setup;
 #[path = "stores/sql_setup.rs"]
 mod sql_setup;
 #[path = "stores/tables.rs"]
@@ -248,6 +278,9 @@ struct Teardown {
     key_pattern: Option<String>,
     /// Files removed at the very end.
     files: Vec<PathBuf>,
+    /// The Redis Cluster started for the run, stopped at the very end (or when
+    /// dropped, should a benchmark panic).
+    cluster: Option<OwnCluster>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -835,6 +868,9 @@ impl Bench {
             // A file SQLite did not make (no `-shm` yet) is not an error.
             let _ = std::fs::remove_file(file);
         }
+        if let Some(cluster) = teardown.cluster {
+            cluster.stop();
+        }
     }
 }
 
@@ -886,6 +922,7 @@ fn main() {
             Server::Postgres => bench.server(server, setup_sql::<Postgres>(sessions)),
             Server::MySql => bench.server(server, setup_sql::<MySql>(sessions)),
             Server::Redis => bench.server(server, setup_redis(sessions)),
+            Server::Cluster => bench.server(server, setup_cluster(sessions)),
         }
     }
     bench.criterion.final_summary();

@@ -1,5 +1,6 @@
 //! What the store benchmark (`benches/stores.rs`) needs besides the stores: where
-//! the servers are, names no other run uses, and running operations many at a time.
+//! the servers are, the Redis Cluster it starts of its own ([`OwnCluster`]), names
+//! no other run uses, and running operations many at a time.
 //!
 //! Run the benchmark with `cargo bench -p narvik-benchmarks --bench stores`, or
 //! pinned to one core with `benchmarks/run-pinned.sh`; `BENCHMARKS.md` at the
@@ -12,6 +13,10 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use tokio::sync::{Semaphore, SemaphorePermit};
+
+mod own_cluster;
+
+pub use own_cluster::{cluster_first_port, OwnCluster, CLUSTER_NODES, DEFAULT_CLUSTER_PORT};
 
 /// Operations in flight at once in the throughput runs.
 pub const IN_FLIGHT: usize = 32;
@@ -31,11 +36,21 @@ pub enum Server {
     MySql,
     /// Redis.
     Redis,
+    /// Redis Cluster: three primaries of the benchmark's own, started for the run
+    /// ([`OwnCluster`]) on the ports from `NARVIK_BENCH_CLUSTER_PORT` on (default
+    /// 7601); no URL to give.
+    Cluster,
 }
 
 impl Server {
     /// Every server, in the order they are measured.
-    pub const ALL: [Self; 4] = [Self::Sqlite, Self::Postgres, Self::MySql, Self::Redis];
+    pub const ALL: [Self; 5] = [
+        Self::Sqlite,
+        Self::Postgres,
+        Self::MySql,
+        Self::Redis,
+        Self::Cluster,
+    ];
 
     /// The name in benchmark ids and in `NARVIK_BENCH_SERVERS`.
     pub fn name(self) -> &'static str {
@@ -44,24 +59,26 @@ impl Server {
             Self::Postgres => "postgres",
             Self::MySql => "mysql",
             Self::Redis => "redis",
+            Self::Cluster => "cluster",
         }
     }
 
     /// The variable that overrides [`default_url`](Self::default_url), as the
-    /// store tests name it; SQLite has none.
+    /// store tests name it; SQLite and the cluster have none.
     pub fn url_variable(self) -> Option<&'static str> {
         match self {
-            Self::Sqlite => None,
+            Self::Sqlite | Self::Cluster => None,
             Self::Postgres => Some("NARVIK_TEST_POSTGRES_URL"),
             Self::MySql => Some("NARVIK_TEST_MYSQL_URL"),
             Self::Redis => Some("NARVIK_TEST_REDIS_URL"),
         }
     }
 
-    /// Where the server listens on the machines this project is tested on.
+    /// Where the server listens on the machines this project is tested on; empty
+    /// for SQLite and the cluster, which the benchmark makes itself.
     pub fn default_url(self) -> &'static str {
         match self {
-            Self::Sqlite => "",
+            Self::Sqlite | Self::Cluster => "",
             Self::Postgres => "postgres://postgres@127.0.0.1:5432/test",
             Self::MySql => "mysql://root@127.0.0.1:3306/test",
             Self::Redis => "redis://127.0.0.1:6379",
@@ -91,7 +108,8 @@ impl Server {
             match Self::ALL.into_iter().find(|server| server.name() == name) {
                 Some(server) => servers.push(server),
                 None => eprintln!(
-                    "NARVIK_BENCH_SERVERS: unknown server `{name}` (known: sqlite, postgres, mysql, redis)"
+                    "NARVIK_BENCH_SERVERS: unknown server `{name}` (known: {})",
+                    Self::ALL.map(Self::name).join(", ")
                 ),
             }
         }
