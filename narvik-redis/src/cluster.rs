@@ -610,7 +610,8 @@ impl<D: SessionData> SessionStore for RedisClusterStore<D> {
         if value == TOMBSTONE {
             return Ok(None);
         }
-        let Some(value) = current_frame(&mut connection, session_key, session_id, value).await?
+        let Some(value) =
+            current_frame(&mut connection, session_key, session_id, value, None).await?
         else {
             return Ok(None);
         };
@@ -668,7 +669,6 @@ impl<D: SessionData> SessionStore for RedisClusterStore<D> {
         let extended: i64 = scripts::EXTEND
             .key(self.keys.session(session.id.as_str()))
             .arg(expires_at)
-            .arg(session.id.as_str())
             .invoke_async(&mut connection)
             .await
             .map_err(Error::store)?;

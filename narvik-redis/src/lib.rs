@@ -250,21 +250,25 @@
 //!
 //! # Atomicity
 //!
-//! Every write is one atomic step, a Lua script (`redis::Script`: `EVALSHA`,
-//! loading the script when the server lacks it) or a `MULTI` transaction, so a
-//! session and its user's index never disagree:
+//! Every write but a sign-in's is one Lua script (`redis::Script`: `EVALSHA`,
+//! loading the script when the server lacks it), so a session and its user's
+//! index never disagree:
 //!
-//! - `save_session` writes the string with its expiry (`SET ... PXAT`), indexes it
-//!   (`ZADD`) and takes any TTL off the index (`PERSIST`), in one `MULTI`: plain
-//!   commands, which cost Redis a fraction of a script. A session already expired
-//!   (or within a minute of it, by the app server's clock) goes to a script that
-//!   decides by Redis's clock and leaves nothing behind.
+//! - `save_session` writes the string with its expiry (`SET ... PXAT`), then
+//!   indexes it (`ZADD`) and takes any TTL off the index (`PERSIST`): plain
+//!   commands in one pipeline, which cost Redis a fraction of a script. Not one
+//!   step, and it need not be: the key is written first, so a "sign out
+//!   everywhere" between the two misses a sign-in that had not returned yet,
+//!   which stays listed (the next sign-out ends it), as on a cluster. A session
+//!   already expired (or within a minute of it, by the app server's clock) goes to
+//!   a script that decides by Redis's clock and leaves nothing behind.
 //! - `update_session_expiry`, and `extend_session` (what validation calls), rewrite
 //!   the leading `expires_at`, the key's expiry and the index score, and only if
 //!   the session still exists: a session deleted meanwhile stays deleted. Every
 //!   byte after `expires_at` is copied as stored, so a data update that landed
 //!   after validation read the session is kept. `extend_session` is a script of
-//!   a few lines, named the user's index by the session validation read.
+//!   a few lines (`GET`, `SET`) beside a plain `ZADD XX GT` in the index of the
+//!   user validation read.
 //! - `delete_session` deletes the string and its index member.
 //! - `fetch_sessions_for_user` and `delete_sessions_for_user` read each member's
 //!   session: a member whose session expired by itself is dropped, never returned; a
@@ -321,8 +325,8 @@
 //!
 //! A validation that does not extend the session costs one round trip (the
 //! `GET`), with or without an absolute lifetime; one that extends it, two (the
-//! `GET`, then one `EVALSHA`). A save is one round trip (a `MULTI` of three or
-//! four commands). A frame of 0.1 costs one more, once (see
+//! `GET`, then a pipeline of `ZADD XX GT` and one `EVALSHA`). A save is one round
+//! trip (a pipeline of three commands, four in one save of 16). A frame of 0.1 costs one more, once (see
 //! [Upgrading from 0.1](#upgrading-from-01)). The scripts are loaded
 //! at [`connect`](RedisStore::connect); over a connection you made, call
 //! [`load_scripts`](RedisStore::load_scripts) once, or the first call of each
@@ -401,13 +405,16 @@
 //! slow as the whole store is large. An index that cannot be evicted keeps
 //! validation one `GET`, the frame and the session keys as they were.
 //!
-//! Indexes written by 0.1, which have a TTL, keep working as before: every write
-//! that touches an index takes its TTL off (`PERSIST`), so the next save,
-//! extension, deletion or listing of that user, or one run of
-//! `delete_all_expired_sessions`, makes it permanent. Until then such an index
-//! expires with its user's latest session as it did, and could be evicted under a
-//! `volatile-*` policy. Instances of 0.1 running beside this version during an
-//! upgrade give indexes a TTL again; the next write of this version takes it off.
+//! Indexes written by 0.1, which have a TTL, keep working as before: the first read
+//! of a session 0.1 wrote (the rewrite of its frame) takes its index's TTL off
+//! (`PERSIST`), and so does the next save, deletion or listing of that user, or
+//! one run of `delete_all_expired_sessions`. Until then such an index expires with
+//! its user's latest session as it did, and could be evicted under a `volatile-*`
+//! policy. An extension does not touch an index's TTL (it raises the session's
+//! score with a plain `ZADD XX GT`): it extends a session this version already
+//! read, whose index is permanent by then. Instances of 0.1 running beside this
+//! version during an upgrade give indexes a TTL again, which only the next save,
+//! deletion or listing takes off: upgrade every app server at once.
 //!
 //! # Limits
 //!

@@ -60,8 +60,8 @@ pub(crate) static UPDATE_EXPIRY: LazyLock<Script> =
     LazyLock::new(|| Script::new(UPDATE_EXPIRY_LUA));
 
 /// `extend_session` of a frame of the current layout: moves the expiry of an
-/// existing session, and on one server its index score; `-1` hands the value on
-/// to [`UPDATE_EXPIRY`] (or, in cluster mode, `CLUSTER_EXTEND`).
+/// existing session (the index score is raised beside it); `-1` hands the value
+/// on to [`UPDATE_EXPIRY`] (or, in cluster mode, `CLUSTER_EXTEND`).
 pub(crate) static EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(EXTEND_LUA));
 
 /// `delete_session`: deletes the session's key and its index member.

@@ -11,7 +11,7 @@ use narvik::{
     FetchUserSessions, Result, Session, SessionData, SessionId, SessionStore, UpdateSessionData,
 };
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
-use redis::RedisError;
+use redis::{ErrorKind, RedisError, ServerErrorKind};
 use time::OffsetDateTime;
 
 use crate::keys::Keys;
@@ -217,11 +217,15 @@ where
 {
     type Data = D;
 
-    /// One round trip. Usually plain commands in one `MULTI`: `SET ... PXAT`,
-    /// `ZADD` to the user's index, `PERSIST` on it (an index of 0.1 had a TTL),
-    /// and in one save of 16 a `ZREMRANGEBYSCORE` of the members that expired.
-    /// A session over already (or within a minute of it, by this server's clock)
-    /// goes to the save script, which decides by Redis's clock.
+    /// One round trip. Usually plain commands in one pipeline: `SET ... PXAT`,
+    /// then `ZADD` to the user's index, `PERSIST` on it (an index of 0.1 had a
+    /// TTL), and in one save of 16 a `ZREMRANGEBYSCORE` of the members that
+    /// expired. Not a transaction, and it need not be: the key is written before
+    /// its member, so a "sign out everywhere" that runs between the two misses a
+    /// session that is then listed (the next one ends it), and a save cut short
+    /// between them leaves a key whose token was never handed out. A session over
+    /// already (or within a minute of it, by this server's clock) goes to the save
+    /// script, which decides by Redis's clock.
     async fn save_session(&self, session: &mut Session<D>) -> Result<()> {
         let value = record::encode(session)?;
         let expires_at = record::unix_ms(session.expires_at);
@@ -240,9 +244,8 @@ where
                 .await
                 .map_err(Error::store);
         }
-        let mut transaction = redis::pipe();
-        transaction
-            .atomic()
+        let mut commands = redis::pipe();
+        commands
             .cmd("SET")
             .arg(session_key)
             .arg(value)
@@ -258,14 +261,14 @@ where
             .arg(&index)
             .ignore();
         if fast_path::prunes_index(session_id) {
-            transaction
+            commands
                 .cmd("ZREMRANGEBYSCORE")
                 .arg(&index)
                 .arg("-inf")
                 .arg(fast_path::prune_below(fast_path::now_ms()))
                 .ignore();
         }
-        transaction
+        commands
             .exec_async(&mut connection)
             .await
             .map_err(Error::store)
@@ -285,7 +288,14 @@ where
         let Some(value) = value else {
             return Ok(None);
         };
-        let Some(value) = current_frame(&mut connection, session_key, session_id, value).await?
+        let Some(value) = current_frame(
+            &mut connection,
+            session_key,
+            session_id,
+            value,
+            Some(self.keys.user_index_prefix()),
+        )
+        .await?
         else {
             return Ok(None);
         };
@@ -308,10 +318,12 @@ where
             .map_err(Error::store)
     }
 
-    /// One round trip: a short script moves the expiry in the value, the key
-    /// and the index of the user validation read (no `TIME`, no pruning, none of
-    /// the helpers the other scripts share). A frame of 0.1 takes one more, once,
-    /// to the full script; so does an expiry within a minute of now.
+    /// One round trip, one pipeline: `ZADD XX GT` raises the score in the index
+    /// of the user validation read (`XX`: a member a sign-out removed stays
+    /// removed), and a short script moves the expiry in the value and the key of
+    /// a session that still exists (no `TIME`, no pruning, none of the helpers
+    /// the other scripts share). A frame of 0.1 takes one more, once, to the full
+    /// script; so does an expiry within a minute of now.
     async fn extend_session(&self, session: &Session<D>) -> Result<()> {
         let expires_at = record::unix_ms(session.expires_at);
         if fast_path::is_near_over(expires_at) {
@@ -319,15 +331,35 @@ where
                 .update_session_expiry(&session.id, session.expires_at)
                 .await;
         }
-        let mut connection = self.connection.clone();
-        let extended: i64 = scripts::EXTEND
-            .key(self.keys.session(session.id.as_str()))
-            .key(self.keys.user_index(&session.user_id))
+        let mut commands = redis::pipe();
+        commands
+            .cmd("ZADD")
+            .arg(self.keys.user_index(&session.user_id))
+            .arg("XX")
+            .arg("GT")
             .arg(expires_at)
             .arg(session.id.as_str())
-            .invoke_async(&mut connection)
-            .await
-            .map_err(Error::store)?;
+            .ignore()
+            .cmd("EVALSHA")
+            .arg(scripts::EXTEND.get_hash())
+            .arg(1)
+            .arg(self.keys.session(session.id.as_str()))
+            .arg(expires_at);
+        let mut connection = self.connection.clone();
+        let (extended,): (i64,) = match commands.query_async(&mut connection).await {
+            Err(error) if error.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                // The server lost its scripts (a restart, `SCRIPT FLUSH`): load
+                // this one and send the pipeline again (raising a score twice
+                // changes nothing).
+                scripts::EXTEND
+                    .load_async(&mut connection)
+                    .await
+                    .map_err(Error::store)?;
+                commands.query_async(&mut connection).await
+            }
+            answered => answered,
+        }
+        .map_err(Error::store)?;
         if extended < 0 {
             return self
                 .update_session_expiry(&session.id, session.expires_at)
@@ -538,13 +570,19 @@ pub(crate) async fn current_frame<C: ConnectionLike + Send>(
     session_key: String,
     session_id: &SessionId,
     value: Vec<u8>,
+    user_index_prefix: Option<String>,
 ) -> Result<Option<Vec<u8>>> {
     if !frame::is_0_1_frame(&value) {
         return Ok(Some(value));
     }
-    scripts::UPGRADE
+    let mut upgrade = scripts::UPGRADE.prepare_invoke();
+    upgrade
         .key(session_key)
-        .arg(record::unix_ms(OffsetDateTime::now_utc()))
+        .arg(record::unix_ms(OffsetDateTime::now_utc()));
+    if let Some(prefix) = user_index_prefix {
+        upgrade.arg(prefix);
+    }
+    upgrade
         .invoke_async(connection)
         .await
         .map_err(|error| fetch_error(session_id, error))

@@ -1,6 +1,7 @@
 //! A user's index has no TTL, so an eviction policy that takes only keys with one
 //! (`volatile-*`) never takes it while its sessions live on; an index given a TTL by
-//! 0.1 loses it at the first script that touches it; and an index whose sessions
+//! 0.1 loses it at the first save, deletion or listing that touches it, or at the
+//! first read of a session 0.1 wrote; and an index whose sessions
 //! are all over still goes.
 
 use std::time::Duration as StdDuration;
@@ -8,8 +9,9 @@ use std::time::Duration as StdDuration;
 use narvik_tests::{delete_expired, delete_sessions_of, invalidate, sessions_of};
 use time::Duration;
 
-use crate::app::{create, expiring_in, store_and_narvik, validate, validates_to_none};
+use crate::app::{clock_now, create, expiring_in, store_and_narvik, validate, validates_to_none};
 use crate::asserts::assert_never_expires;
+use crate::frame::frame_of_0_1;
 use crate::server::Server;
 
 /// The TTL 0.1 would have given an index: a minute, as if its latest session
@@ -33,7 +35,26 @@ pub(crate) async fn a_user_index_has_no_ttl_after_any_operation_even_if_0_1_gave
     let tablet = create(&narvik, "user-1").await;
     assert_never_expires(&server, &index, "after create over a 0.1 index").await;
 
+    // Only an app server of 0.1 gives an index a TTL, and this version's first
+    // read of a session that server wrote (the upgrade of its frame) takes it
+    // off; an extension, which raises the score with a plain `ZADD XX GT`, leaves
+    // the index's TTL alone.
     server.expire_in_ms(&index, TTL_FROM_0_1_MS).await;
+    let phone_key = store.session_key(&phone.session.id);
+    let phone_expires_at_ms = clock_now(&clock).unix_timestamp() * 1_000 + 3_600_000;
+    server
+        .replace_value(
+            &phone_key,
+            frame_of_0_1(
+                phone_expires_at_ms,
+                "user-1",
+                r#"{"username":"alice","theme":"dark","visits":3}"#,
+            ),
+        )
+        .await;
+    validate(&narvik, &phone).await;
+    assert_never_expires(&server, &index, "after the first read of a 0.1 session").await;
+
     clock.advance(Duration::days(16)); // less than half of 30 days left
     assert!(validate(&narvik, &laptop).await.is_extended());
     assert_never_expires(&server, &index, "after an extension").await;
