@@ -81,6 +81,7 @@ redis_tests! {
     round_trips::validate_without_extension_costs_one_round_trip,
     round_trips::validate_with_extension_costs_at_most_two_round_trips,
     round_trips::a_successful_data_update_costs_one_round_trip,
+    round_trips::a_sign_in_costs_one_round_trip,
     #[runtime(flavor = "multi_thread", worker_threads = 2)]
     data_updates::two_app_servers_modifying_at_once_lose_no_update,
     data_updates::updating_data_rewrites_only_the_version_and_the_data_and_keeps_the_ttl,

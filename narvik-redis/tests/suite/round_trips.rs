@@ -3,6 +3,7 @@
 use time::Duration;
 
 use crate::app::{create, narvik_with, validate, AppData};
+use crate::frame::unix_ms;
 use crate::server::Server;
 use narvik_tests::stored;
 
@@ -48,6 +49,32 @@ pub(crate) async fn validate_with_extension_costs_at_most_two_round_trips(server
     assert_eq!(
         stored.map(|stored| stored.expires_at),
         Some(session.expires_at)
+    );
+}
+
+/// A sign-in is one round trip: `SET`, `ZADD` and `PERSIST` in one pipeline.
+pub(crate) async fn a_sign_in_costs_one_round_trip(server: Server) {
+    let proxy = server.proxy().await;
+    let (narvik, _clock) = narvik_with(server.store_via(&proxy).await, with_absolute_lifetime);
+    create(&narvik, "user-1").await; // warm-up
+
+    proxy.reset();
+    let created = create(&narvik, "user-1").await;
+    assert_eq!(
+        proxy.round_trips(),
+        1,
+        "a sign-in is one pipeline of SET, ZADD and PERSIST"
+    );
+    assert!(stored(&narvik, &created.session.id).await.is_some());
+    assert_eq!(
+        server
+            .index_score(
+                &narvik.store().user_index_key("user-1"),
+                created.session.id.as_str()
+            )
+            .await,
+        unix_ms(created.session.expires_at),
+        "and the session is listed with its expiry"
     );
 }
 
