@@ -337,14 +337,7 @@ impl<D> RedisClusterStore<D> {
             .arg(expires_at_ms)
             .arg(session_id)
             .ignore();
-        if fast_path::prunes_index(session_id) {
-            commands
-                .cmd("ZREMRANGEBYSCORE")
-                .arg(&index)
-                .arg("-inf")
-                .arg(fast_path::prune_below(fast_path::now_ms()))
-                .ignore();
-        }
+        fast_path::prune_on_some_saves(&mut commands, &index, session_id);
         commands
             .exec_async(&mut connection)
             .await

@@ -24,6 +24,20 @@ pub(crate) fn prunes_index(session_id: &str) -> bool {
     session_id.ends_with('0')
 }
 
+/// Adds to `commands`, in the save of session `session_id` that
+/// [`prunes_index`], the `ZREMRANGEBYSCORE` that drops the members of `index`
+/// expired a minute before now (see [`prune_below`]).
+pub(crate) fn prune_on_some_saves(commands: &mut redis::Pipeline, index: &str, session_id: &str) {
+    if prunes_index(session_id) {
+        commands
+            .cmd("ZREMRANGEBYSCORE")
+            .arg(index)
+            .arg("-inf")
+            .arg(prune_below(now_ms()))
+            .ignore();
+    }
+}
+
 /// The `max` of a `ZREMRANGEBYSCORE` that drops the members expired
 /// [`PRUNE_MARGIN_MS`] before `now_ms`: exclusive, as Redis keeps a key through
 /// its expiry millisecond.

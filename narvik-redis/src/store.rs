@@ -260,14 +260,7 @@ where
             .cmd("PERSIST")
             .arg(&index)
             .ignore();
-        if fast_path::prunes_index(session_id) {
-            commands
-                .cmd("ZREMRANGEBYSCORE")
-                .arg(&index)
-                .arg("-inf")
-                .arg(fast_path::prune_below(fast_path::now_ms()))
-                .ignore();
-        }
+        fast_path::prune_on_some_saves(&mut commands, &index, session_id);
         commands
             .exec_async(&mut connection)
             .await

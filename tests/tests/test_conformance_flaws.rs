@@ -233,9 +233,8 @@ async fn limit_check_catches_a_store_that_counts_expired_sessions() {
     testing::session_limit_does_not_count_expired_sessions(store).await;
 }
 
-/// A store whose data update ignores the expected version: the last write wins,
-/// as in tower-sessions.
-mod last_write_wins {
+/// Stores with one flaw each in a data update or beside it.
+mod flawed_updates {
     use narvik::testing::TestData;
     use narvik::{
         async_trait, DataUpdate, MemoryStore, Result, Session, SessionId, SessionStore,
@@ -243,19 +242,36 @@ mod last_write_wins {
     };
     use time::OffsetDateTime;
 
-    #[derive(Clone, Default)]
-    pub(crate) struct LastWriteWins(MemoryStore<TestData>);
+    #[derive(Clone, Copy)]
+    pub(crate) enum Flaw {
+        /// The data update ignores the expected version: the last write wins,
+        /// as in tower-sessions.
+        LastWriteWins,
+        /// The extension saves the session as validation read it: a data
+        /// update made since is written over.
+        ExtensionWritesBack,
+    }
+
+    /// A [`MemoryStore`] but for its flaw.
+    #[derive(Clone)]
+    pub(crate) struct Flawed(pub(crate) Flaw, pub(crate) MemoryStore<TestData>);
+
+    impl Flawed {
+        pub(crate) fn new(flaw: Flaw) -> Self {
+            Self(flaw, MemoryStore::new())
+        }
+    }
 
     #[async_trait]
-    impl SessionStore for LastWriteWins {
+    impl SessionStore for Flawed {
         type Data = TestData;
 
         async fn save_session(&self, session: &mut Session<TestData>) -> Result<()> {
-            self.0.save_session(session).await
+            self.1.save_session(session).await
         }
 
         async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<TestData>>> {
-            self.0.fetch_session(session_id).await
+            self.1.fetch_session(session_id).await
         }
 
         async fn update_session_expiry(
@@ -263,98 +279,39 @@ mod last_write_wins {
             session_id: &SessionId,
             expires_at: OffsetDateTime,
         ) -> Result<()> {
-            self.0.update_session_expiry(session_id, expires_at).await
-        }
-
-        async fn delete_session(&self, session_id: &SessionId) -> Result<()> {
-            self.0.delete_session(session_id).await
-        }
-    }
-
-    #[async_trait]
-    impl UpdateSessionData for LastWriteWins {
-        async fn update_session_data(
-            &self,
-            session_id: &SessionId,
-            _expected_version: u64,
-            data: &TestData,
-        ) -> Result<DataUpdate> {
-            // The flaw: whatever version is stored now is taken as the expected one.
-            let Some(stored) = self.0.fetch_session(session_id).await? else {
-                return Ok(DataUpdate::Gone);
-            };
-            self.0
-                .update_session_data(session_id, stored.data_version(), data)
-                .await
-        }
-    }
-}
-
-#[tokio::test]
-async fn last_write_wins_store_passes_with_updates_that_do_not_race() {
-    let store = last_write_wins::LastWriteWins::default();
-    testing::update_session_data_changes_the_data_and_nothing_else(store).await;
-}
-
-#[tokio::test]
-#[should_panic(expected = "not Error::Conflict")]
-async fn update_check_catches_a_store_where_the_last_write_wins() {
-    let store = last_write_wins::LastWriteWins::default();
-    testing::update_from_stale_read_is_a_conflict(store).await;
-}
-
-/// A store whose extension saves the session as validation read it: a data
-/// update made since is written over.
-mod extension_writes_back {
-    use narvik::testing::TestData;
-    use narvik::{
-        async_trait, DataUpdate, MemoryStore, Result, Session, SessionId, SessionStore,
-        UpdateSessionData,
-    };
-    use time::OffsetDateTime;
-
-    #[derive(Clone, Default)]
-    pub(crate) struct ExtensionWritesBack(MemoryStore<TestData>);
-
-    #[async_trait]
-    impl SessionStore for ExtensionWritesBack {
-        type Data = TestData;
-
-        async fn save_session(&self, session: &mut Session<TestData>) -> Result<()> {
-            self.0.save_session(session).await
-        }
-
-        async fn fetch_session(&self, session_id: &SessionId) -> Result<Option<Session<TestData>>> {
-            self.0.fetch_session(session_id).await
-        }
-
-        async fn update_session_expiry(
-            &self,
-            session_id: &SessionId,
-            expires_at: OffsetDateTime,
-        ) -> Result<()> {
-            self.0.update_session_expiry(session_id, expires_at).await
+            self.1.update_session_expiry(session_id, expires_at).await
         }
 
         async fn extend_session(&self, session: &Session<TestData>) -> Result<()> {
-            // The flaw: the whole session as read, data and version included.
-            self.0.save_session(&mut session.clone()).await
+            match self.0 {
+                // The whole session as read, data and version included.
+                Flaw::ExtensionWritesBack => self.1.save_session(&mut session.clone()).await,
+                Flaw::LastWriteWins => self.1.extend_session(session).await,
+            }
         }
 
         async fn delete_session(&self, session_id: &SessionId) -> Result<()> {
-            self.0.delete_session(session_id).await
+            self.1.delete_session(session_id).await
         }
     }
 
     #[async_trait]
-    impl UpdateSessionData for ExtensionWritesBack {
+    impl UpdateSessionData for Flawed {
         async fn update_session_data(
             &self,
             session_id: &SessionId,
             expected_version: u64,
             data: &TestData,
         ) -> Result<DataUpdate> {
-            self.0
+            let expected_version = match self.0 {
+                // Whatever version is stored now is taken as the expected one.
+                Flaw::LastWriteWins => match self.1.fetch_session(session_id).await? {
+                    Some(stored) => stored.data_version(),
+                    None => return Ok(DataUpdate::Gone),
+                },
+                Flaw::ExtensionWritesBack => expected_version,
+            };
+            self.1
                 .update_session_data(session_id, expected_version, data)
                 .await
         }
@@ -362,8 +319,21 @@ mod extension_writes_back {
 }
 
 #[tokio::test]
+async fn last_write_wins_store_passes_with_updates_that_do_not_race() {
+    let store = flawed_updates::Flawed::new(flawed_updates::Flaw::LastWriteWins);
+    testing::update_session_data_changes_the_data_and_nothing_else(store).await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "not Error::Conflict")]
+async fn update_check_catches_a_store_where_the_last_write_wins() {
+    let store = flawed_updates::Flawed::new(flawed_updates::Flaw::LastWriteWins);
+    testing::update_from_stale_read_is_a_conflict(store).await;
+}
+
+#[tokio::test]
 #[should_panic(expected = "an extension wrote back the data validation read")]
 async fn update_check_catches_an_extension_that_writes_back_what_it_read() {
-    let store = extension_writes_back::ExtensionWritesBack::default();
+    let store = flawed_updates::Flawed::new(flawed_updates::Flaw::ExtensionWritesBack);
     testing::extension_keeps_an_update_made_since_the_read(store).await;
 }
