@@ -7,10 +7,6 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// One save in 16 drops its index's expired members (see [`prunes_index`]): an
-/// index then holds the live sessions of its user plus the few that expired
-/// since one of its saves last pruned it (or since a sign-out, a listing or
-/// `delete_all_expired_sessions`, which prune every time).
 /// How long ago, by this app server's clock, a member must have expired to be
 /// dropped by a save: Redis's clock and the app servers' may disagree, and a
 /// member dropped while its session still lives would leave that session out of
@@ -19,8 +15,11 @@ const PRUNE_MARGIN_MS: i64 = 60_000;
 
 /// Whether the save of session `session_id` prunes its user's index: when the
 /// id, the hex of a SHA-256 (every digit as likely), ends in `0`. One save in 16,
-/// with no counter to share between tasks or app servers.
-pub(crate) fn prunes_index(session_id: &str) -> bool {
+/// with no counter to share between tasks or app servers; an index then holds the
+/// live sessions of its user plus the few that expired since one of its saves
+/// last pruned it (or since a sign-out, a listing or
+/// `delete_all_expired_sessions`, which prune every time).
+fn prunes_index(session_id: &str) -> bool {
     session_id.ends_with('0')
 }
 
@@ -41,12 +40,12 @@ pub(crate) fn prune_on_some_saves(commands: &mut redis::Pipeline, index: &str, s
 /// The `max` of a `ZREMRANGEBYSCORE` that drops the members expired
 /// [`PRUNE_MARGIN_MS`] before `now_ms`: exclusive, as Redis keeps a key through
 /// its expiry millisecond.
-pub(crate) fn prune_below(now_ms: i64) -> String {
+fn prune_below(now_ms: i64) -> String {
     format!("({}", now_ms.saturating_sub(PRUNE_MARGIN_MS))
 }
 
 /// This app server's clock, in Unix milliseconds.
-pub(crate) fn now_ms() -> i64 {
+fn now_ms() -> i64 {
     let since_epoch = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();

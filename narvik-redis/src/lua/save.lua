@@ -1,6 +1,6 @@
 -- save_session of a session that is over, or within a minute of it by the app
 -- server's clock: stores it and lists it in its user's index, as one step,
--- deciding by Redis's clock. (The usual save is a MULTI sent by Rust: see store.rs.)
+-- deciding by Redis's clock. (The usual save is a pipeline of plain commands sent by Rust: see store.rs.)
 -- KEYS[1] the session key, KEYS[2] the user's index
 -- ARGV[1] session id, ARGV[2] expires_at (Unix ms), ARGV[3] the framed value
 -- (whose expires_at is ARGV[2])

@@ -6,8 +6,10 @@ use narvik_tests::{invalidate, sessions_of, stored};
 use time::Duration;
 
 use crate::app::{alice, clock_now, create, expiring_in, store_and_narvik, validate};
-use crate::asserts::{assert_indexed_until, assert_never_expires, assert_stored_frame};
-use crate::frame::unix_ms;
+use crate::asserts::{
+    assert_expires_at, assert_indexed_until, assert_never_expires, assert_stored_frame,
+};
+use crate::frame::{frame_of_0_1, unix_ms};
 use crate::server::Server;
 
 /// The data of [`alice`] as the store writes it.
@@ -136,4 +138,63 @@ pub(crate) async fn update_session_expiry_of_a_gone_session_writes_nothing(serve
         server.keys().await.is_empty(),
         "update_session_expiry wrote a key for a session that is gone"
     );
+}
+
+/// An extension of a value that is not of the current layout (here one an app
+/// server of 0.1 wrote after validation read the session) goes on to the full
+/// script, which moves its expiry in its own layout and keeps the rest.
+pub(crate) async fn extending_a_value_rewritten_by_0_1_meanwhile_takes_the_full_script(
+    server: Server,
+) {
+    let (store, narvik, clock) = store_and_narvik(&server).await;
+    let created = create(&narvik, "user-1").await;
+    let read = validate(&narvik, &created).await;
+    let session_key = store.session_key(&created.session.id);
+    server
+        .replace_value(
+            &session_key,
+            frame_of_0_1(unix_ms(read.expires_at), "user-1", ALICE_JSON),
+        )
+        .await;
+
+    let mut extending = read;
+    extending.expires_at = clock_now(&clock) + Duration::days(30);
+    store
+        .extend_session(&extending)
+        .await
+        .expect("extend_session");
+    let new_ms = unix_ms(extending.expires_at);
+    assert_eq!(
+        server.value(&session_key).await,
+        frame_of_0_1(new_ms, "user-1", ALICE_JSON),
+        "the 0.1 frame with the new expiry, the rest as stored"
+    );
+    assert_expires_at(&server, &session_key, new_ms).await;
+    assert_indexed_until(
+        &server,
+        &store.user_index_key("user-1"),
+        &created.session.id,
+        new_ms,
+    )
+    .await;
+}
+
+/// An extension after the server lost its scripts (`SCRIPT FLUSH`, as after a
+/// restart) loads its script and extends: the lost script is no error.
+pub(crate) async fn extending_after_the_scripts_were_flushed_loads_the_script_again(
+    server: Server,
+) {
+    let (store, narvik, clock) = store_and_narvik(&server).await;
+    let created = create(&narvik, "user-1").await;
+    server.query::<()>(&redis::cmd("SCRIPT").arg("FLUSH")).await;
+
+    clock.advance(Duration::days(16));
+    let extended = validate(&narvik, &created).await;
+    assert!(extended.is_extended());
+    let stored = store
+        .fetch_session(&created.session.id)
+        .await
+        .expect("fetch_session")
+        .expect("the extended session");
+    assert_eq!(stored.expires_at, extended.expires_at);
 }

@@ -104,6 +104,8 @@ redis_tests! {
     key_layout::extending_rewrites_only_the_expiry_and_keeps_the_data_byte_for_byte,
     key_layout::update_session_expiry_moves_the_key_expiry_the_stored_expiry_and_the_index,
     key_layout::update_session_expiry_of_a_gone_session_writes_nothing,
+    key_layout::extending_a_value_rewritten_by_0_1_meanwhile_takes_the_full_script,
+    key_layout::extending_after_the_scripts_were_flushed_loads_the_script_again,
     user_index::user_operations_skip_stale_members_and_never_touch_another_users_session,
     user_index::delete_all_expired_sessions_walks_every_index_page_by_page,
     index_ttl::a_user_index_has_no_ttl_after_any_operation_even_if_0_1_gave_it_one,
