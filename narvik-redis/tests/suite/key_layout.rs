@@ -186,7 +186,7 @@ pub(crate) async fn extending_after_the_scripts_were_flushed_loads_the_script_ag
 ) {
     let (store, narvik, clock) = store_and_narvik(&server).await;
     let created = create(&narvik, "user-1").await;
-    server.query::<()>(&redis::cmd("SCRIPT").arg("FLUSH")).await;
+    server.query::<()>(redis::cmd("SCRIPT").arg("FLUSH")).await;
 
     clock.advance(Duration::days(16));
     let extended = validate(&narvik, &created).await;
